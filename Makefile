@@ -1,0 +1,23 @@
+# Every target installs what it needs into .venv first, so each works on a fresh clone.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+.PHONY: demo test lint bench
+demo: $(BIN)/.installed  ## run the multi-agent example
+	$(BIN)/python examples/multi_agent.py
+
+test: $(BIN)/.installed  ## lint, type-check and run the test suite
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+	$(BIN)/pytest
+
+bench: $(BIN)/.installed  ## benchmarks (by hand, not in CI)
+	$(BIN)/python benchmarks/bench.py

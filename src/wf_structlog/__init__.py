@@ -1,0 +1,56 @@
+"""wf_structlog: structured, nested, concurrency-safe logs for multi-agent LLM programs.
+
+::
+
+    from wf_structlog import get_logger
+    log = get_logger().bind(agent="planner")
+    log.info("llm_call", model="m-1", input_tokens=12, output_tokens=40)
+"""
+
+from __future__ import annotations
+
+from ._logger import BoundLogger, get_logger
+from .config import ConfigError, Settings, configure, current_settings, reset
+from .reducer import Reducer, ReduceWarning, reduce
+from .schema import document_schema
+from .scopes import (
+    InteractionScope,
+    IterationScope,
+    Scope,
+    ScopeError,
+    WorkflowScope,
+    add_metadata,
+    add_resource,
+    current_scope,
+    interaction,
+    iteration,
+    workflow,
+)
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "BoundLogger",
+    "ConfigError",
+    "InteractionScope",
+    "IterationScope",
+    "ReduceWarning",
+    "Reducer",
+    "Scope",
+    "ScopeError",
+    "Settings",
+    "WorkflowScope",
+    "__version__",
+    "add_metadata",
+    "add_resource",
+    "configure",
+    "current_scope",
+    "current_settings",
+    "document_schema",
+    "get_logger",
+    "interaction",
+    "iteration",
+    "reduce",
+    "reset",
+    "workflow",
+]

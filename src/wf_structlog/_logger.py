@@ -1,0 +1,295 @@
+"""The bound logger users hold, and the one path every event takes: chain, then sinks."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from typing import Any, Final
+
+from structlog import BoundLoggerBase, DropEvent
+
+from . import _faults
+from ._state import CURRENT, STATE, ensure_configured
+from .typing import EventDict
+
+LEVELS: Final = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "critical": logging.CRITICAL,
+}
+"""Level names accepted by ``configure(level=...)``, with their numeric values."""
+
+_METHOD_LEVELS: Final = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "msg": logging.INFO,
+    "warning": logging.WARNING,
+    "warn": logging.WARNING,
+    "error": logging.ERROR,
+    "err": logging.ERROR,
+    "exception": logging.ERROR,
+    "critical": logging.CRITICAL,
+    "fatal": logging.CRITICAL,
+}
+_NAME_OF_LEVEL: Final = {number: name for name, number in LEVELS.items()}
+
+
+class _Router:
+    """The object structlog calls "the wrapped logger": it names the logger to processors."""
+
+    name = "wf_structlog"
+
+
+ROUTER: Final = _Router()
+
+
+def _processor_name(proc: Any) -> str:
+    return getattr(proc, "__qualname__", None) or type(proc).__qualname__
+
+
+def run_chain(method_name: str, event_dict: EventDict) -> EventDict | None:
+    """Run the configured processors; ``None`` when one of them dropped the event.
+
+    A processor that raises or returns something other than a dict is skipped for this event:
+    the event goes on as it was, with the failure named under ``processor_errors``.
+    """
+    for proc in STATE.chain:
+        try:
+            out = proc(ROUTER, method_name, event_dict)
+        except DropEvent:
+            return None
+        except Exception as exc:
+            name = _processor_name(proc)
+            _faults.report(f"processor:{name}", f"processor {name} raised {type(exc).__name__}")
+            event_dict.setdefault("processor_errors", []).append(f"{name}: {type(exc).__name__}")
+            continue
+        if isinstance(out, dict):
+            event_dict = out
+        else:
+            name = _processor_name(proc)
+            _faults.report(f"processor:{name}", f"processor {name} returned {type(out).__name__}")
+            event_dict.setdefault("processor_errors", []).append(f"{name}: not a dict")
+    return event_dict
+
+
+def dispatch(method_name: str, event_dict: EventDict) -> None:
+    """Hand a finished event to every sink; a failing sink never stops the others."""
+    for sink in STATE.sinks:
+        try:
+            sink.emit(method_name, event_dict)
+        except Exception as exc:
+            name = type(sink).__name__
+            _faults.report(f"sink:{name}", f"{name} failed: {exc!r}")
+
+
+def emit(method_name: str, event_dict: EventDict) -> bool:
+    """Process and write one event; ``False`` when a processor dropped it."""
+    processed = run_chain(method_name, event_dict)
+    if processed is None:
+        return False
+    dispatch(method_name, processed)
+    return True
+
+
+def _log(context: Mapping[str, Any], method_name: str, event: Any, args: tuple[Any, ...],
+         kw: dict[str, Any]) -> None:
+    if args:
+        event = event % args
+    event_dict = dict(context)
+    event_dict.update(kw)
+    if event is not None:
+        event_dict["event"] = event
+    if emit(method_name, event_dict):
+        scope = CURRENT.get()
+        if scope is not None:
+            scope.count_child()
+
+
+def _enabled_method(name: str) -> Callable[..., None]:
+    if name == "exception":
+
+        def method(self: BoundLogger, event: Any = None, *args: Any, **kw: Any) -> None:
+            kw.setdefault("exc_info", True)
+            _log(self._context, name, event, args, kw)
+    else:
+
+        def method(self: BoundLogger, event: Any = None, *args: Any, **kw: Any) -> None:
+            _log(self._context, name, event, args, kw)
+
+    method.__name__ = name
+    return method
+
+
+def _disabled_method(name: str) -> Callable[..., None]:
+    def method(self: BoundLogger, event: Any = None, *args: Any, **kw: Any) -> None:
+        return None
+
+    method.__name__ = name
+    return method
+
+
+def _first_use_method(name: str) -> Callable[..., Any]:
+    def method(self: BoundLogger, event: Any = None, *args: Any, **kw: Any) -> Any:
+        ensure_configured()
+        return getattr(self, name)(event, *args, **kw)
+
+    method.__name__ = name
+    return method
+
+
+_ENABLED: Final = {name: _enabled_method(name) for name in _METHOD_LEVELS}
+_DISABLED: Final = {name: _disabled_method(name) for name in _METHOD_LEVELS}
+
+
+class BoundLogger(BoundLoggerBase):
+    """A structlog bound logger whose output follows :func:`wf_structlog.configure`.
+
+    It satisfies :class:`structlog.typing.FilteringBoundLogger`: ``bind``, ``unbind``,
+    ``try_unbind``, ``new``, one method per level, ``exception``, ``log`` and the ``a``-prefixed
+    async variants. Loggers never cache configuration: one obtained before ``configure`` (even
+    at import time) writes where the latest configuration says. A call below the configured
+    level is a method that does nothing.
+    """
+
+    def debug(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Log at DEBUG."""
+
+    def info(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Log at INFO."""
+
+    def msg(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Log at INFO (structlog's name)."""
+
+    def warning(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Log at WARNING."""
+
+    def warn(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Log at WARNING (alias)."""
+
+    def error(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Log at ERROR; inside a scope the event lands in that scope's ``errors``."""
+
+    def err(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Log at ERROR (alias)."""
+
+    def exception(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Log at ERROR with the exception being handled (``exc_info=True``)."""
+
+    def critical(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Log at CRITICAL."""
+
+    def fatal(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Log at CRITICAL (alias)."""
+
+    def log(self, level: int | str, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Log at *level*, a number (``logging.INFO``) or a name (``"info"``)."""
+        ensure_configured()
+        if isinstance(level, str):
+            name = level.lower()
+            number = _METHOD_LEVELS.get(name, logging.INFO)
+        else:
+            number = level
+            name = _NAME_OF_LEVEL.get(level, "info")
+        if STATE.enabled and number >= STATE.min_level:
+            _log(self._context, name, event, args, kw)
+
+    def is_enabled_for(self, level: int) -> bool:
+        """Whether a call at *level* would be written."""
+        ensure_configured()
+        return STATE.enabled and level >= STATE.min_level
+
+    def get_effective_level(self) -> int:
+        """The configured minimum level (``logging.CRITICAL + 1`` when logging is off)."""
+        ensure_configured()
+        return STATE.min_level if STATE.enabled else logging.CRITICAL + 1
+
+    # structlog's async variants hand the work to a thread; ours writes in microseconds,
+    # so they log synchronously and keep the caller's scope without copying the context.
+    async def adebug(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Async variant of :meth:`debug`."""
+        self.debug(event, *args, **kw)
+
+    async def ainfo(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Async variant of :meth:`info`."""
+        self.info(event, *args, **kw)
+
+    async def amsg(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Async variant of :meth:`msg`."""
+        self.msg(event, *args, **kw)
+
+    async def awarning(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Async variant of :meth:`warning`."""
+        self.warning(event, *args, **kw)
+
+    async def awarn(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Async variant of :meth:`warn`."""
+        self.warning(event, *args, **kw)
+
+    async def aerror(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Async variant of :meth:`error`."""
+        self.error(event, *args, **kw)
+
+    async def aexception(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Async variant of :meth:`exception`."""
+        self.exception(event, *args, **kw)
+
+    async def acritical(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Async variant of :meth:`critical`."""
+        self.critical(event, *args, **kw)
+
+    async def afatal(self, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Async variant of :meth:`fatal`."""
+        self.critical(event, *args, **kw)
+
+    async def alog(self, level: int | str, event: Any = None, *args: Any, **kw: Any) -> Any:
+        """Async variant of :meth:`log`."""
+        self.log(level, event, *args, **kw)
+
+
+def _install(methods: Mapping[str, Callable[..., Any]]) -> None:
+    for name, method in methods.items():
+        method.__doc__ = _DOCS[name]
+        setattr(BoundLogger, name, method)
+
+
+_DOCS: Final = {name: getattr(BoundLogger, name).__doc__ for name in _METHOD_LEVELS}
+
+
+def set_level(level: int, enabled: bool) -> None:
+    """Swap each level method of :class:`BoundLogger` for a writer or a no-op.
+
+    Swapping methods on the class, rather than checking a level on each call, is what makes a
+    filtered-out call cost no more than calling an empty function; and every existing logger
+    sees the change at once.
+    """
+    STATE.min_level = level
+    _install(
+        {
+            name: _ENABLED[name] if enabled and number >= level else _DISABLED[name]
+            for name, number in _METHOD_LEVELS.items()
+        }
+    )
+
+
+def reset_to_first_use() -> None:
+    """Make the next call configure from the environment first (the zero-configuration path)."""
+    _install({name: _first_use_method(name) for name in _METHOD_LEVELS})
+
+
+reset_to_first_use()
+
+
+def get_logger(**initial_values: Any) -> BoundLogger:
+    """Return a logger; no configuration needed.
+
+    Args:
+        **initial_values: key-value pairs bound to every event of this logger.
+
+    Example::
+
+        log = get_logger().bind(agent="planner")
+        log.info("llm_call", model="m-1", input_tokens=12, output_tokens=40)
+    """
+    return BoundLogger(ROUTER, (), dict(initial_values))

@@ -1,0 +1,46 @@
+"""Process-wide runtime state: the active chain and sinks, and the current scope per context."""
+
+from __future__ import annotations
+
+import threading
+from contextvars import ContextVar
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .config import Settings
+    from .scopes import Scope
+    from .sinks import MemorySink
+    from .typing import Processor, Sink
+
+
+class _State:
+    """What :func:`wf_structlog.configure` decided; read on every logging call."""
+
+    __slots__ = ("chain", "configured", "enabled", "lock", "memory", "min_level", "settings", "sinks", "strict")
+
+    def __init__(self) -> None:
+        self.configured = False
+        self.enabled = True
+        self.strict = False
+        self.min_level = 10
+        self.chain: tuple[Processor, ...] = ()
+        self.sinks: tuple[Sink, ...] = ()
+        self.memory: MemorySink | None = None
+        self.settings: Settings | None = None
+        self.lock = threading.RLock()
+
+
+STATE = _State()
+
+CURRENT: ContextVar[Scope | None] = ContextVar("wf_structlog_scope", default=None)
+"""The innermost open scope of the running thread or asyncio task."""
+
+
+def ensure_configured() -> None:
+    """Apply the zero-configuration default (environment, else the dev preset) on first use."""
+    if not STATE.configured:
+        from .config import configure
+
+        with STATE.lock:
+            if not STATE.configured:
+                configure()

@@ -1,0 +1,343 @@
+"""Configuration: presets (TOML files in ``configs/``), environment variables, overrides.
+
+Each setting comes from the first of: an argument to :func:`configure`, an environment
+variable, the preset file, the defaults of :class:`Settings`. ``WORKFLOW_LOGGING=false`` (also
+``0``, ``off``, ``no``) turns everything off whatever else says.
+
+==================  =========================  ===============================================
+setting             environment                meaning
+==================  =========================  ===============================================
+``preset``          ``WF_LOG_PRESET``          ``dev``, ``prod``, ``test``, ``off`` or a path
+                                               to a TOML file of your own
+``level``           ``WF_LOG_LEVEL``           lowest level written: debug ... critical
+``file``            ``WF_LOG_FILE``            NDJSON file, appended to
+``doc_dir``         ``WF_LOG_DOC_DIR``         where finished workflow documents are written
+``console``                                    rich console on stderr
+``stdout``                                     NDJSON on stdout
+``capture``                                    keep events in memory (``wf_structlog.testing``)
+``strict``                                     scope misuse raises ``ScopeError``
+``processors``                                 your processors (callables, or ``"module:name"``
+                                               strings in TOML), run before redaction
+``redact_keys``                                more key names whose values are redacted
+``enabled``         ``WORKFLOW_LOGGING``       ``false`` turns all logging off
+==================  =========================  ===============================================
+
+A TOML file of your own may start from a built-in preset with ``extends = "prod"``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import importlib.resources
+import os
+import tomllib
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Final
+
+from structlog.contextvars import merge_contextvars
+
+from . import _faults
+from ._logger import LEVELS, reset_to_first_use, set_level
+from ._state import STATE, ensure_configured
+from .processors import (
+    add_log_level,
+    add_sequence,
+    add_timestamp,
+    format_exceptions,
+    safe_values,
+    stamp_hierarchy,
+)
+from .redaction import Redactor
+from .sinks import ConsoleSink, DocumentSink, FileSink, MemorySink, StreamSink
+from .typing import Processor, Sink
+
+__all__ = ["PRESETS", "ConfigError", "Settings", "build_chain", "configure", "current_settings", "reset"]
+
+PRESETS: Final = ("dev", "prod", "test", "off")
+"""The built-in presets, one TOML file each in ``configs/``."""
+
+_OFF_WORDS: Final = frozenset({"false", "0", "off", "no"})
+
+
+class ConfigError(ValueError):
+    """A setting has a value that cannot work; the message names it and the valid choices."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Settings:
+    """The resolved configuration (what :func:`configure` returns)."""
+
+    preset: str = "dev"
+    enabled: bool = True
+    level: str = "info"
+    console: bool = False
+    stdout: bool = False
+    file: str | None = None
+    doc_dir: str | None = None
+    capture: bool = False
+    strict: bool = False
+    processors: tuple[Processor, ...] = ()
+    redact_keys: tuple[str, ...] = ()
+
+
+_TOML_TYPES: Final = {
+    "enabled": bool,
+    "level": str,
+    "console": bool,
+    "stdout": bool,
+    "file": str,
+    "doc_dir": str,
+    "capture": bool,
+    "strict": bool,
+    "processors": list,
+    "redact_keys": list,
+}
+
+
+def _preset_values(preset: str) -> dict[str, Any]:
+    """Read a built-in preset by name, or a TOML file by path."""
+    if preset in PRESETS:
+        text = importlib.resources.files(__package__).joinpath(f"configs/{preset}.toml")
+        return _parse(text.read_text(encoding="utf-8"), f"preset {preset!r}")
+    path = Path(preset)
+    if path.suffix != ".toml" and os.sep not in preset and "/" not in preset:
+        raise ConfigError(
+            f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}, "
+            "or give the path to a .toml file"
+        )
+    try:
+        text_of_file = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ConfigError(f"cannot read preset file {preset!r}: {exc.strerror or exc}") from None
+    values = _parse(text_of_file, f"preset file {preset!r}")
+    base = values.pop("extends", None)
+    if base is None:
+        return values
+    if base not in PRESETS:
+        raise ConfigError(f"{preset!r}: extends = {base!r}; choose one of {', '.join(PRESETS)}")
+    return {**_preset_values(base), **values}
+
+
+def _parse(text: str, where: str) -> dict[str, Any]:
+    try:
+        values = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{where} is not valid TOML: {exc}") from None
+    for key, value in values.items():
+        if key == "extends":
+            continue
+        expected = _TOML_TYPES.get(key)
+        if expected is None:
+            valid = ", ".join(sorted(_TOML_TYPES))
+            raise ConfigError(f"{where}: unknown setting {key!r}; valid settings: {valid}")
+        if not isinstance(value, expected):
+            raise ConfigError(f"{where}: {key} must be a {expected.__name__}, got {value!r}")
+    return values
+
+
+def _level_name(level: str | int) -> str:
+    if isinstance(level, int) and not isinstance(level, bool):
+        for name, number in LEVELS.items():
+            if number == level:
+                return name
+    elif isinstance(level, str) and level.lower() in LEVELS:
+        return level.lower()
+    raise ConfigError(f"unknown level {level!r}: choose one of {', '.join(LEVELS)}")
+
+
+def _processor(spec: Any) -> Processor:
+    if isinstance(spec, str):
+        module_name, _, attr = spec.partition(":")
+        try:
+            spec = getattr(importlib.import_module(module_name), attr)
+        except (ImportError, AttributeError, ValueError) as exc:
+            raise ConfigError(
+                f"processor {spec!r} cannot be imported ({exc}); write it as 'package.module:name'"
+            ) from None
+    if not callable(spec):
+        raise ConfigError(
+            f"processor {spec!r} is not callable; a processor is "
+            "(logger, method_name, event_dict) -> event_dict"
+        )
+    return spec  # type: ignore[no-any-return]
+
+
+def _path_or_none(value: str | os.PathLike[str] | None) -> str | None:
+    return os.fspath(value) if value not in (None, "") else None  # type: ignore[arg-type]
+
+
+def configure(
+    preset: str | None = None,
+    *,
+    level: str | int | None = None,
+    file: str | os.PathLike[str] | None = None,
+    doc_dir: str | os.PathLike[str] | None = None,
+    console: bool | None = None,
+    stdout: bool | None = None,
+    capture: bool | None = None,
+    strict: bool | None = None,
+    processors: Iterable[Processor | str] | None = None,
+    redact_keys: Iterable[str] | None = None,
+) -> Settings:
+    """Configure logging for the whole process; every logger, even one made earlier, follows.
+
+    Calling it is optional: the first logging call configures from the environment, with the
+    ``dev`` preset by default. Each argument left ``None`` comes from the environment, else
+    the preset.
+
+    Args:
+        preset: ``"dev"``, ``"prod"``, ``"test"``, ``"off"``, or a path to a TOML file.
+        level: lowest level written (``"debug"`` ... ``"critical"``, or a number).
+        file: NDJSON file to append every event to.
+        doc_dir: directory where each finished workflow's document is written.
+        console: whether to print the rich console on stderr.
+        stdout: whether to write NDJSON on stdout.
+        capture: whether to keep events in memory (see :mod:`wf_structlog.testing`).
+        strict: whether scope misuse raises :class:`~wf_structlog.ScopeError`.
+        processors: your processors, run after ``safe_values`` and before redaction.
+        redact_keys: more key names whose values are redacted.
+
+    Returns:
+        The settings now in force.
+
+    Raises:
+        ConfigError: a preset, level, processor or path that cannot work.
+    """
+    name = preset or os.environ.get("WF_LOG_PRESET") or "dev"
+    values = _preset_values(name)
+    env = {
+        "level": os.environ.get("WF_LOG_LEVEL") or None,
+        "file": os.environ.get("WF_LOG_FILE") or None,
+        "doc_dir": os.environ.get("WF_LOG_DOC_DIR") or None,
+    }
+    values.update({key: value for key, value in env.items() if value is not None})
+    explicit = {
+        "level": level,
+        "file": _path_or_none(file),
+        "doc_dir": _path_or_none(doc_dir),
+        "console": console,
+        "stdout": stdout,
+        "capture": capture,
+        "strict": strict,
+    }
+    values.update({key: value for key, value in explicit.items() if value is not None})
+    if file == "":
+        values.pop("file", None)
+    if doc_dir == "":
+        values.pop("doc_dir", None)
+    if processors is not None:
+        values["processors"] = list(processors)
+    if redact_keys is not None:
+        values["redact_keys"] = list(redact_keys)
+    if os.environ.get("WORKFLOW_LOGGING", "").strip().lower() in _OFF_WORDS:
+        values["enabled"] = False
+    settings = Settings(
+        preset=name,
+        enabled=values.get("enabled", True),
+        level=_level_name(values.get("level", Settings.level)),
+        console=values.get("console", False),
+        stdout=values.get("stdout", False),
+        file=values.get("file"),
+        doc_dir=values.get("doc_dir"),
+        capture=values.get("capture", False),
+        strict=values.get("strict", False),
+        processors=tuple(_processor(p) for p in values.get("processors", ())),
+        redact_keys=tuple(values.get("redact_keys", ())),
+    )
+    apply(settings)
+    return settings
+
+
+def build_chain(settings: Settings) -> tuple[Processor, ...]:
+    """The processor chain for *settings*, in order."""
+    return (
+        merge_contextvars,
+        stamp_hierarchy,
+        add_timestamp,
+        add_log_level,
+        add_sequence,
+        format_exceptions,
+        safe_values,
+        *settings.processors,
+        Redactor(settings.redact_keys),
+    )
+
+
+def _open_sinks(settings: Settings) -> tuple[list[Sink], MemorySink | None]:
+    sinks: list[Sink] = []
+    try:
+        return _add_sinks(settings, sinks)
+    except ConfigError:
+        for sink in sinks:
+            sink.close()
+        raise
+
+
+def _add_sinks(settings: Settings, sinks: list[Sink]) -> tuple[list[Sink], MemorySink | None]:
+    memory = MemorySink() if settings.capture else None
+    if not settings.enabled:
+        return sinks, None
+    if settings.console:
+        sinks.append(ConsoleSink())
+    if settings.stdout:
+        sinks.append(StreamSink())
+    if settings.file:
+        try:
+            sinks.append(FileSink(settings.file))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot open log file {settings.file!r}: {exc.strerror or exc}"
+            ) from None
+    if settings.doc_dir:
+        if os.path.isdir(settings.doc_dir) and not os.access(settings.doc_dir, os.W_OK):
+            raise ConfigError(f"cannot use doc_dir {settings.doc_dir!r}: not writable")
+        try:
+            sinks.append(DocumentSink(settings.doc_dir))
+        except OSError as exc:
+            raise ConfigError(
+                f"cannot use doc_dir {settings.doc_dir!r}: {exc.strerror or exc}"
+            ) from None
+    if memory is not None:
+        sinks.append(memory)
+    return sinks, memory
+
+
+def apply(settings: Settings) -> None:
+    """Put *settings* in force (used by :func:`configure` and to restore earlier settings)."""
+    sinks, memory = _open_sinks(settings)
+    with STATE.lock:
+        old = STATE.sinks
+        STATE.chain = build_chain(settings)
+        STATE.sinks = tuple(sinks)
+        STATE.memory = memory
+        STATE.enabled = settings.enabled
+        STATE.strict = settings.strict
+        STATE.settings = settings
+        set_level(LEVELS[settings.level], settings.enabled)
+        STATE.configured = True
+    _faults.forget()
+    for sink in old:
+        sink.close()
+
+
+def reset() -> None:
+    """Forget the configuration: the next logging call configures from the environment again."""
+    with STATE.lock:
+        old = STATE.sinks
+        STATE.sinks = ()
+        STATE.memory = None
+        STATE.settings = None
+        STATE.configured = False
+        reset_to_first_use()
+    for sink in old:
+        sink.close()
+
+
+def current_settings() -> Settings:
+    """The settings in force (configuring from the environment first if nothing has)."""
+    ensure_configured()
+    assert STATE.settings is not None
+    return STATE.settings
+

@@ -1,0 +1,133 @@
+"""The built-in processors of the chain, each a plain ``(logger, method_name, event_dict)`` callable.
+
+The order the presets use (see :func:`wf_structlog.config.build_chain`)::
+
+    merge_contextvars -> stamp_hierarchy -> add_timestamp -> add_log_level -> add_sequence
+    -> format_exceptions -> safe_values -> (your processors) -> Redactor
+"""
+
+from __future__ import annotations
+
+import itertools
+import os
+import sys
+import time
+import traceback
+from types import TracebackType
+from typing import Any
+
+from structlog.contextvars import merge_contextvars
+
+from ._state import CURRENT
+from .safe import safe_values
+from .typing import EventDict
+
+__all__ = [
+    "add_log_level",
+    "add_sequence",
+    "add_timestamp",
+    "format_exceptions",
+    "merge_contextvars",
+    "safe_values",
+    "stamp_hierarchy",
+]
+
+
+def stamp_hierarchy(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
+    """Add the ids of the enclosing workflow, iteration and interaction.
+
+    Keys the caller passed explicitly win over the stamped ones. Outside any scope the event
+    is left unstamped.
+    """
+    scope = CURRENT.get()
+    if scope is None:
+        return event_dict
+    stamped = dict(scope.stamp)
+    stamped.update(event_dict)
+    return stamped
+
+
+_second_cache: tuple[int, str] = (-1, "")
+
+
+def _utc_iso(ns: int) -> str:
+    global _second_cache
+    sec, rem = divmod(ns, 1_000_000_000)
+    cached_sec, prefix = _second_cache
+    if sec != cached_sec:
+        prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
+        _second_cache = (sec, prefix)
+    return f"{prefix}.{rem // 1000:06d}Z"
+
+
+def add_timestamp(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
+    """Add ``timestamp``: the current UTC time as ISO-8601 with microseconds and a ``Z``."""
+    event_dict["timestamp"] = _utc_iso(time.time_ns())
+    return event_dict
+
+
+_LEVEL_OF_METHOD = {
+    "debug": "debug",
+    "info": "info",
+    "msg": "info",
+    "warning": "warning",
+    "warn": "warning",
+    "error": "error",
+    "err": "error",
+    "exception": "error",
+    "critical": "critical",
+    "fatal": "critical",
+}
+
+
+def add_log_level(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
+    """Add ``level`` from the name of the method called (``warn`` -> ``warning`` and so on)."""
+    event_dict["level"] = _LEVEL_OF_METHOD.get(method_name, method_name)
+    return event_dict
+
+
+class _Sequence:
+    """Process-wide counter; a forked child starts over so its numbers pair with its own pid."""
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self.pid = os.getpid()
+        self.next = itertools.count(1).__next__
+
+
+_sequence = _Sequence()
+
+
+def add_sequence(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
+    """Add ``seq`` (1, 2, ... in this process) and ``pid``: together they name an event uniquely."""
+    event_dict["seq"] = _sequence.next()
+    event_dict["pid"] = _sequence.pid
+    return event_dict
+
+
+def describe_exception(exc: BaseException, tb: TracebackType | None = None) -> dict[str, str]:
+    """``{type, message, traceback}`` of *exc*, without local variables."""
+    lines = traceback.format_exception(type(exc), exc, tb if tb is not None else exc.__traceback__)
+    return {"type": type(exc).__qualname__, "message": str(exc), "traceback": "".join(lines)}
+
+
+def format_exceptions(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
+    """Turn ``exc_info`` (``True``, an exception or a ``sys.exc_info()`` tuple) into ``exception``.
+
+    ``log.exception(...)`` passes ``exc_info=True``. Without an exception in flight nothing is
+    added.
+    """
+    exc_info = event_dict.pop("exc_info", None)
+    if not exc_info:
+        return event_dict
+    if isinstance(exc_info, BaseException):
+        event_dict["exception"] = describe_exception(exc_info)
+        return event_dict
+    if not isinstance(exc_info, tuple):
+        exc_info = sys.exc_info()
+    if exc_info[1] is not None:
+        event_dict["exception"] = describe_exception(exc_info[1], exc_info[2])
+    return event_dict

@@ -1,0 +1,324 @@
+"""The reducer: rebuild nested workflow documents from events, in any order, from any files.
+
+Feed events one at a time (:class:`Reducer`) or all at once (:func:`reduce`). Events are placed
+by their ids, not by their order or timestamps, so shuffled lines, or lines split over several
+files, give the same documents. A scope whose end event is missing is ``"incomplete"``; a scope
+whose end event counts more children than arrived has ``"complete": false``. Scopes known only
+from their children's events are rebuilt as placeholders.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import orjson
+
+from . import schema
+
+__all__ = ["ReduceWarning", "Reducer", "reduce"]
+
+Event = Mapping[str, Any]
+Source = str | os.PathLike[str] | Event | Iterable[Event]
+
+
+class ReduceWarning(UserWarning):
+    """Some input lines were not events and were skipped."""
+
+
+def _order(event: Event) -> tuple[str, int, int]:
+    timestamp, pid, seq = event.get("timestamp"), event.get("pid"), event.get("seq")
+    return (
+        timestamp if isinstance(timestamp, str) else "",
+        pid if isinstance(pid, int) else -1,
+        seq if isinstance(seq, int) else -1,
+    )
+
+
+class _Node:
+    __slots__ = ("end", "id", "items", "kind", "start")
+
+    def __init__(self, kind: str, node_id: str) -> None:
+        self.kind = kind
+        self.id = node_id
+        self.start: Event | None = None
+        self.end: Event | None = None
+        self.items: list[Event] = []
+
+    def field(self, key: str) -> Any:
+        """*key* from the start event, else the end event, else the earliest item having it."""
+        for event in (self.start, self.end):
+            if event is not None and key in event:
+                return event[key]
+        for item in sorted(self.items, key=_order):
+            if key in item:
+                return item[key]
+        return None
+
+    @property
+    def span_id(self) -> Any:
+        return self.id if self.kind != "workflow" else self.field("span_id")
+
+    def first_key(self) -> tuple[str, int, int]:
+        if self.start is not None:
+            return _order(self.start)
+        return min((_order(item) for item in self.items), default=("", -1, -1))
+
+
+class _Run:
+    __slots__ = ("interactions", "iterations", "seen", "workflow")
+
+    def __init__(self, run_id: str) -> None:
+        self.workflow = _Node("workflow", run_id)
+        self.iterations: dict[str, _Node] = {}
+        self.interactions: dict[str, _Node] = {}
+        self.seen: set[tuple[Any, Any]] = set()
+
+    def scope(self, kind: str, event: Event) -> _Node | None:
+        if kind == "workflow":
+            return self.workflow
+        node_id = event.get(schema.SCOPE_ID_KEYS[kind])
+        if not isinstance(node_id, str):
+            return None
+        nodes = self.iterations if kind == "iteration" else self.interactions
+        node = nodes.get(node_id)
+        if node is None:
+            node = nodes[node_id] = _Node(kind, node_id)
+        return node
+
+    def innermost(self, event: Event) -> _Node:
+        for kind in ("interaction", "iteration"):
+            node = self.scope(kind, event)
+            if node is not None:
+                return node
+        return self.workflow
+
+
+class Reducer:
+    """Collect events and build one document per workflow run.
+
+    Events outside any workflow are counted in :attr:`unscoped` and otherwise ignored. An
+    event seen twice (same ``pid`` and ``seq`` in the same run) counts once.
+    """
+
+    def __init__(self) -> None:
+        self._runs: dict[str, _Run] = {}
+        self.skipped = 0
+        """Lines given to :meth:`add_line` that were not JSON objects."""
+        self.unscoped = 0
+        """Events that belonged to no workflow."""
+
+    def add(self, event: Event) -> None:
+        """Add one event dict."""
+        run_id = event.get("workflow_id")
+        if not isinstance(run_id, str):
+            self.unscoped += 1
+            return
+        run = self._runs.get(run_id)
+        if run is None:
+            run = self._runs[run_id] = _Run(run_id)
+        seq = event.get("seq")
+        if seq is not None:
+            key = (event.get("pid"), seq)
+            if key in run.seen:
+                return
+            run.seen.add(key)
+        name = event.get("event")
+        boundary = schema.SCOPE_EVENTS.get(name) if isinstance(name, str) else None
+        if boundary is not None:
+            kind, phase = boundary
+            node = run.scope(kind, event)
+            if node is not None:
+                if phase == "start":
+                    node.start = node.start or event
+                else:
+                    node.end = node.end or event
+                return
+        run.innermost(event).items.append(event)
+
+    def add_line(self, line: bytes | str) -> None:
+        """Add one NDJSON line; blank lines are ignored, other non-objects counted in
+        :attr:`skipped`."""
+        if not line.strip():
+            return
+        try:
+            event = orjson.loads(line)
+        except orjson.JSONDecodeError:
+            self.skipped += 1
+            return
+        if isinstance(event, dict):
+            self.add(event)
+        else:
+            self.skipped += 1
+
+    def add_file(self, path: str | os.PathLike[str]) -> None:
+        """Add every line of an NDJSON file."""
+        with Path(path).open("rb") as lines:
+            for line in lines:
+                self.add_line(line)
+
+    @property
+    def run_ids(self) -> list[str]:
+        """Ids of the runs seen so far."""
+        return list(self._runs)
+
+    def document(self, run_id: str) -> dict[str, Any]:
+        """The document of one run, as far as its events have arrived."""
+        return _build(self._runs[run_id])
+
+    def pop(self, run_id: str) -> dict[str, Any]:
+        """The document of one run, forgetting the run's events."""
+        return _build(self._runs.pop(run_id))
+
+    def documents(self) -> list[dict[str, Any]]:
+        """All documents, ordered by start time."""
+        docs = [_build(run) for run in self._runs.values()]
+        return sorted(docs, key=lambda doc: (doc["start_time"] or "", doc["id"]))
+
+
+def reduce(*sources: Source) -> list[dict[str, Any]]:
+    """Rebuild the nested document of every workflow run found in *sources*.
+
+    Args:
+        *sources: NDJSON file paths, event dicts, or iterables of event dicts, in any mix.
+
+    Returns:
+        One document per run (see ``document.schema.json``), ordered by start time.
+    """
+    reducer = Reducer()
+    for source in sources:
+        if isinstance(source, str | os.PathLike):
+            reducer.add_file(source)
+        elif isinstance(source, Mapping):
+            reducer.add(source)
+        else:
+            for event in source:
+                reducer.add(event)
+    if reducer.skipped:
+        warnings.warn(
+            f"skipped {reducer.skipped} line(s) that were not JSON objects",
+            ReduceWarning,
+            stacklevel=2,
+        )
+    return reducer.documents()
+
+
+# -- building documents ----------------------------------------------------------------------
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _usage(items: Iterable[Event]) -> dict[str, Any]:
+    usage: dict[str, Any] = {"calls": 0, "input_tokens": 0, "output_tokens": 0}
+    for item in items:
+        counted = False
+        for key in schema.USAGE_KEYS:
+            value = item.get(key)
+            if _number(value):
+                usage[key] += value
+                counted = True
+        cost = item.get("cost")
+        if _number(cost):
+            usage["cost"] = usage.get("cost", 0) + cost
+        usage["calls"] += counted
+    return usage
+
+
+def _add_usage(total: dict[str, Any], part: Mapping[str, Any]) -> None:
+    for key, value in part.items():
+        total[key] = total.get(key, 0) + value
+
+
+def _clean(event: Event, agent: Any = None) -> dict[str, Any]:
+    return {
+        key: value
+        for key, value in event.items()
+        if key not in schema.STAMP_KEYS and not (key == "agent" and value == agent)
+    }
+
+
+def _scope_part(node: _Node, started_under: Counter[Any], agent: Any = None) -> dict[str, Any]:
+    """The keys every scope has, with its own items sorted into metadata, resources, errors
+    and events (returned under ``events``)."""
+    start, end = node.start or {}, node.end or {}
+    start_metadata = start.get("metadata")
+    metadata = dict(start_metadata) if isinstance(start_metadata, Mapping) else {}
+    resources: list[dict[str, Any]] = []
+    errors: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
+    for item in sorted(node.items, key=_order):
+        name = item.get("event")
+        if name == schema.METADATA_EVENT and isinstance(item.get("metadata"), Mapping):
+            metadata.update(item["metadata"])
+        elif name == schema.RESOURCE_EVENT:
+            resources.append({"name": item.get("resource"), "details": item.get("details") or {}})
+        elif item.get("level") in schema.ERROR_LEVELS:
+            errors.append(_clean(item, agent))
+        else:
+            events.append(_clean(item, agent))
+    if "exception" in end:
+        errors.append({k: end[k] for k in ("event", "timestamp", "level", "exception") if k in end})
+    observed = len(node.items) + started_under[node.span_id]
+    children = end.get("children")
+    return {
+        "status": end.get("status", schema.STATUS_INCOMPLETE) if end else schema.STATUS_INCOMPLETE,
+        "start_time": start.get("timestamp"),
+        "end_time": end.get("timestamp"),
+        "duration_ms": end.get("duration_ms"),
+        "complete": bool(start) and bool(end) and (children is None or children == observed),
+        "metadata": metadata,
+        "resources": resources,
+        "errors": errors,
+        "usage": _usage(node.items),
+        "events": events,
+    }
+
+
+def _build(run: _Run) -> dict[str, Any]:
+    nodes = [run.workflow, *run.iterations.values(), *run.interactions.values()]
+    started_under = Counter(
+        node.start.get("parent_span_id") for node in nodes if node.start is not None
+    )
+    for node in list(run.interactions.values()):  # placeholders for iterations never seen
+        run.scope("iteration", {"iteration_id": node.field("iteration_id")})
+
+    by_iteration: dict[Any, list[dict[str, Any]]] = {}
+    for node in sorted(run.interactions.values(), key=_Node.first_key):
+        agent = node.field("agent")
+        part = _scope_part(node, started_under, agent)
+        doc: dict[str, Any] = {"id": node.id, "agent": agent, "input": node.field("input")}
+        doc["output"] = (node.end or {}).get("output")
+        doc.update(part)
+        doc["actions"] = doc.pop("events")
+        parent = node.field("parent_span_id")
+        iteration_id = node.field("iteration_id")
+        if parent is not None and parent != iteration_id:
+            doc["parent_interaction_id"] = parent
+        by_iteration.setdefault(iteration_id, []).append(doc)
+
+    iterations = []
+    for node in sorted(run.iterations.values(), key=lambda n: (n.field("iteration") or 0,
+                                                              n.first_key())):
+        doc = {"id": node.id, "number": node.field("iteration")}
+        doc.update(_scope_part(node, started_under))
+        doc["interactions"] = by_iteration.get(node.id, [])
+        for child in doc["interactions"]:
+            _add_usage(doc["usage"], child["usage"])
+        iterations.append(doc)
+
+    wf = run.workflow
+    document: dict[str, Any] = {"id": wf.id, "name": wf.field("workflow")}
+    document.update(_scope_part(wf, started_under))
+    parent_run = wf.field("parent_workflow_id")
+    if parent_run is not None:
+        document["parent_workflow_id"] = parent_run
+    document["iterations"] = iterations
+    for child in iterations:
+        _add_usage(document["usage"], child["usage"])
+    return document

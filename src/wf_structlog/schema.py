@@ -1,0 +1,93 @@
+"""The contract between every part: the keys of an event and the shape of a workflow document.
+
+Every event is a flat dict. Keys written by wf_structlog:
+
+========================  =================================================================
+``event``                 what happened (the first positional argument of a log call)
+``level``                 ``debug``, ``info``, ``warning``, ``error`` or ``critical``
+``timestamp``             UTC ISO-8601 with microseconds, e.g. ``2026-11-25T06:41:52.123456Z``
+``seq``                   per-process sequence number, starting at 1
+``pid``                   id of the process that logged the event
+``workflow``              name of the enclosing workflow
+``workflow_id``           run id of the enclosing workflow: 32 hex digits (a W3C trace id)
+``iteration``             number of the enclosing iteration, 1, 2, ... within its workflow
+``iteration_id``          id of the enclosing iteration: 16 hex digits (a W3C span id)
+``interaction_id``        id of the enclosing interaction: 16 hex digits
+``agent``                 agent of the enclosing interaction
+``span_id``               id of the innermost enclosing scope (on a scope's own events: itself)
+``parent_span_id``        on scope start and end events: id of the enclosing scope
+``exception``             ``{type, message, traceback}`` when the call passed ``exc_info``
+``unserializable``        paths of values that could only be kept as their ``repr``
+``processor_errors``      processors that failed on this event; the event kept the rest
+========================  =================================================================
+
+Scope start events (``workflow.start``, ``iteration.start``, ``interaction.start``) may carry
+``metadata``, and ``input`` for an interaction, and ``parent_workflow_id`` for a workflow opened
+inside another. Scope end events carry ``status``, ``duration_ms``, ``children`` (how many
+events and child scopes were logged directly in the scope, so a reader can tell a complete
+scope from one whose events are missing without trusting clocks), ``output`` for an interaction,
+and ``error`` (``{type, message, traceback}``) when an exception escaped. ``metadata`` events add
+to their scope's metadata; ``resource`` events (``resource``, ``details``) to its resources.
+Events outside any scope carry none of the hierarchy keys.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.resources
+from typing import Any, Final
+
+import orjson
+
+SCOPE_KINDS: Final = ("workflow", "iteration", "interaction")
+"""The hierarchy, outermost first."""
+
+SCOPE_ID_KEYS: Final = {
+    "workflow": "workflow_id",
+    "iteration": "iteration_id",
+    "interaction": "interaction_id",
+}
+"""The key holding each scope kind's id."""
+
+SCOPE_EVENTS: Final = {
+    f"{kind}.{phase}": (kind, phase) for kind in SCOPE_KINDS for phase in ("start", "end")
+}
+"""Reserved event names of scope boundaries, mapped to ``(kind, phase)``."""
+
+METADATA_EVENT: Final = "metadata"
+RESOURCE_EVENT: Final = "resource"
+MISUSE_EVENT: Final = "scope_misuse"
+
+STAMP_KEYS: Final = frozenset(
+    {
+        "workflow",
+        "workflow_id",
+        "iteration",
+        "iteration_id",
+        "interaction_id",
+        "span_id",
+        "parent_span_id",
+        "pid",
+        "seq",
+    }
+)
+"""Keys that place an event in the hierarchy or the stream; documents do not repeat them."""
+
+ERROR_LEVELS: Final = frozenset({"error", "critical"})
+"""Events at these levels land in their scope's ``errors``."""
+
+USAGE_KEYS: Final = ("input_tokens", "output_tokens")
+"""Numeric event keys summed into ``usage`` up the tree; ``cost`` is summed where logged."""
+
+STATUS_OK: Final = "ok"
+STATUS_ERROR: Final = "error"
+STATUS_INCOMPLETE: Final = "incomplete"
+STATUS_ABANDONED: Final = "abandoned"
+
+
+@functools.cache
+def document_schema() -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of one workflow document, as shipped in the package."""
+    text = importlib.resources.files(__package__).joinpath("document.schema.json").read_bytes()
+    schema: dict[str, Any] = orjson.loads(text)
+    return schema

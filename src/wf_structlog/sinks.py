@@ -1,0 +1,180 @@
+"""Sinks: the only places that write. Each takes the finished event dict and does one job."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+import threading
+from pathlib import Path
+from typing import IO, Any
+
+import orjson
+from rich.console import Console
+
+from .console import ConsoleRenderer
+from .reducer import Reducer
+from .renderers import NDJSONRenderer
+from .typing import EventDict
+
+__all__ = ["ConsoleSink", "DocumentSink", "FileSink", "MemorySink", "StreamSink"]
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    view = memoryview(data)
+    while view:
+        written = os.write(fd, view)
+        view = view[written:]
+
+
+class FileSink:
+    """Append NDJSON lines to a file.
+
+    Each event is one ``os.write`` on an ``O_APPEND`` descriptor: it is in the operating system
+    when the logging call returns (a process killed a moment later loses nothing), and lines
+    from several threads or processes appending to the same file never interleave.
+
+    Args:
+        path: the file; created (with its directory) if missing, appended to if present.
+    """
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+        self._fd = os.open(self.path, flags, 0o644)
+        self._render = NDJSONRenderer()
+
+    def emit(self, method_name: str, event_dict: EventDict) -> None:
+        """Write one line."""
+        _write_all(self._fd, self._render(None, method_name, event_dict))
+
+    def close(self) -> None:
+        """Close the descriptor; later events are not written."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+class StreamSink:
+    """Write NDJSON lines to a text stream, such as ``sys.stdout``, flushed per event.
+
+    Args:
+        stream: the stream, or ``None`` for whatever ``sys.stdout`` is at write time (so tools
+            that swap ``sys.stdout``, like pytest's capture, see the output).
+    """
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self._stream = stream
+        self._render = NDJSONRenderer()
+        self._lock = threading.Lock()
+
+    def emit(self, method_name: str, event_dict: EventDict) -> None:
+        """Write one line and flush it."""
+        line = self._render(None, method_name, event_dict)
+        stream = self._stream if self._stream is not None else sys.stdout
+        binary = getattr(stream, "buffer", None)
+        with self._lock:
+            if binary is not None:
+                stream.flush()
+                binary.write(line)
+                binary.flush()
+            else:
+                stream.write(line.decode("utf-8"))
+                stream.flush()
+
+    def close(self) -> None:
+        """Nothing to release: the stream belongs to its owner."""
+
+
+class ConsoleSink:
+    """Print events on a terminal with ``rich`` (the dev preset's output, on stderr).
+
+    Args:
+        renderer: turns an event into a line (default :class:`~wf_structlog.console.ConsoleRenderer`).
+        stream: where to print; ``None`` means whatever ``sys.stderr`` is at write time.
+    """
+
+    def __init__(self, renderer: ConsoleRenderer | None = None, stream: IO[str] | None = None):
+        self._renderer = renderer or ConsoleRenderer()
+        self._console = Console(
+            file=stream,
+            stderr=stream is None,
+            soft_wrap=True,
+            markup=False,
+            emoji=False,
+            highlight=False,
+        )
+        self._lock = threading.Lock()
+
+    def emit(self, method_name: str, event_dict: EventDict) -> None:
+        """Print one event."""
+        line = self._renderer(None, method_name, event_dict)
+        with self._lock:
+            self._console.print(line)
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class MemorySink:
+    """Keep events in a list, for tests (the test preset's output)."""
+
+    def __init__(self) -> None:
+        self.events: list[EventDict] = []
+
+    def emit(self, method_name: str, event_dict: EventDict) -> None:
+        """Keep the event."""
+        self.events.append(event_dict)
+
+    def close(self) -> None:
+        """Nothing to release; the events stay readable."""
+
+
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def document_path(doc_dir: Path, name: str, run_id: str) -> Path:
+    """Where the document of run *run_id* of workflow *name* is written."""
+    safe = _UNSAFE_NAME.sub("_", name).strip("._")[:100] or "workflow"
+    return doc_dir / f"{safe}-{run_id}.json"
+
+
+class DocumentSink:
+    """Build each workflow's document as its events pass, and write it when the workflow ends.
+
+    The document is written to ``<doc_dir>/<name>-<run id>.json`` by the same reducer that
+    :func:`wf_structlog.reduce` uses, so it equals what ``reduce`` builds from the run's NDJSON.
+
+    Args:
+        doc_dir: the directory (created if missing).
+    """
+
+    def __init__(self, doc_dir: str | os.PathLike[str]) -> None:
+        self.doc_dir = Path(doc_dir)
+        self.doc_dir.mkdir(parents=True, exist_ok=True)
+        self._reducer = Reducer()
+        self._lock = threading.Lock()
+
+    def emit(self, method_name: str, event_dict: EventDict) -> None:
+        """Feed the event; write the document when it is its workflow's end."""
+        run_id = event_dict.get("workflow_id")
+        if not isinstance(run_id, str):
+            return
+        with self._lock:
+            self._reducer.add(event_dict)
+            if event_dict.get("event") != "workflow.end":
+                return
+            document = self._reducer.pop(run_id)
+        self._write(document)
+
+    def _write(self, document: dict[str, Any]) -> None:
+        path = document_path(self.doc_dir, str(document["name"]), str(document["id"]))
+        partial = path.with_suffix(f".{os.getpid()}.partial")
+        partial.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+        os.replace(partial, path)
+
+    def close(self) -> None:
+        """Forget unfinished runs."""
+        with self._lock:
+            self._reducer = Reducer()

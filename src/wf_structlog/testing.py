@@ -1,0 +1,77 @@
+"""Helpers for asserting on what your agents logged.
+
+::
+
+    from wf_structlog.testing import capture
+
+    def test_planner_logs_its_call():
+        with capture() as logs:
+            run_planner()
+        assert [e["event"] for e in logs.events] == [...]
+        assert logs.documents[0]["status"] == "ok"
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from ._state import CURRENT, STATE, ensure_configured
+from .config import apply, configure, reset
+from .reducer import reduce
+from .sinks import MemorySink
+from .typing import EventDict
+
+__all__ = ["Capture", "capture", "events"]
+
+
+class Capture:
+    """Events kept by the test preset, and the documents they reduce to."""
+
+    def __init__(self, sink: MemorySink) -> None:
+        self._sink = sink
+
+    @property
+    def events(self) -> list[EventDict]:
+        """Every event written since the capture began, after the whole chain (redacted)."""
+        return self._sink.events
+
+    @property
+    def documents(self) -> list[dict[str, Any]]:
+        """The workflow documents the captured events reduce to."""
+        return reduce(self._sink.events)
+
+    def clear(self) -> None:
+        """Forget the events captured so far."""
+        self._sink.events.clear()
+
+
+@contextmanager
+def capture(**overrides: Any) -> Iterator[Capture]:
+    """Configure the ``test`` preset for the block, then restore what was configured before.
+
+    Args:
+        **overrides: passed to :func:`wf_structlog.configure` (``level``, ``file``, ...).
+
+    The current scope is cleared inside the block and restored after it, so a test neither
+    sees nor leaves behind another's scopes.
+    """
+    previous = STATE.settings if STATE.configured else None
+    token = CURRENT.set(None)
+    configure("test", **overrides)
+    assert STATE.memory is not None
+    try:
+        yield Capture(STATE.memory)
+    finally:
+        CURRENT.reset(token)
+        if previous is not None:
+            apply(previous)
+        else:
+            reset()
+
+
+def events() -> list[EventDict]:
+    """Events kept in memory by the configuration in force (the ``test`` preset keeps them)."""
+    ensure_configured()
+    return STATE.memory.events if STATE.memory is not None else []
