@@ -19,7 +19,7 @@ def report(key: str, message: str) -> None:
     try:
         sys.stderr.write(f"wf_structlog: {message} (reported once; logging goes on)\n")
         sys.stderr.flush()
-    except Exception:  # noqa: S110 - stderr itself is gone; there is nowhere left to say it
+    except Exception:
         pass
 
 

@@ -93,8 +93,13 @@ def emit(method_name: str, event_dict: EventDict) -> bool:
     return True
 
 
-def _log(context: Mapping[str, Any], method_name: str, event: Any, args: tuple[Any, ...],
-         kw: dict[str, Any]) -> None:
+def _log(
+    context: Mapping[str, Any],
+    method_name: str,
+    event: Any,
+    args: tuple[Any, ...],
+    kw: dict[str, Any],
+) -> None:
     if args:
         event = event % args
     event_dict = dict(context)

@@ -16,7 +16,17 @@ if TYPE_CHECKING:
 class _State:
     """What :func:`wf_structlog.configure` decided; read on every logging call."""
 
-    __slots__ = ("chain", "configured", "enabled", "lock", "memory", "min_level", "settings", "sinks", "strict")
+    __slots__ = (
+        "chain",
+        "configured",
+        "enabled",
+        "lock",
+        "memory",
+        "min_level",
+        "settings",
+        "sinks",
+        "strict",
+    )
 
     def __init__(self) -> None:
         self.configured = False

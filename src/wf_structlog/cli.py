@@ -30,8 +30,9 @@ def _reduce(args: argparse.Namespace) -> int:
         with open(args.output, "wb") as out:
             out.write(data)
     if reducer.skipped:
-        print(f"wf-log: skipped {reducer.skipped} line(s) that were not JSON objects",
-              file=sys.stderr)
+        print(
+            f"wf-log: skipped {reducer.skipped} line(s) that were not JSON objects", file=sys.stderr
+        )
     return 0
 
 

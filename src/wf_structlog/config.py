@@ -53,7 +53,15 @@ from .redaction import Redactor
 from .sinks import ConsoleSink, DocumentSink, FileSink, MemorySink, StreamSink
 from .typing import Processor, Sink
 
-__all__ = ["PRESETS", "ConfigError", "Settings", "build_chain", "configure", "current_settings", "reset"]
+__all__ = [
+    "PRESETS",
+    "ConfigError",
+    "Settings",
+    "build_chain",
+    "configure",
+    "current_settings",
+    "reset",
+]
 
 PRESETS: Final = ("dev", "prod", "test", "off")
 """The built-in presets, one TOML file each in ``configs/``."""
@@ -161,11 +169,12 @@ def _processor(spec: Any) -> Processor:
             f"processor {spec!r} is not callable; a processor is "
             "(logger, method_name, event_dict) -> event_dict"
         )
-    return spec  # type: ignore[no-any-return]
+    processor: Processor = spec
+    return processor
 
 
 def _path_or_none(value: str | os.PathLike[str] | None) -> str | None:
-    return os.fspath(value) if value not in (None, "") else None  # type: ignore[arg-type]
+    return None if value is None or value == "" else os.fspath(value)
 
 
 def configure(
@@ -340,4 +349,3 @@ def current_settings() -> Settings:
     ensure_configured()
     assert STATE.settings is not None
     return STATE.settings
-

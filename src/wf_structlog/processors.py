@@ -1,4 +1,4 @@
-"""The built-in processors of the chain, each a plain ``(logger, method_name, event_dict)`` callable.
+"""The built-in processors, each a plain ``(logger, method_name, event_dict)`` callable.
 
 The order the presets use (see :func:`wf_structlog.config.build_chain`)::
 

@@ -303,8 +303,9 @@ def _build(run: _Run) -> dict[str, Any]:
         by_iteration.setdefault(iteration_id, []).append(doc)
 
     iterations = []
-    for node in sorted(run.iterations.values(), key=lambda n: (n.field("iteration") or 0,
-                                                              n.first_key())):
+    for node in sorted(
+        run.iterations.values(), key=lambda n: (n.field("iteration") or 0, n.first_key())
+    ):
         doc = {"id": node.id, "number": node.field("iteration")}
         doc.update(_scope_part(node, started_under))
         doc["interactions"] = by_iteration.get(node.id, [])

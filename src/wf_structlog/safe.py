@@ -37,7 +37,7 @@ def _key(key: Any) -> str:
     return key if key.__class__ is str else str(_convert(key, (), MAX_DEPTH - 1, []))
 
 
-def _convert(value: Any, path: _Path, depth: int, flagged: list[str]) -> Any:  # noqa: PLR0911
+def _convert(value: Any, path: _Path, depth: int, flagged: list[str]) -> Any:
     cls = value.__class__
     if cls is str or cls is bool or value is None:
         return value
@@ -69,7 +69,7 @@ def _convert(value: Any, path: _Path, depth: int, flagged: list[str]) -> Any:  #
         return _repr(value)
 
 
-def _convert_known(value: Any, path: _Path, depth: int, flagged: list[str]) -> Any:  # noqa: PLR0911
+def _convert_known(value: Any, path: _Path, depth: int, flagged: list[str]) -> Any:
     """Types with a faithful JSON form; anything else is a flagged ``repr``."""
     if isinstance(value, enum.Enum):
         return _convert(value.value, path, depth, flagged)

@@ -279,7 +279,9 @@ class Scope:
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self._finish(None, exc)
@@ -288,7 +290,9 @@ class Scope:
         return self.start()
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self._finish(None, exc)
@@ -311,9 +315,7 @@ class Scope:
         return wrapper
 
 
-def _async_wrapper(
-    scope: Scope, fn: Callable[P, Awaitable[R]]
-) -> Callable[P, Awaitable[R]]:
+def _async_wrapper(scope: Scope, fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
     @functools.wraps(fn)
     async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
         async with scope._fresh():
@@ -519,7 +521,7 @@ def iteration(number: int | None = None, /, **metadata: Any) -> IterationScope:
     return IterationScope(number, metadata)
 
 
-def interaction(agent: str, input: Any = None, **metadata: Any) -> InteractionScope:  # noqa: A002
+def interaction(agent: str, input: Any = None, **metadata: Any) -> InteractionScope:
     """One agent's turn. Events logged inside it are its actions.
 
     Args:

@@ -91,7 +91,7 @@ class ConsoleSink:
     """Print events on a terminal with ``rich`` (the dev preset's output, on stderr).
 
     Args:
-        renderer: turns an event into a line (default :class:`~wf_structlog.console.ConsoleRenderer`).
+        renderer: turns an event into a line (default: ``ConsoleRenderer()``).
         stream: where to print; ``None`` means whatever ``sys.stderr`` is at write time.
     """
 
