@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from typing import Any, Final
+from typing import Any, Final, Self
 
 from structlog import BoundLoggerBase, DropEvent
 
@@ -157,6 +157,10 @@ class BoundLogger(BoundLoggerBase):
     at import time) writes where the latest configuration says. A call below the configured
     level is a method that does nothing.
     """
+
+    def new(self, **new_values: Any) -> Self:
+        """A logger with only *new_values* bound; unlike structlog's, this one is untouched."""
+        return self.__class__(self._logger, self._processors, dict(new_values))
 
     def debug(self, event: Any = None, *args: Any, **kw: Any) -> Any:
         """Log at DEBUG."""

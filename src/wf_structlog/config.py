@@ -287,7 +287,7 @@ def _open_sinks(settings: Settings) -> tuple[list[Sink], MemorySink | None]:
 def _add_sinks(settings: Settings, sinks: list[Sink]) -> tuple[list[Sink], MemorySink | None]:
     memory = MemorySink() if settings.capture else None
     if not settings.enabled:
-        return sinks, None
+        return sinks, memory  # an empty capture, so tests can assert nothing was logged
     if settings.console:
         sinks.append(ConsoleSink())
     if settings.stdout:

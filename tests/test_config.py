@@ -1,0 +1,216 @@
+"""Presets, environment variables, overrides and the errors bad values give."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import orjson
+import pytest
+
+import wf_structlog
+from wf_structlog import ConfigError, configure, get_logger, testing
+from wf_structlog.config import PRESETS
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class TestPresets:
+    def test_every_preset_ships_in_the_package(self) -> None:
+        """configs/ holds one TOML file per preset, and they are the packaged ones."""
+        shipped = {p.stem for p in (ROOT / "configs").glob("*.toml")}
+        assert shipped == set(PRESETS)
+        packaged = Path(wf_structlog.__file__).parent / "configs"
+        assert (ROOT / "configs").resolve() == packaged.resolve()
+
+    def test_dev(self) -> None:
+        """dev: rich console on stderr, DEBUG, strict scopes."""
+        settings = configure("dev")
+        assert (settings.console, settings.stdout, settings.level, settings.strict) == (
+            True,
+            False,
+            "debug",
+            True,
+        )
+
+    def test_prod_writes_ndjson_on_stdout(self, capfd: pytest.CaptureFixture[str]) -> None:
+        """prod: one JSON object per line on stdout, INFO and up, nothing on stderr."""
+        configure("prod")
+        log = get_logger()
+        log.debug("hidden")
+        log.info("shown", n=1)
+        out, err = capfd.readouterr()
+        assert err == ""
+        (line,) = out.splitlines()
+        event = orjson.loads(line)
+        assert event["event"] == "shown"
+        assert event["n"] == 1
+        assert event["level"] == "info"
+        assert "\x1b" not in out
+
+    def test_test_preset_keeps_events(self) -> None:
+        """test: events kept in memory, nothing printed."""
+        configure("test")
+        get_logger().debug("kept")
+        assert [e["event"] for e in testing.events()] == ["kept"]
+
+    def test_off(self) -> None:
+        """off: nothing is written."""
+        configure("off")
+        get_logger().critical("gone")
+        assert testing.events() == []
+
+    def test_preset_from_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """WF_LOG_PRESET picks the preset when configure() names none."""
+        monkeypatch.setenv("WF_LOG_PRESET", "test")
+        get_logger().info("x")
+        assert wf_structlog.current_settings().preset == "test"
+        assert len(testing.events()) == 1
+
+    def test_user_toml_file_extends_a_preset(self, tmp_path: Path) -> None:
+        """A TOML file of the user's works as a preset and may extend a built-in one."""
+        path = tmp_path / "mine.toml"
+        path.write_text('extends = "test"\nlevel = "warning"\nredact_keys = ["ssn"]\n')
+        settings = configure(str(path))
+        assert settings.capture is True
+        assert settings.level == "warning"
+        get_logger().info("dropped")
+        get_logger().warning("kept", ssn="123-45-6789")
+        (event,) = testing.events()
+        assert event["ssn"] == "[REDACTED]"
+
+
+class TestOverrides:
+    def test_explicit_arguments_beat_environment(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """configure() arguments win over WF_LOG_* variables, which win over the preset."""
+        monkeypatch.setenv("WF_LOG_LEVEL", "error")
+        monkeypatch.setenv("WF_LOG_FILE", str(tmp_path / "env.ndjson"))
+        monkeypatch.setenv("WF_LOG_DOC_DIR", str(tmp_path / "docs"))
+        assert configure("test").level == "error"
+        settings = configure("test", level="info", file=tmp_path / "arg.ndjson")
+        assert settings.level == "info"
+        assert settings.file == str(tmp_path / "arg.ndjson")
+        assert settings.doc_dir == str(tmp_path / "docs")
+
+    def test_file_is_appended(self, tmp_path: Path) -> None:
+        """file= appends NDJSON: lines already there stay."""
+        path = tmp_path / "run.ndjson"
+        path.write_bytes(b'{"event":"old"}\n')
+        configure("test", file=path)
+        get_logger().info("new")
+        events = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+        assert [e["event"] for e in events] == ["old", "new"]
+
+    def test_console_override(self, capfd: pytest.CaptureFixture[str]) -> None:
+        """console=True adds the rich console to prod's NDJSON."""
+        configure("prod", console=True)
+        get_logger().info("both")
+        out, err = capfd.readouterr()
+        assert orjson.loads(out)["event"] == "both"
+        assert "both" in err
+
+    def test_user_processor_runs_before_redaction(self) -> None:
+        """A user processor sees safe values, and what it adds is still redacted."""
+        seen: list[object] = []
+
+        def add_secret(logger: object, method: str, event: dict[str, object]) -> dict[str, object]:
+            seen.append(event["obj"])
+            event["password"] = "hunter2"
+            return event
+
+        configure("test", processors=[add_secret])
+        get_logger().info("e", obj={1, 2})
+        assert seen == [[1, 2]]
+        assert testing.events()[0]["password"] == "[REDACTED]"
+
+    def test_processor_as_import_path(self, tmp_path: Path) -> None:
+        """In TOML, processors are 'module:name' strings."""
+        path = tmp_path / "p.toml"
+        path.write_text('extends = "test"\nprocessors = ["wf_structlog.processors:add_sequence"]\n')
+        assert configure(str(path)).processors[0].__name__ == "add_sequence"
+
+
+class TestBadValues:
+    def test_unknown_preset(self) -> None:
+        """An unknown preset name names itself and the valid ones."""
+        with pytest.raises(ConfigError, match=r"unknown preset 'staging'.*dev, prod, test, off"):
+            configure("staging")
+
+    def test_unknown_level(self) -> None:
+        """An unknown level names itself and the valid ones."""
+        with pytest.raises(ConfigError, match=r"unknown level 'loud'.*debug, info, warning"):
+            configure("test", level="loud")
+
+    def test_level_from_environment_is_checked(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """A bad WF_LOG_LEVEL is reported by configure, not later."""
+        monkeypatch.setenv("WF_LOG_LEVEL", "verbose")
+        with pytest.raises(ConfigError, match="verbose"):
+            configure()
+
+    def test_unwritable_file(self, tmp_path: Path) -> None:
+        """A log file that cannot be opened names the path and the reason."""
+        blocker = tmp_path / "not-a-dir"
+        blocker.write_text("")
+        with pytest.raises(ConfigError, match=r"cannot open log file .*not-a-dir/run.ndjson"):
+            configure("test", file=blocker / "run.ndjson")
+
+    def test_unusable_doc_dir(self, tmp_path: Path) -> None:
+        """A doc_dir that cannot be created names the path and the reason."""
+        blocker = tmp_path / "file"
+        blocker.write_text("")
+        with pytest.raises(ConfigError, match="cannot use doc_dir"):
+            configure("test", doc_dir=blocker / "docs")
+
+    def test_bad_config_keeps_the_previous_one(self, tmp_path: Path) -> None:
+        """A failed configure() leaves the configuration in force untouched."""
+        configure("test")
+        with pytest.raises(ConfigError):
+            configure("test", level="nope")
+        get_logger().info("still")
+        assert testing.events()[-1]["event"] == "still"
+
+    def test_unknown_toml_setting(self, tmp_path: Path) -> None:
+        """A misspelt key in a TOML preset names itself and the valid keys."""
+        path = tmp_path / "bad.toml"
+        path.write_text("levle = 'info'\n")
+        with pytest.raises(ConfigError, match=r"unknown setting 'levle'; valid settings: .*level"):
+            configure(str(path))
+
+    def test_wrong_toml_type(self, tmp_path: Path) -> None:
+        """A TOML value of the wrong type is named."""
+        path = tmp_path / "bad.toml"
+        path.write_text("console = 'yes'\n")
+        with pytest.raises(ConfigError, match="console must be a bool"):
+            configure(str(path))
+
+    def test_missing_preset_file(self, tmp_path: Path) -> None:
+        """A preset path that does not exist is named."""
+        with pytest.raises(ConfigError, match="cannot read preset file"):
+            configure(str(tmp_path / "nope.toml"))
+
+    def test_bad_processor(self) -> None:
+        """A processor that is not callable, or cannot be imported, is named."""
+        with pytest.raises(ConfigError, match="not callable"):
+            configure("test", processors=[42])  # type: ignore[list-item]
+        with pytest.raises(ConfigError, match="cannot be imported"):
+            configure("test", processors=["no.such.module:thing"])
+
+
+def test_wheel_contains_presets_and_schema(tmp_path: Path) -> None:
+    """An installed wheel has the presets and the document schema."""
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(tmp_path), str(ROOT)],
+        check=True,
+        timeout=300,
+    )
+    (wheel,) = tmp_path.glob("*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for preset in PRESETS:
+        assert f"wf_structlog/configs/{preset}.toml" in names
+    assert "wf_structlog/document.schema.json" in names
+    assert "wf_structlog/py.typed" in names
