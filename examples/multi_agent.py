@@ -159,8 +159,10 @@ def summary(document: dict[str, Any]) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the demo; returns the exit status."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, default=Path("out"), help="output directory")
+    parser = argparse.ArgumentParser(description="A multi-agent run logged with wf_structlog.")
+    parser.add_argument(
+        "--out", type=Path, default=Path("out"), metavar="DIR", help="where to write (default: out)"
+    )
     parser.add_argument("--quiet", action="store_true", help="no console output once configured")
     args = parser.parse_args(argv)
 

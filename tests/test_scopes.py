@@ -112,11 +112,15 @@ class TestStamping:
         (event,) = logs.events
         assert not {"workflow_id", "iteration_id", "interaction_id", "span_id"} & set(event)
 
-    def test_explicit_keys_win(self, logs: Capture) -> None:
-        """A key the caller passes is not overwritten by the stamp."""
-        with wfl.workflow("w"), wfl.interaction("planner"):
-            get_logger().info("x", agent="someone-else")
-        assert logs.events[3]["agent"] == "someone-else"
+    def test_the_scope_names_the_agent(self, logs: Capture) -> None:
+        """Inside an interaction its agent wins over an agent bound on the logger; outside
+        any scope the bound agent stays."""
+        log = get_logger().bind(agent="planner")
+        log.info("outside")
+        with wfl.workflow("w"), wfl.interaction("researcher"):
+            log.info("inside")
+        assert logs.events[0]["agent"] == "planner"
+        assert next(e for e in logs.events if e["event"] == "inside")["agent"] == "researcher"
 
     def test_iterations_are_numbered(self, logs: Capture) -> None:
         """Iterations count 1, 2, 3 within their workflow; an explicit number is kept."""

@@ -34,35 +34,35 @@ __all__ = [
 
 
 def stamp_hierarchy(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
-    """Add the ids of the enclosing workflow, iteration and interaction.
+    """Add the ids of the enclosing workflow, iteration and interaction (see ``schema``).
 
-    Keys the caller passed explicitly win over the stamped ones. Outside any scope the event
-    is left unstamped.
+    Inside a scope its keys win over the same keys bound on a logger: a logger bound with
+    ``agent="planner"`` used inside the researcher's interaction logs ``agent="researcher"``,
+    because that is where the event happened. Outside any scope the event is left unstamped.
     """
     scope = CURRENT.get()
-    if scope is None:
-        return event_dict
-    stamped = dict(scope.stamp)
-    stamped.update(event_dict)
-    return stamped
+    if scope is not None:
+        event_dict.update(scope.stamp)
+    return event_dict
 
 
 _second_cache: tuple[int, str] = (-1, "")
 
 
-def _utc_iso(ns: int) -> str:
+def _utc_iso(microseconds: int) -> str:
     global _second_cache
-    sec, rem = divmod(ns, 1_000_000_000)
+    sec, micro = divmod(microseconds, 1_000_000)
     cached_sec, prefix = _second_cache
     if sec != cached_sec:
         prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
         _second_cache = (sec, prefix)
-    return f"{prefix}.{rem // 1000:06d}Z"
+    return f"{prefix}.{micro:06d}Z"
 
 
 def add_timestamp(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     """Add ``timestamp``: the current UTC time as ISO-8601 with microseconds and a ``Z``."""
-    event_dict["timestamp"] = _utc_iso(time.time_ns())
+    # Rounding the float to whole microseconds is exact at this magnitude (< 2**53).
+    event_dict["timestamp"] = _utc_iso(round(time.time() * 1_000_000))
     return event_dict
 
 

@@ -225,22 +225,33 @@ def _usage(items: Iterable[Event]) -> dict[str, Any]:
                 counted = True
         cost = item.get("cost")
         if _number(cost):
-            usage["cost"] = usage.get("cost", 0) + cost
+            usage["cost"] = round(usage.get("cost", 0) + cost, _COST_DIGITS)
         usage["calls"] += counted
     return usage
 
 
-def _add_usage(total: dict[str, Any], part: Mapping[str, Any]) -> None:
-    for key, value in part.items():
-        total[key] = total.get(key, 0) + value
+def _add_child(total: dict[str, Any], child: Mapping[str, Any]) -> None:
+    """Roll a child scope's usage and error count into its parent's."""
+    total["error_count"] += child["error_count"]
+    usage = total["usage"]
+    for key, value in child["usage"].items():
+        usage[key] = usage.get(key, 0) + value
+    if "cost" in usage:
+        usage["cost"] = round(usage["cost"], _COST_DIGITS)  # keep float noise out of documents
+
+
+_COST_DIGITS = 10
+_FIRST_KEYS = ("event", "timestamp", "level")
 
 
 def _clean(event: Event, agent: Any = None) -> dict[str, Any]:
-    return {
-        key: value
-        for key, value in event.items()
-        if key not in schema.STAMP_KEYS and not (key == "agent" and value == agent)
-    }
+    """The event as a document shows it: event, timestamp, level first, no hierarchy keys."""
+    entry = {key: event[key] for key in _FIRST_KEYS if key in event}
+    for key, value in event.items():
+        if key in entry or key in schema.STAMP_KEYS or (key == "agent" and value == agent):
+            continue
+        entry[key] = value
+    return entry
 
 
 def _scope_part(node: _Node, started_under: Counter[Any], agent: Any = None) -> dict[str, Any]:
@@ -275,6 +286,7 @@ def _scope_part(node: _Node, started_under: Counter[Any], agent: Any = None) -> 
         "metadata": metadata,
         "resources": resources,
         "errors": errors,
+        "error_count": len(errors),
         "usage": _usage(node.items),
         "events": events,
     }
@@ -310,7 +322,7 @@ def _build(run: _Run) -> dict[str, Any]:
         doc.update(_scope_part(node, started_under))
         doc["interactions"] = by_iteration.get(node.id, [])
         for child in doc["interactions"]:
-            _add_usage(doc["usage"], child["usage"])
+            _add_child(doc, child)
         iterations.append(doc)
 
     wf = run.workflow
@@ -321,5 +333,5 @@ def _build(run: _Run) -> dict[str, Any]:
         document["parent_workflow_id"] = parent_run
     document["iterations"] = iterations
     for child in iterations:
-        _add_usage(document["usage"], child["usage"])
+        _add_child(document, child)
     return document

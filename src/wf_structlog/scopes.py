@@ -29,6 +29,7 @@ from ._ids import new_run_id, new_span_id
 from ._logger import emit, get_logger
 from ._state import CURRENT, STATE, ensure_configured
 from .processors import describe_exception
+from .sinks import document_path
 
 __all__ = [
     "InteractionScope",
@@ -349,6 +350,14 @@ class WorkflowScope(Scope):
 
     def _label(self) -> str:
         return repr(self.name)
+
+    @property
+    def document_path(self) -> Path | None:
+        """Where this run's document is written when it ends, if ``doc_dir`` is configured."""
+        settings = STATE.settings
+        if settings is None or settings.doc_dir is None:
+            return None
+        return document_path(Path(settings.doc_dir), self.name, self.run_id)
 
     def _fresh(self) -> Self:
         return type(self)(self.name, self._metadata)

@@ -1,0 +1,226 @@
+"""The built-in processors and the chain's fault handling."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import enum
+import os
+import uuid
+from collections.abc import MutableMapping
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+from freezegun import freeze_time
+from hypothesis import given
+from hypothesis import strategies as st
+from structlog import DropEvent
+
+from wf_structlog import configure, get_logger, testing
+from wf_structlog.processors import add_timestamp
+from wf_structlog.redaction import Redactor
+from wf_structlog.safe import make_safe
+from wf_structlog.testing import Capture
+
+
+class TestTimestampLevelSequence:
+    @freeze_time("2026-11-25 06:41:52.123456")
+    def test_timestamp_is_utc_iso8601(self, logs: Capture) -> None:
+        """timestamp is UTC ISO-8601 with microseconds and Z."""
+        get_logger().info("x")
+        assert logs.events[0]["timestamp"] == "2026-11-25T06:41:52.123456Z"
+
+    def test_timestamp_follows_the_clock_across_seconds(self) -> None:
+        """The cached second is refreshed when the second changes."""
+        # Fractions a float holds exactly: freezegun derives time_ns from a float.
+        with freeze_time("2026-01-01 23:59:59.5") as clock:
+            first = add_timestamp(None, "info", {})["timestamp"]
+            clock.tick(datetime.timedelta(milliseconds=750))
+            second = add_timestamp(None, "info", {})["timestamp"]
+        assert first == "2026-01-01T23:59:59.500000Z"
+        assert second == "2026-01-02T00:00:00.250000Z"
+
+    def test_sequence_increases_and_names_the_process(self, logs: Capture) -> None:
+        """seq counts up by one per event; pid is this process."""
+        log = get_logger()
+        for _ in range(3):
+            log.info("x")
+        seqs = [e["seq"] for e in logs.events]
+        assert seqs == list(range(seqs[0], seqs[0] + 3))
+        assert {e["pid"] for e in logs.events} == {os.getpid()}
+
+    def test_contextvars_are_merged(self, logs: Capture) -> None:
+        """Values bound with structlog.contextvars reach the event."""
+        import structlog
+
+        structlog.contextvars.bind_contextvars(request_id="r-1")
+        try:
+            get_logger().info("x")
+        finally:
+            structlog.contextvars.clear_contextvars()
+        assert logs.events[0]["request_id"] == "r-1"
+
+
+class Colour(enum.Enum):
+    RED = "red"
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: int
+
+
+class Opaque:
+    def __repr__(self) -> str:
+        return "<Opaque>"
+
+
+class BadRepr:
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr for you")
+
+
+class TestSafeValues:
+    def test_known_types_convert_faithfully(self, logs: Capture) -> None:
+        """Datetimes, UUIDs, enums, dataclasses, sets, bytes, paths, decimals become JSON."""
+        when = datetime.datetime(2026, 1, 2, 3, 4, 5, tzinfo=datetime.UTC)
+        ident = uuid.UUID(int=1)
+        get_logger().info(
+            "x",
+            when=when,
+            ident=ident,
+            colour=Colour.RED,
+            point=Point(1, 2),
+            tags={"b", "a"},
+            raw=b"\xffok",
+            path=Path("/tmp/a"),
+            price=Decimal("1.10"),
+            pair=(1, 2),
+            big=2**70,
+            nan=float("nan"),
+        )
+        event = logs.events[0]
+        assert event["when"] == "2026-01-02T03:04:05+00:00"
+        assert event["ident"] == str(ident)
+        assert event["colour"] == "red"
+        assert event["point"] == {"x": 1, "y": 2}
+        assert event["tags"] == ["a", "b"]
+        assert event["raw"] == "\\xffok"
+        assert event["path"] == "/tmp/a"
+        assert event["price"] == "1.10"
+        assert event["pair"] == [1, 2]
+        assert event["big"] == str(2**70)
+        assert event["nan"] == "nan"
+        assert "unserializable" not in event
+
+    def test_unknown_objects_become_flagged_reprs(self, logs: Capture) -> None:
+        """An object with no JSON form is kept as its repr, and its path flagged."""
+        get_logger().info("x", obj=Opaque(), nested={"deep": [1, BadRepr()]})
+        event = logs.events[0]
+        assert event["obj"] == "<Opaque>"
+        assert event["nested"]["deep"] == [1, "<unrepresentable BadRepr>"]
+        assert event["unserializable"] == ["obj", "nested.deep.1"]
+
+    def test_cycles_and_depth_are_bounded(self, logs: Capture) -> None:
+        """A self-containing list does not recurse forever."""
+        loop: list[Any] = [1]
+        loop.append(loop)
+        get_logger().info("x", loop=loop)
+        assert logs.events[0]["unserializable"]
+
+    @given(
+        st.recursive(
+            st.none() | st.booleans() | st.integers() | st.floats() | st.text()
+            | st.binary() | st.datetimes() | st.uuids() | st.builds(Opaque),
+            lambda children: st.lists(children) | st.dictionaries(
+                st.text() | st.integers(), children) | st.tuples(children, children)
+            | st.frozensets(st.integers()),
+            max_leaves=20,
+        )
+    )
+    def test_any_value_serialises(self, value: Any) -> None:
+        """Whatever the value, make_safe's result serialises with orjson and round-trips."""
+        safe, _ = make_safe({"v": value})
+        assert orjson.loads(orjson.dumps(safe)) == safe
+
+
+class TestRedactionByKey:
+    @pytest.mark.parametrize(
+        "key",
+        ["password", "API_KEY", "apikey", "x-api-key", "Authorization", "access_token",
+         "client_secret", "token", "private_key", "set-cookie", "session", "db_password"],
+    )
+    def test_secret_keys_are_replaced_at_any_depth(self, logs: Capture, key: str) -> None:
+        """Values of secret-looking keys are replaced, top-level and nested."""
+        get_logger().info("x", **{key: "s3cr3t"}, headers={key: "s3cr3t"}, items=[{key: "s"}])
+        event = logs.events[0]
+        assert event[key] == "[REDACTED]"
+        assert event["headers"][key] == "[REDACTED]"
+        assert event["items"][0][key] == "[REDACTED]"
+
+    @pytest.mark.parametrize("key", ["input_tokens", "output_tokens", "max_tokens", "tokenizer",
+                                     "author", "secretary_name"])
+    def test_ordinary_keys_pass(self, logs: Capture, key: str) -> None:
+        """Token counts and words that merely contain a secret word are kept."""
+        get_logger().info("x", **{key: 12})
+        assert logs.events[0][key] == 12
+
+    def test_bound_context_is_redacted(self, logs: Capture) -> None:
+        """Secrets bound on a logger are redacted too."""
+        get_logger().bind(api_key="sk-bound").info("x")
+        assert logs.events[0]["api_key"] == "[REDACTED]"
+
+    def test_extra_keys(self) -> None:
+        """redact_keys adds names."""
+        redactor = Redactor(["SSN"])
+        assert redactor(None, "info", {"ssn": "1", "name": "n"}) == {
+            "ssn": "[REDACTED]",
+            "name": "n",
+        }
+
+
+def crash(logger: Any, method: str, event: MutableMapping[str, Any]) -> MutableMapping[str, Any]:
+    raise ZeroDivisionError("custom processor bug")
+
+
+def not_a_dict(logger: Any, method: str, event: MutableMapping[str, Any]) -> Any:
+    return "oops"
+
+
+def drop_debug(logger: Any, method: str, event: MutableMapping[str, Any]) -> Any:
+    if event["level"] == "debug":
+        raise DropEvent
+    return event
+
+
+class TestFaultyProcessors:
+    def test_crashing_processor_keeps_the_event(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A processor that raises is skipped for the event, named on it, and reported once."""
+        configure("test", processors=[crash])
+        log = get_logger()
+        log.info("first", password="p")
+        log.info("second")
+        events = testing.events()
+        assert [e["event"] for e in events] == ["first", "second"]
+        assert events[0]["processor_errors"] == ["crash: ZeroDivisionError"]
+        assert events[0]["password"] == "[REDACTED]"
+        err = capsys.readouterr().err
+        assert err.count("processor crash raised ZeroDivisionError") == 1
+
+    def test_processor_returning_a_non_dict(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A processor that returns something else is ignored for the event."""
+        configure("test", processors=[not_a_dict])
+        get_logger().info("x")
+        assert testing.events()[0]["processor_errors"] == ["not_a_dict: not a dict"]
+        assert "returned str" in capsys.readouterr().err
+
+    def test_drop_event(self) -> None:
+        """A processor raising DropEvent drops the event on purpose, silently."""
+        configure("test", processors=[drop_debug])
+        get_logger().debug("gone")
+        get_logger().info("kept")
+        assert [e["event"] for e in testing.events()] == ["kept"]

@@ -1,0 +1,214 @@
+"""Sinks: the NDJSON file, stdout, the rich console, memory, and sinks that fail."""
+
+from __future__ import annotations
+
+import errno
+import io
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+import wf_structlog as wfl
+from wf_structlog import configure, get_logger, testing
+from wf_structlog._state import STATE
+from wf_structlog.console import ConsoleRenderer, agent_style, default_columns
+from wf_structlog.sinks import ConsoleSink
+
+
+def read_ndjson(path: Path) -> list[dict[str, Any]]:
+    return [orjson.loads(line) for line in path.read_bytes().splitlines()]
+
+
+class TestFileSink:
+    def test_one_line_per_event_whatever_the_text(self, tmp_path: Path) -> None:
+        """Newlines, carriage returns and control characters inside values never break a line."""
+        path = tmp_path / "run.ndjson"
+        configure("test", file=path)
+        nasty = "line1\nline2\r\n\x00\x1b[31m\u2028end"
+        get_logger().info("x", prompt=nasty, nested={"k": nasty})
+        get_logger().info("y")
+        lines = path.read_bytes().splitlines()
+        assert len(lines) == 2
+        assert orjson.loads(lines[0])["prompt"] == nasty
+
+    def test_huge_payload(self, tmp_path: Path) -> None:
+        """A very large value is written whole as one line."""
+        path = tmp_path / "run.ndjson"
+        configure("test", file=path)
+        big = "x" * (20 * 1024 * 1024)
+        get_logger().info("big", prompt=big)
+        (event,) = read_ndjson(path)
+        assert len(event["prompt"]) == len(big)
+
+    def test_survives_sigkill(self, tmp_path: Path) -> None:
+        """Every event logged before SIGKILL is on disk, and the run reduces as incomplete."""
+        path = tmp_path / "run.ndjson"
+        script = textwrap.dedent(
+            f"""
+            import os, signal, wf_structlog as wfl
+            wfl.configure("prod", stdout=False, file={str(path)!r})
+            log = wfl.get_logger()
+            wfl.workflow("doomed").start()
+            wfl.iteration().start()
+            for i in range(50):
+                log.info("step", i=i)
+            os.kill(os.getpid(), signal.SIGKILL)
+            """
+        )
+        done = subprocess.run([sys.executable, "-c", script], timeout=60, check=False)
+        assert done.returncode == -signal.SIGKILL
+        events = read_ndjson(path)
+        assert [e["i"] for e in events if e["event"] == "step"] == list(range(50))
+        (doc,) = wfl.reduce(path)
+        assert doc["status"] == "incomplete"
+        assert doc["iterations"][0]["status"] == "incomplete"
+        assert len(doc["iterations"][0]["events"]) == 50
+
+
+class TestStdout:
+    def test_prod_lines_interleave_with_prints(self, capfd: pytest.CaptureFixture[str]) -> None:
+        """NDJSON on stdout is flushed per event, in order with the program's own prints."""
+        configure("prod")
+        print("before", flush=False)
+        get_logger().info("event")
+        print("after")
+        out = capfd.readouterr().out.splitlines()
+        assert out[0] == "before"
+        assert orjson.loads(out[1])["event"] == "event"
+        assert out[2] == "after"
+
+
+def render(event: dict[str, Any]) -> str:
+    buffer = io.StringIO()
+    sink = ConsoleSink(stream=buffer)
+    sink.emit("info", event)
+    return buffer.getvalue()
+
+
+class TestConsole:
+    def test_markup_and_escapes_are_shown_literally(self) -> None:
+        """rich markup is not interpreted; ANSI escapes and carriage returns are escaped."""
+        text = render(
+            {"event": "llm_call", "level": "info", "response": "[bold red]boom[/] \x1b[2J\rX"}
+        )
+        assert "[bold red]boom[/]" in text
+        assert "\x1b" not in text
+        assert "\r" not in text
+        assert "\\x1b[2J" in text
+        assert text.count("\n") == 1
+
+    def test_event_names_and_agents_are_escaped(self) -> None:
+        """Even the event name and agent, if they hold control characters, are escaped."""
+        text = render(
+            {"event": "a\x1b[31mb", "level": "info", "agent": "x\ny", "interaction_id": "1"}
+        )
+        assert "\x1b" not in text
+        assert text.count("\n") == 1
+
+    def test_hierarchy_is_indented_and_ends_show_status(self) -> None:
+        """Lines are indented by depth; an end shows ■, status and duration."""
+        lines = []
+        with testing.capture() as logs, wfl.workflow("w"), wfl.interaction("planner"):
+            get_logger().info("llm_call", model="m-1")
+        for event in logs.events:
+            lines.append(render(event).rstrip("\n"))
+        tree = [line[13:] for line in lines]  # drop the time column
+        assert tree[0].startswith("info     ▶ workflow w")
+        assert tree[1].startswith("info       ▶ iteration 1")
+        assert tree[2].startswith("info         ▶ planner")
+        assert tree[3].startswith("info           planner llm_call model=m-1")
+        assert "■ planner ok" in tree[4]
+        assert tree[4].rstrip().endswith("ms")
+        assert "■ workflow w ok" in tree[6]
+
+    def test_agent_colours_are_stable_and_distinct(self) -> None:
+        """The same agent always gets the same colour; common names get different ones."""
+        assert agent_style("planner") == agent_style("planner")
+        styles = {agent_style(a) for a in ("planner", "researcher", "writer")}
+        assert len(styles) == 3
+
+    def test_coloured_on_a_terminal(self) -> None:
+        """On a terminal the agent's colour is applied."""
+        from rich.console import Console
+
+        line = ConsoleRenderer()(
+            None, "info", {"event": "e", "level": "info", "agent": "planner", "interaction_id": "1"}
+        )
+        console = Console(file=io.StringIO(), force_terminal=True, color_system="standard")
+        console.print(line)
+        assert "\x1b[" in console.file.getvalue()  # type: ignore[attr-defined]
+
+    def test_columns_can_be_replaced(self) -> None:
+        """Dropping a column is a list operation."""
+        columns = [c for c in default_columns() if c.name not in ("time", "level")]
+        line = ConsoleRenderer(columns)(None, "info", {"event": "e", "level": "info", "k": 1})
+        assert line.plain == "e k=1"
+
+    def test_long_values_are_cut_on_the_console(self) -> None:
+        """The console shows at most the value limit of a long prompt, with the length cut."""
+        text = render({"event": "e", "level": "info", "prompt": "y" * 10_000})
+        assert len(text) < 400
+        assert "chars)" in text
+
+
+class ExplodingSink:
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def emit(self, method_name: str, event_dict: Any) -> None:
+        self.calls += 1
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    def close(self) -> None:
+        pass
+
+
+class TestFailingSinks:
+    def test_disk_full_never_reaches_the_program(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """A sink raising ENOSPC: the program goes on, other sinks still get every event,
+        and stderr says so once."""
+        configure("test")
+        exploding = ExplodingSink()
+        STATE.sinks = (exploding, *STATE.sinks)
+        log = get_logger()
+        for i in range(5):
+            log.info("e", i=i)
+        assert exploding.calls == 5
+        assert [e["i"] for e in testing.events()] == list(range(5))
+        err = capsys.readouterr().err
+        assert err.count("No space left on device") == 1
+
+    @pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+    def test_real_full_device(self, tmp_path: Path) -> None:
+        """Writing to a real full device (/dev/full) is reported once, never raised."""
+        script = textwrap.dedent(
+            """
+            import wf_structlog as wfl
+            wfl.configure("prod", stdout=False, file="/dev/full")
+            log = wfl.get_logger()
+            for i in range(3):
+                log.info("e", i=i)
+            print("still running")
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+        )
+        assert done.stdout == "still running\n"
+        assert done.stderr.count("No space left on device") == 1
+
+
+def test_file_mode_is_created_with_umask(tmp_path: Path) -> None:
+    """The NDJSON file is created if missing, with its directory."""
+    path = tmp_path / "deep" / "dir" / "run.ndjson"
+    configure("test", file=path)
+    get_logger().info("x")
+    assert path.exists()
+    assert os.path.getsize(path) > 0
