@@ -13,6 +13,7 @@ import pytest
 import wf_structlog
 from wf_structlog import ConfigError, configure, get_logger, testing
 from wf_structlog.config import PRESETS
+from wf_structlog.typing import EventDict
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -117,7 +118,7 @@ class TestOverrides:
         """A user processor sees safe values, and what it adds is still redacted."""
         seen: list[object] = []
 
-        def add_secret(logger: object, method: str, event: dict[str, object]) -> dict[str, object]:
+        def add_secret(logger: object, method: str, event: EventDict) -> EventDict:
             seen.append(event["obj"])
             event["password"] = "hunter2"
             return event
@@ -203,8 +204,18 @@ class TestBadValues:
 def test_wheel_contains_presets_and_schema(tmp_path: Path) -> None:
     """An installed wheel has the presets and the document schema."""
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
         timeout=300,
     )

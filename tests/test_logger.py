@@ -76,8 +76,17 @@ class TestBoundLoggerApi:
     def test_every_level_method(self, logs: Capture) -> None:
         """Each level method writes its level; aliases map to the standard names."""
         log = get_logger()
-        for method in ("debug", "info", "msg", "warning", "warn", "error", "err", "critical",
-                       "fatal"):
+        for method in (
+            "debug",
+            "info",
+            "msg",
+            "warning",
+            "warn",
+            "error",
+            "err",
+            "critical",
+            "fatal",
+        ):
             getattr(log, method)(method)
         log.log(logging.WARNING, "by-number")
         log.log("error", "by-name")

@@ -134,11 +134,21 @@ class TestSafeValues:
 
     @given(
         st.recursive(
-            st.none() | st.booleans() | st.integers() | st.floats() | st.text()
-            | st.binary() | st.datetimes() | st.uuids() | st.builds(Opaque),
-            lambda children: st.lists(children) | st.dictionaries(
-                st.text() | st.integers(), children) | st.tuples(children, children)
-            | st.frozensets(st.integers()),
+            st.none()
+            | st.booleans()
+            | st.integers()
+            | st.floats()
+            | st.text()
+            | st.binary()
+            | st.datetimes()
+            | st.uuids()
+            | st.builds(Opaque),
+            lambda children: (
+                st.lists(children)
+                | st.dictionaries(st.text() | st.integers(), children)
+                | st.tuples(children, children)
+                | st.frozensets(st.integers())
+            ),
             max_leaves=20,
         )
     )
@@ -151,8 +161,20 @@ class TestSafeValues:
 class TestRedactionByKey:
     @pytest.mark.parametrize(
         "key",
-        ["password", "API_KEY", "apikey", "x-api-key", "Authorization", "access_token",
-         "client_secret", "token", "private_key", "set-cookie", "session", "db_password"],
+        [
+            "password",
+            "API_KEY",
+            "apikey",
+            "x-api-key",
+            "Authorization",
+            "access_token",
+            "client_secret",
+            "token",
+            "private_key",
+            "set-cookie",
+            "session",
+            "db_password",
+        ],
     )
     def test_secret_keys_are_replaced_at_any_depth(self, logs: Capture, key: str) -> None:
         """Values of secret-looking keys are replaced, top-level and nested."""
@@ -162,8 +184,10 @@ class TestRedactionByKey:
         assert event["headers"][key] == "[REDACTED]"
         assert event["items"][0][key] == "[REDACTED]"
 
-    @pytest.mark.parametrize("key", ["input_tokens", "output_tokens", "max_tokens", "tokenizer",
-                                     "author", "secretary_name"])
+    @pytest.mark.parametrize(
+        "key",
+        ["input_tokens", "output_tokens", "max_tokens", "tokenizer", "author", "secretary_name"],
+    )
     def test_ordinary_keys_pass(self, logs: Capture, key: str) -> None:
         """Token counts and words that merely contain a secret word are kept."""
         get_logger().info("x", **{key: 12})

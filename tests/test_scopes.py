@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from freezegun import freeze_time
@@ -13,6 +12,7 @@ from freezegun import freeze_time
 import wf_structlog as wfl
 from wf_structlog import ScopeError, get_logger, testing
 from wf_structlog.testing import Capture
+from wf_structlog.typing import EventDict
 
 RUN_ID = re.compile(r"^[0-9a-f]{32}$")
 SPAN_ID = re.compile(r"^[0-9a-f]{16}$")
@@ -51,7 +51,7 @@ class TestScopeEvents:
     def test_exception_escaping_sets_error_status(self, logs: Capture) -> None:
         """An exception leaving a scope ends it with status error and the exception recorded,
         and still propagates."""
-        with pytest.raises(RuntimeError, match="model down"):  # noqa: PT012
+        with pytest.raises(RuntimeError, match="model down"):
             with wfl.workflow("w"), wfl.interaction("planner"):
                 raise RuntimeError("model down")
         interaction_end, _iteration_end, workflow_end = logs.events[-3:]
@@ -91,7 +91,7 @@ class TestScopeEvents:
 class TestStamping:
     def test_ids_are_w3c_shaped(self, logs: Capture) -> None:
         """Run ids are 32 hex digits, scope ids 16; every event inside is stamped."""
-        with wfl.workflow("research") as wf, wfl.iteration() as it:  # noqa: SIM117
+        with wfl.workflow("research") as wf, wfl.iteration() as it:
             with wfl.interaction("planner") as inter:
                 get_logger().info("llm_call")
         assert RUN_ID.match(wf.id)
@@ -159,7 +159,7 @@ class TestAsyncio:
                         await asyncio.sleep(0)
                 return wf.id
 
-        async def main() -> list[str]:
+        async def main() -> tuple[str, str]:
             return await asyncio.gather(run("a"), run("b"))
 
         id_a, id_b = asyncio.run(main())
@@ -179,10 +179,10 @@ class TestAsyncio:
             get_logger().info("working", n=n)
             return n * 2
 
-        async def main() -> list[int]:
+        async def main() -> tuple[int, int]:
             return await asyncio.gather(job(1), job(2))
 
-        assert asyncio.run(main()) == [2, 4]
+        assert list(asyncio.run(main())) == [2, 4]
         runs = {e["workflow_id"] for e in logs.events if e["event"] == "working"}
         assert len(runs) == 2
 
@@ -224,7 +224,7 @@ class TestMetadataAndResources:
             wf.add_metadata(phase="plan")
             wfl.add_metadata({"temperature": 0.2})
             wfl.add_resource("doc.pdf", pages=3)
-        by_event: dict[str, list[dict[str, Any]]] = {}
+        by_event: dict[str, list[EventDict]] = {}
         for event in logs.events:
             by_event.setdefault(event["event"], []).append(event)
         assert by_event["workflow.start"][0]["metadata"] == {"user": "u1"}
@@ -270,7 +270,7 @@ class TestMisuse:
     def test_misuse_while_an_exception_propagates_does_not_mask_it(self, logs: Capture) -> None:
         """A scope problem found while the user's exception propagates never replaces it."""
         wf = wfl.workflow("w")
-        with pytest.raises(KeyError):  # noqa: PT012
+        with pytest.raises(KeyError):
             with wf:
                 wf.end()
                 raise KeyError("user's own")

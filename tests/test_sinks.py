@@ -20,6 +20,7 @@ from wf_structlog import configure, get_logger, testing
 from wf_structlog._state import STATE
 from wf_structlog.console import ConsoleRenderer, agent_style, default_columns
 from wf_structlog.sinks import ConsoleSink
+from wf_structlog.typing import EventDict
 
 
 def read_ndjson(path: Path) -> list[dict[str, Any]]:
@@ -85,7 +86,7 @@ class TestStdout:
         assert out[2] == "after"
 
 
-def render(event: dict[str, Any]) -> str:
+def render(event: EventDict) -> str:
     buffer = io.StringIO()
     sink = ConsoleSink(stream=buffer)
     sink.emit("info", event)

@@ -292,6 +292,15 @@ def _scope_part(node: _Node, started_under: Counter[Any], agent: Any = None) -> 
     }
 
 
+def _hint(nodes: Iterable[_Node], key: str, scope_key: str, scope_id: str) -> Any:
+    """*key* from any event of the scope *scope_id*, for placeholders never seen directly."""
+    for node in nodes:
+        for event in (node.start, node.end, *node.items):
+            if event is not None and event.get(scope_key) == scope_id and key in event:
+                return event[key]
+    return None
+
+
 def _build(run: _Run) -> dict[str, Any]:
     nodes = [run.workflow, *run.iterations.values(), *run.interactions.values()]
     started_under = Counter(
@@ -314,11 +323,13 @@ def _build(run: _Run) -> dict[str, Any]:
             doc["parent_interaction_id"] = parent
         by_iteration.setdefault(iteration_id, []).append(doc)
 
+    numbers = {
+        node.id: node.field("iteration") or _hint(nodes, "iteration", "iteration_id", node.id)
+        for node in run.iterations.values()
+    }
     iterations = []
-    for node in sorted(
-        run.iterations.values(), key=lambda n: (n.field("iteration") or 0, n.first_key())
-    ):
-        doc = {"id": node.id, "number": node.field("iteration")}
+    for node in sorted(run.iterations.values(), key=lambda n: (numbers[n.id] or 0, n.first_key())):
+        doc = {"id": node.id, "number": numbers[node.id]}
         doc.update(_scope_part(node, started_under))
         doc["interactions"] = by_iteration.get(node.id, [])
         for child in doc["interactions"]:
@@ -326,7 +337,8 @@ def _build(run: _Run) -> dict[str, Any]:
         iterations.append(doc)
 
     wf = run.workflow
-    document: dict[str, Any] = {"id": wf.id, "name": wf.field("workflow")}
+    name = wf.field("workflow") or _hint(nodes, "workflow", "workflow_id", wf.id)
+    document: dict[str, Any] = {"id": wf.id, "name": name}
     document.update(_scope_part(wf, started_under))
     parent_run = wf.field("parent_workflow_id")
     if parent_run is not None:
