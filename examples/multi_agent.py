@@ -124,8 +124,8 @@ def write(topic: str, notes: str, draft: str) -> str:
         return new_draft
 
 
-def run(topic: str) -> str:
-    """Run the workflow; returns its run id."""
+def run(topic: str) -> wfl.WorkflowScope:
+    """Run the workflow; returns its (finished) scope."""
     search = SearchTool()
     with wfl.workflow("research", user="u1") as wf:
         wfl.add_metadata(topic=topic, model=MODEL)
@@ -135,23 +135,19 @@ def run(topic: str) -> str:
                 step = plan(topic, draft, number)
                 notes = research(step, search)
                 draft = write(topic, notes, draft)
-        return wf.id
+        return wf
 
 
 def summary(document: dict[str, Any]) -> list[str]:
     """A few lines about a workflow document: status, iterations, turns, errors, usage."""
     turns = [turn for it in document["iterations"] for turn in it["interactions"]]
-    errors = len(document["errors"]) + sum(
-        len(it["errors"]) + sum(len(turn["errors"]) for turn in it["interactions"])
-        for it in document["iterations"]
-    )
     per_agent = Counter(turn["agent"] for turn in turns)
     usage = document["usage"]
     return [
         f"workflow {document['name']} ({document['id']}): {document['status']}",
         f"  iterations:   {len(document['iterations'])}",
         "  interactions: " + ", ".join(f"{agent} {n}" for agent, n in per_agent.items()),
-        f"  errors:       {errors}",
+        f"  errors:       {document['error_count']}",
         f"  usage:        {usage['calls']} calls, {usage['input_tokens']} input tokens, "
         f"{usage['output_tokens']} output tokens, ${usage.get('cost', 0):.6f}",
     ]
@@ -171,16 +167,17 @@ def main(argv: list[str] | None = None) -> int:
     ndjson = args.out / "run.ndjson"
     wfl.configure(preset="dev", file=ndjson, doc_dir=args.out, console=not args.quiet)
     try:
-        run_id = run("structured logs for LLM agents")
+        wf = run("structured logs for LLM agents")
+        document_path = wf.document_path
     finally:
         # Close the NDJSON file, so that calling main() again (as tests do) starts afresh.
         wfl.reset()
 
     # run.ndjson is appended to, so earlier runs may be in it: pick this one by its id.
-    document = next(doc for doc in wfl.reduce(ndjson) if doc["id"] == run_id)
+    document = next(doc for doc in wfl.reduce(ndjson) if doc["id"] == wf.id)
     print("\n".join(summary(document)))
     print(f"events:   {ndjson}")
-    print(f"document: {args.out / f'research-{run_id}.json'}")
+    print(f"document: {document_path}")
     return 0
 
 

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from . import testing
 from ._logger import BoundLogger, get_logger
 from .config import ConfigError, Settings, configure, current_settings, reset
 from .reducer import Reducer, ReduceWarning, reduce
@@ -52,5 +53,6 @@ __all__ = [
     "iteration",
     "reduce",
     "reset",
+    "testing",
     "workflow",
 ]

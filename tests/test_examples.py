@@ -1,0 +1,45 @@
+"""The examples run, and produce what the README says they do."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import jsonschema
+import orjson
+
+import wf_structlog as wfl
+
+EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
+
+
+def test_multi_agent_demo(tmp_path: Path) -> None:
+    """The demo prints the run on the console, and writes an NDJSON file and a document that
+    equals what the reducer rebuilds from it."""
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "multi_agent.py"), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    assert "▶ workflow research" in done.stderr
+    assert "■ workflow research ok" in done.stderr
+    assert "tool_failed" in done.stderr
+    (doc_path,) = tmp_path.glob("research-*.json")
+    assert f"document: {doc_path}" in done.stdout
+    document = orjson.loads(doc_path.read_bytes())
+    jsonschema.validate(document, wfl.document_schema())
+    (rebuilt,) = wfl.reduce(tmp_path / "run.ndjson")
+    assert rebuilt == document
+    assert document["status"] == "ok"
+    assert document["complete"] is True
+    assert [it["number"] for it in document["iterations"]] == [1, 2, 3]
+    agents = [i["agent"] for it in document["iterations"] for i in it["interactions"]]
+    assert agents == ["planner", "researcher", "writer"] * 3
+    assert document["error_count"] == 1
+    assert document["usage"]["calls"] == 9
+    researcher = document["iterations"][0]["interactions"][1]
+    assert researcher["resources"]
+    assert any(a["event"] == "tool_call" for a in researcher["actions"])
