@@ -174,3 +174,24 @@ class TestLevels:
                 log.info("nothing")
             assert testing.events() == []
             assert log.get_effective_level() > logging.CRITICAL
+
+
+class TestNeverRaises:
+    def test_bad_format_arguments(self, logs: Capture) -> None:
+        """A %-format mistake in a log call is kept, not raised."""
+        get_logger().info("needs %d", "not a number")
+        assert logs.events[0]["event"] == "needs %d"
+        assert logs.events[0]["positional_args"] == ["not a number"]
+
+    def test_exception_whose_str_raises(self, logs: Capture) -> None:
+        """An exception that cannot be printed is still recorded by its type."""
+
+        class Unprintable(Exception):
+            def __str__(self) -> str:
+                raise RuntimeError("nope")
+
+        try:
+            raise Unprintable
+        except Unprintable:
+            get_logger().exception("failed")
+        assert logs.events[0]["exception"]["type"].endswith("Unprintable")

@@ -65,7 +65,7 @@ def run_chain(method_name: str, event_dict: EventDict) -> EventDict | None:
             _faults.report(f"processor:{name}", f"processor {name} raised {type(exc).__name__}")
             event_dict.setdefault("processor_errors", []).append(f"{name}: {type(exc).__name__}")
             continue
-        if isinstance(out, dict):
+        if out.__class__ is dict or isinstance(out, dict):
             event_dict = out
         else:
             name = _processor_name(proc)
@@ -101,9 +101,11 @@ def _log(
     kw: dict[str, Any],
 ) -> None:
     if args:
-        event = event % args
-    event_dict = dict(context)
-    event_dict.update(kw)
+        try:
+            event = event % args
+        except Exception:  # a format mistake in the caller's log line must not raise
+            kw["positional_args"] = args
+    event_dict = {**context, **kw}
     if event is not None:
         event_dict["event"] = event
     if emit(method_name, event_dict):

@@ -109,9 +109,18 @@ def add_sequence(logger: Any, method_name: str, event_dict: EventDict) -> EventD
 
 
 def describe_exception(exc: BaseException, tb: TracebackType | None = None) -> dict[str, str]:
-    """``{type, message, traceback}`` of *exc*, without local variables."""
-    lines = traceback.format_exception(type(exc), exc, tb if tb is not None else exc.__traceback__)
-    return {"type": type(exc).__qualname__, "message": str(exc), "traceback": "".join(lines)}
+    """``{type, message, traceback}`` of *exc*, without local variables.
+
+    An exception whose ``__str__`` raises is still described, by its type.
+    """
+    name = type(exc).__qualname__
+    try:
+        message = str(exc)
+        lines = traceback.format_exception(type(exc), exc, tb or exc.__traceback__)
+    except Exception:
+        message = f"<{name}: message could not be formatted>"
+        lines = traceback.format_tb(tb or exc.__traceback__) + [f"{name}: {message}\n"]
+    return {"type": name, "message": message, "traceback": "".join(lines)}
 
 
 def format_exceptions(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:

@@ -70,11 +70,15 @@ class Redactor:
         return decided
 
     def __call__(self, logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
+        decided = self._decided
         try:
             for key, value in event_dict.items():
                 if key in _NEVER:
                     continue
-                if self.is_secret(key):
+                secret = decided.get(key)
+                if secret is None:
+                    secret = self.is_secret(key)
+                if secret:
                     event_dict[key] = REPLACEMENT
                 elif value.__class__ is dict or value.__class__ is list:
                     event_dict[key] = self._walk(value)

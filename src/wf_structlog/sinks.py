@@ -21,10 +21,11 @@ __all__ = ["ConsoleSink", "DocumentSink", "FileSink", "MemorySink", "StreamSink"
 
 
 def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+    written = os.write(fd, data)
+    if written < len(data):  # rare: a signal or a nearly full disk; finish the line
+        view = memoryview(data)[written:]
+        while view:
+            view = view[os.write(fd, view) :]
 
 
 class FileSink:
