@@ -186,12 +186,12 @@ class TestNeverRaises:
     def test_exception_whose_str_raises(self, logs: Capture) -> None:
         """An exception that cannot be printed is still recorded by its type."""
 
-        class Unprintable(Exception):
+        class UnprintableError(Exception):
             def __str__(self) -> str:
                 raise RuntimeError("nope")
 
         try:
-            raise Unprintable
-        except Unprintable:
+            raise UnprintableError
+        except UnprintableError:
             get_logger().exception("failed")
-        assert logs.events[0]["exception"]["type"].endswith("Unprintable")
+        assert logs.events[0]["exception"]["type"].endswith("UnprintableError")

@@ -4,8 +4,13 @@ from __future__ import annotations
 
 import asyncio
 import re
+import subprocess
+import sys
+import textwrap
 from collections.abc import Iterator
+from pathlib import Path
 
+import orjson
 import pytest
 from freezegun import freeze_time
 
@@ -344,3 +349,22 @@ class TestOffSwitch:
                 wf.add_metadata(a=1)
             wf.end()
         assert logs.events == []
+
+
+def test_implicit_workflow_closes_at_exit(tmp_path: Path) -> None:
+    """An implicit workflow is closed when the program exits, and its document written."""
+    script = textwrap.dedent(
+        f"""
+        import wf_structlog as wfl
+        wfl.configure("prod", stdout=False, doc_dir={str(tmp_path)!r})
+        with wfl.interaction("solo"):
+            wfl.get_logger().info("work", input_tokens=1)
+        """
+    )
+    subprocess.run([sys.executable, "-c", script], check=True, timeout=60)
+    (path,) = tmp_path.glob("*.json")
+    document = orjson.loads(path.read_bytes())
+    assert document["name"] == "main"
+    assert document["status"] == "ok"
+    assert document["complete"] is True
+    assert document["iterations"][0]["interactions"][0]["agent"] == "solo"

@@ -14,11 +14,14 @@ from typing import Any
 
 import orjson
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import wf_structlog as wfl
 from wf_structlog import configure, get_logger, testing
 from wf_structlog._state import STATE
 from wf_structlog.console import ConsoleRenderer, agent_style, default_columns
+from wf_structlog.renderers import NDJSONRenderer
 from wf_structlog.sinks import ConsoleSink
 from wf_structlog.typing import EventDict
 
@@ -213,3 +216,21 @@ def test_file_mode_is_created_with_umask(tmp_path: Path) -> None:
     get_logger().info("x")
     assert path.exists()
     assert os.path.getsize(path) > 0
+
+
+class TestUntrustedText:
+    @given(st.text())
+    def test_any_text_is_one_console_line_without_escapes(self, text: str) -> None:
+        """Whatever a prompt holds, the console line is one line with no raw escape."""
+        rendered = render({"event": "llm_call", "level": "info", "prompt": text, text: 1})
+        assert rendered.count("\n") == 1
+        assert "\x1b" not in rendered
+        assert "\r" not in rendered
+
+    @given(st.text())
+    def test_any_text_is_one_ndjson_line(self, text: str) -> None:
+        """Whatever a prompt holds, the NDJSON line is one line that parses back to it."""
+        line = NDJSONRenderer()(None, "info", {"event": text, "prompt": text})
+        assert line.count(b"\n") == 1
+        assert line.endswith(b"\n")
+        assert orjson.loads(line)["prompt"] == text

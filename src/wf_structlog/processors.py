@@ -119,7 +119,7 @@ def describe_exception(exc: BaseException, tb: TracebackType | None = None) -> d
         lines = traceback.format_exception(type(exc), exc, tb or exc.__traceback__)
     except Exception:
         message = f"<{name}: message could not be formatted>"
-        lines = traceback.format_tb(tb or exc.__traceback__) + [f"{name}: {message}\n"]
+        lines = [*traceback.format_tb(tb or exc.__traceback__), f"{name}: {message}\n"]
     return {"type": name, "message": message, "traceback": "".join(lines)}
 
 

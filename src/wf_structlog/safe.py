@@ -137,8 +137,11 @@ def safe_values(logger: Any, method_name: str, event_dict: EventDict) -> EventDi
     for key, value in event_dict.items():
         sk = key if key.__class__ is str else _key(key)
         cls = value.__class__
-        if cls is str or cls is bool or value is None or (
-            cls is int and _INT_MIN <= value <= _INT_MAX
+        if (
+            cls is str
+            or cls is bool
+            or value is None
+            or (cls is int and _INT_MIN <= value <= _INT_MAX)
         ):
             out[sk] = value
         else:

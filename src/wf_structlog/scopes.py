@@ -485,8 +485,10 @@ _implicit: WorkflowScope | None = None
 
 
 def _program_name() -> str:
-    main = sys.argv[0] if sys.argv and sys.argv[0] else ""
-    return Path(main).stem or "main"
+    """The running script's name (``agents.py`` -> ``agents``); ``main`` for ``python -c``."""
+    main = sys.argv[0] if sys.argv else ""
+    stem = Path(main).stem
+    return stem if stem and not stem.startswith("-") else "main"
 
 
 def _implicit_workflow() -> WorkflowScope:
