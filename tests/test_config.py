@@ -156,7 +156,7 @@ class TestBadValues:
         """A log file that cannot be opened names the path and the reason."""
         blocker = tmp_path / "not-a-dir"
         blocker.write_text("")
-        with pytest.raises(ConfigError, match=r"cannot open log file .*not-a-dir/run.ndjson"):
+        with pytest.raises(ConfigError, match=r"cannot use file .*not-a-dir/run.ndjson"):
             configure("test", file=blocker / "run.ndjson")
 
     def test_unusable_doc_dir(self, tmp_path: Path) -> None:

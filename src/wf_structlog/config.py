@@ -32,7 +32,7 @@ import importlib
 import importlib.resources
 import os
 import tomllib
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Final
 
@@ -293,24 +293,21 @@ def _add_sinks(settings: Settings, sinks: list[Sink]) -> tuple[list[Sink], Memor
     if settings.stdout:
         sinks.append(StreamSink())
     if settings.file:
-        try:
-            sinks.append(FileSink(settings.file))
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot open log file {settings.file!r}: {exc.strerror or exc}"
-            ) from None
+        sinks.append(_path_sink(FileSink, "file", settings.file))
     if settings.doc_dir:
         if os.path.isdir(settings.doc_dir) and not os.access(settings.doc_dir, os.W_OK):
             raise ConfigError(f"cannot use doc_dir {settings.doc_dir!r}: not writable")
-        try:
-            sinks.append(DocumentSink(settings.doc_dir))
-        except OSError as exc:
-            raise ConfigError(
-                f"cannot use doc_dir {settings.doc_dir!r}: {exc.strerror or exc}"
-            ) from None
+        sinks.append(_path_sink(DocumentSink, "doc_dir", settings.doc_dir))
     if memory is not None:
         sinks.append(memory)
     return sinks, memory
+
+
+def _path_sink(factory: Callable[[str], Sink], setting: str, path: str) -> Sink:
+    try:
+        return factory(path)
+    except OSError as exc:
+        raise ConfigError(f"cannot use {setting} {path!r}: {exc.strerror or exc}") from None
 
 
 def apply(settings: Settings) -> None:
