@@ -340,15 +340,23 @@ class TestImplicitScopes:
 
 
 class TestOffSwitch:
-    def test_scopes_do_nothing_when_off(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """With logging off, scopes still work as context managers and record nothing."""
+    def test_scopes_do_nothing_when_off(
+        self, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+    ) -> None:
+        """With logging off, scopes still work as context managers and record nothing; the
+        off switch wins over every other setting, valid or not."""
         monkeypatch.setenv("WORKFLOW_LOGGING", "off")
-        with testing.capture() as logs:
-            with wfl.workflow("w") as wf, wfl.interaction("a") as it:
-                it.output = "x"
-                wf.add_metadata(a=1)
-            wf.end()
-        assert logs.events == []
+        monkeypatch.setenv("WF_LOG_LEVEL", "not-a-level")
+        path = tmp_path / "run.ndjson"
+        wfl.configure("test", file=path, doc_dir=tmp_path / "docs")
+        with wfl.workflow("w") as wf, wfl.interaction("a") as it:
+            it.output = "x"
+            wf.add_metadata(a=1)
+            wfl.add_metadata(b=2)
+        wf.end()
+        assert testing.events() == []
+        assert not path.exists()
+        assert list(tmp_path.iterdir()) == []
 
 
 def test_implicit_workflow_closes_at_exit(tmp_path: Path) -> None:

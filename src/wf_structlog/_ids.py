@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import random
+import secrets
 
-# random reseeds itself in a forked child, so ids stay unique across fork.
-_bits = random.getrandbits
+# The operating system's generator: a program that seeds `random` (as tests and simulations
+# do) must not make two runs share an id, nor must a forked child repeat its parent's.
+_bits = secrets.randbits
 
 
 def new_run_id() -> str:

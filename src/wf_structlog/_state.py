@@ -47,10 +47,21 @@ CURRENT: ContextVar[Scope | None] = ContextVar("wf_structlog_scope", default=Non
 
 
 def ensure_configured() -> None:
-    """Apply the zero-configuration default (environment, else the dev preset) on first use."""
-    if not STATE.configured:
-        from .config import configure
+    """Apply the zero-configuration default (environment, else the dev preset) on first use.
 
-        with STATE.lock:
-            if not STATE.configured:
-                configure()
+    Nobody asked for this configuration, so a bad environment must not break the program: it
+    is said once on stderr and the plain dev preset is used instead.
+    """
+    if STATE.configured:
+        return
+    from . import _faults
+    from .config import ConfigError, apply, configure, resolve
+
+    with STATE.lock:
+        if STATE.configured:
+            return
+        try:
+            configure()
+        except ConfigError as exc:
+            _faults.report("config", f"{exc}; using the dev preset and ignoring the environment")
+            apply(resolve("dev", {}))

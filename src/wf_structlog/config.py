@@ -22,7 +22,8 @@ setting             environment                meaning
 ``enabled``         ``WORKFLOW_LOGGING``       ``false`` turns all logging off
 ==================  =========================  ===============================================
 
-A TOML file of your own may start from a built-in preset with ``extends = "prod"``.
+A TOML file of your own starts from the ``dev`` preset, or from another built-in one named by
+``extends = "prod"``, and changes what it sets.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import importlib
 import importlib.resources
 import os
 import tomllib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import Any, Final
 
@@ -50,10 +51,12 @@ from .processors import (
     stamp_hierarchy,
 )
 from .redaction import Redactor
+from .scopes import close_implicit
 from .sinks import ConsoleSink, DocumentSink, FileSink, MemorySink, StreamSink
 from .typing import Processor, Sink
 
 __all__ = [
+    "ENVIRONMENT_VARIABLES",
     "PRESETS",
     "ConfigError",
     "Settings",
@@ -61,12 +64,18 @@ __all__ = [
     "configure",
     "current_settings",
     "reset",
+    "resolve",
 ]
 
 PRESETS: Final = ("dev", "prod", "test", "off")
 """The built-in presets, one TOML file each in ``configs/``."""
 
 _OFF_WORDS: Final = frozenset({"false", "0", "off", "no"})
+
+_ENVIRONMENT: Final = {"level": "WF_LOG_LEVEL", "file": "WF_LOG_FILE", "doc_dir": "WF_LOG_DOC_DIR"}
+
+ENVIRONMENT_VARIABLES: Final = ("WF_LOG_PRESET", *_ENVIRONMENT.values(), "WORKFLOW_LOGGING")
+"""Every environment variable wf_structlog reads."""
 
 
 class ConfigError(ValueError):
@@ -120,9 +129,7 @@ def _preset_values(preset: str) -> dict[str, Any]:
     except OSError as exc:
         raise ConfigError(f"cannot read preset file {preset!r}: {exc.strerror or exc}") from None
     values = _parse(text_of_file, f"preset file {preset!r}")
-    base = values.pop("extends", None)
-    if base is None:
-        return values
+    base = values.pop("extends", "dev")
     if base not in PRESETS:
         raise ConfigError(f"{preset!r}: extends = {base!r}; choose one of {', '.join(PRESETS)}")
     return {**_preset_values(base), **values}
@@ -173,12 +180,30 @@ def _processor(spec: Any) -> Processor:
     return processor
 
 
-def _path_or_none(value: str | os.PathLike[str] | None) -> str | None:
-    return None if value is None or value == "" else os.fspath(value)
+def _path_or_none(setting: str, value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str | os.PathLike):
+        return os.fspath(value)
+    raise ConfigError(f"{setting} must be a path (str or os.PathLike), got {value!r}")
+
+
+def _bool_or_none(setting: str, value: object) -> bool | None:
+    if value is None or isinstance(value, bool):
+        return value
+    raise ConfigError(f"{setting} must be True or False, got {value!r}")
+
+
+def _names(setting: str, value: object) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, Iterable) and all(isinstance(v, str) for v in value):
+        return list(value)
+    raise ConfigError(f"{setting} must be a list of strings, got {value!r}")
 
 
 def configure(
-    preset: str | None = None,
+    preset: str | os.PathLike[str] | None = None,
     *,
     level: str | int | None = None,
     file: str | os.PathLike[str] | None = None,
@@ -212,37 +237,66 @@ def configure(
         The settings now in force.
 
     Raises:
-        ConfigError: a preset, level, processor or path that cannot work.
+        ConfigError: a preset, level, processor, path or flag that cannot work.
     """
-    name = preset or os.environ.get("WF_LOG_PRESET") or "dev"
+    settings = resolve(
+        preset,
+        os.environ,
+        level=level,
+        file=file,
+        doc_dir=doc_dir,
+        console=console,
+        stdout=stdout,
+        capture=capture,
+        strict=strict,
+        processors=processors,
+        redact_keys=redact_keys,
+    )
+    apply(settings)
+    return settings
+
+
+def resolve(
+    preset: str | os.PathLike[str] | None, environ: Mapping[str, str], **overrides: Any
+) -> Settings:
+    """The settings :func:`configure` would apply, from *overrides*, *environ* and the preset.
+
+    Args:
+        preset: as for :func:`configure`; ``None`` reads ``WF_LOG_PRESET`` from *environ*.
+        environ: the environment to read (``os.environ``, or ``{}`` to ignore it).
+        **overrides: :func:`configure`'s keyword arguments.
+
+    Raises:
+        ConfigError: as for :func:`configure`.
+    """
+    if preset is not None and not isinstance(preset, str | os.PathLike):
+        raise ConfigError(f"preset must be a name or a path, got {preset!r}")
+    name = os.fspath(preset) if preset else environ.get("WF_LOG_PRESET") or "dev"
+    if environ.get("WORKFLOW_LOGGING", "").strip().lower() in _OFF_WORDS:
+        return Settings(preset=name, enabled=False)  # off wins; nothing else needs to be valid
     values = _preset_values(name)
-    env = {
-        "level": os.environ.get("WF_LOG_LEVEL") or None,
-        "file": os.environ.get("WF_LOG_FILE") or None,
-        "doc_dir": os.environ.get("WF_LOG_DOC_DIR") or None,
+    for setting, variable in _ENVIRONMENT.items():
+        if environ.get(variable):
+            values[setting] = environ[variable]
+    explicit: dict[str, Any] = {
+        "level": overrides.get("level"),
+        "file": _path_or_none("file", overrides.get("file")),
+        "doc_dir": _path_or_none("doc_dir", overrides.get("doc_dir")),
     }
-    values.update({key: value for key, value in env.items() if value is not None})
-    explicit = {
-        "level": level,
-        "file": _path_or_none(file),
-        "doc_dir": _path_or_none(doc_dir),
-        "console": console,
-        "stdout": stdout,
-        "capture": capture,
-        "strict": strict,
-    }
+    for flag in ("console", "stdout", "capture", "strict"):
+        explicit[flag] = _bool_or_none(flag, overrides.get(flag))
     values.update({key: value for key, value in explicit.items() if value is not None})
-    if file == "":
-        values.pop("file", None)
-    if doc_dir == "":
-        values.pop("doc_dir", None)
-    if processors is not None:
-        values["processors"] = list(processors)
-    if redact_keys is not None:
-        values["redact_keys"] = list(redact_keys)
-    if os.environ.get("WORKFLOW_LOGGING", "").strip().lower() in _OFF_WORDS:
-        values["enabled"] = False
-    settings = Settings(
+    for setting in ("file", "doc_dir"):
+        if overrides.get(setting) == "":
+            values.pop(setting, None)
+    if overrides.get("processors") is not None:
+        chosen = overrides["processors"]
+        if callable(chosen) or isinstance(chosen, str) or not isinstance(chosen, Iterable):
+            raise ConfigError(f"processors must be a list of processors, got {chosen!r}")
+        values["processors"] = list(chosen)
+    if overrides.get("redact_keys") is not None:
+        values["redact_keys"] = _names("redact_keys", overrides["redact_keys"])
+    return Settings(
         preset=name,
         enabled=values.get("enabled", True),
         level=_level_name(values.get("level", Settings.level)),
@@ -253,10 +307,8 @@ def configure(
         capture=values.get("capture", False),
         strict=values.get("strict", False),
         processors=tuple(_processor(p) for p in values.get("processors", ())),
-        redact_keys=tuple(values.get("redact_keys", ())),
+        redact_keys=tuple(_names("redact_keys", values.get("redact_keys", ()))),
     )
-    apply(settings)
-    return settings
 
 
 def build_chain(settings: Settings) -> tuple[Processor, ...]:
@@ -295,8 +347,6 @@ def _add_sinks(settings: Settings, sinks: list[Sink]) -> tuple[list[Sink], Memor
     if settings.file:
         sinks.append(_path_sink(FileSink, "file", settings.file))
     if settings.doc_dir:
-        if os.path.isdir(settings.doc_dir) and not os.access(settings.doc_dir, os.W_OK):
-            raise ConfigError(f"cannot use doc_dir {settings.doc_dir!r}: not writable")
         sinks.append(_path_sink(DocumentSink, "doc_dir", settings.doc_dir))
     if memory is not None:
         sinks.append(memory)
@@ -329,7 +379,12 @@ def apply(settings: Settings) -> None:
 
 
 def reset() -> None:
-    """Forget the configuration: the next logging call configures from the environment again."""
+    """Forget the configuration: the next logging call configures from the environment again.
+
+    An implicit workflow still open is ended first, so its document is complete.
+    """
+    if STATE.configured:
+        close_implicit()
     with STATE.lock:
         old = STATE.sinks
         STATE.sinks = ()

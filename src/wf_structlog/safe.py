@@ -16,136 +16,176 @@ from typing import Any, Final
 from .typing import EventDict
 
 MAX_DEPTH: Final = 32
-"""Containers nested deeper than this (or cyclic ones) are kept as their ``repr``."""
+"""Containers nested deeper than this are kept as their ``repr``."""
+
+MAX_NODES: Final = 10_000
+"""Values visited in one event at most; the rest are kept as their ``repr``. This bounds the
+work on huge or heavily shared structures (``[x, x]`` nested 30 deep is a billion paths)."""
 
 FLAG_KEY: Final = "unserializable"
-"""Event key listing the paths (``a.b.0``) of values that were kept only as their ``repr``."""
+"""Event key listing the paths (``a.b.0``) of values that could not be kept as they were: a
+``repr`` fallback, a cycle, a cut, or a key that collided with another once made a string."""
 
 _INT_MIN: Final = -(2**63)
 _INT_MAX: Final = 2**64 - 1
 _Path = tuple[str | int, ...]
 
 
+def utf8_safe(text: str) -> str:
+    """*text*, with lone surrogates (which no UTF-8 writer accepts) shown as ``\\udXXX``."""
+    if text.isascii():
+        return text
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text
+
+
 def _repr(value: Any) -> str:
     try:
-        return repr(value)
+        return utf8_safe(repr(value))
     except Exception:
         return f"<unrepresentable {type(value).__qualname__}>"
 
 
-def _key(key: Any) -> str:
-    return key if key.__class__ is str else str(_convert(key, (), MAX_DEPTH - 1, []))
+class _Walk:
+    """One conversion: the flagged paths, the containers on the current path, the budget."""
 
+    __slots__ = ("active", "budget", "flagged")
 
-def _convert(value: Any, path: _Path, depth: int, flagged: list[str]) -> Any:
-    cls = value.__class__
-    if cls is str or cls is bool or value is None:
-        return value
-    if cls is int:
-        return value if _INT_MIN <= value <= _INT_MAX else str(value)
-    if cls is float:
-        return value if math.isfinite(value) else repr(value)
-    if depth >= MAX_DEPTH:
-        flagged.append(".".join(map(str, path)))
-        return _repr(value)
-    depth += 1
-    if cls is dict or isinstance(value, Mapping):
+    def __init__(self) -> None:
+        self.flagged: list[str] = []
+        self.active: set[int] = set()
+        self.budget = MAX_NODES
+
+    def flag(self, path: _Path, shown: str) -> str:
+        self.flagged.append(".".join(map(str, path)))
+        return shown
+
+    def key(self, key: Any, path: _Path) -> str:
+        if key.__class__ is str:
+            return utf8_safe(key)
+        converted = self.convert(key, path, MAX_DEPTH - 1)
+        return converted if converted.__class__ is str else _repr(converted)
+
+    def convert(self, value: Any, path: _Path, depth: int) -> Any:
+        cls = value.__class__
+        if cls is str:
+            return utf8_safe(value)
+        if cls is bool or value is None:
+            return value
+        if cls is int:
+            return value if _INT_MIN <= value <= _INT_MAX else str(value)
+        if cls is float:
+            return value if math.isfinite(value) else repr(value)
+        self.budget -= 1
+        if depth >= MAX_DEPTH or self.budget <= 0:
+            return self.flag(path, f"<cut: {type(value).__qualname__}>")
+        ident = id(value)
+        if ident in self.active:
+            return self.flag(path, "<cycle>")
+        self.active.add(ident)
         try:
-            items = list(value.items())
+            return self.container(value, path, depth + 1)
         except Exception:
-            flagged.append(".".join(map(str, path)))
-            return _repr(value)
-        out = {}
-        for k, v in items:
-            sk = _key(k)
-            out[sk] = _convert(v, (*path, sk), depth, flagged)
-        return out
-    if cls is list or cls is tuple:
-        return [_convert(v, (*path, i), depth, flagged) for i, v in enumerate(value)]
-    try:
-        return _convert_known(value, path, depth, flagged)
-    except Exception:
-        flagged.append(".".join(map(str, path)))
-        return _repr(value)
+            return self.flag(path, _repr(value))
+        finally:
+            self.active.discard(ident)
 
+    def container(self, value: Any, path: _Path, depth: int) -> Any:
+        if value.__class__ is dict or isinstance(value, Mapping):
+            out: dict[str, Any] = {}
+            for k, v in list(value.items()):
+                sk = self.key(k, (*path, "<key>"))
+                if sk in out:
+                    self.flag((*path, sk), "")
+                out[sk] = self.convert(v, (*path, sk), depth)
+            return out
+        if isinstance(value, list | tuple):
+            return [self.convert(v, (*path, i), depth) for i, v in enumerate(value)]
+        return self.known(value, path, depth)
 
-def _convert_known(value: Any, path: _Path, depth: int, flagged: list[str]) -> Any:
-    """Types with a faithful JSON form; anything else is a flagged ``repr``."""
-    if isinstance(value, enum.Enum):
-        return _convert(value.value, path, depth, flagged)
-    if isinstance(value, str):
-        return str.__str__(value)
-    if isinstance(value, bool):
-        return bool(value)
-    if isinstance(value, int):
-        return _convert(int.__int__(value), path, depth, flagged)
-    if isinstance(value, float):
-        return _convert(float.__float__(value), path, depth, flagged)
-    if isinstance(value, datetime.date | datetime.time):
-        return value.isoformat()
-    if isinstance(value, uuid.UUID | pathlib.PurePath | decimal.Decimal):
-        return str(value)
-    if isinstance(value, bytes | bytearray | memoryview):
-        return bytes(value).decode("utf-8", "backslashreplace")
-    if isinstance(value, list | tuple):
-        return [_convert(v, (*path, i), depth, flagged) for i, v in enumerate(value)]
-    if isinstance(value, set | frozenset):
-        try:
-            members = sorted(value)
-        except TypeError:
-            members = sorted(value, key=_repr)
-        return [_convert(v, (*path, i), depth, flagged) for i, v in enumerate(members)]
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
-        return _convert(fields, path, depth, flagged)
-    if callable(getattr(value, "model_dump", None)) and not isinstance(value, type):
-        return _convert(value.model_dump(), path, depth, flagged)
-    if isinstance(value, BaseException):
-        return {"type": type(value).__qualname__, "message": _repr_message(value)}
-    flagged.append(".".join(map(str, path)))
-    return _repr(value)
+    def known(self, value: Any, path: _Path, depth: int) -> Any:
+        """Types with a faithful JSON form; anything else is a flagged ``repr``."""
+        if isinstance(value, enum.Enum):
+            return self.convert(value.value, path, depth)
+        if isinstance(value, str):
+            return utf8_safe(str.__str__(value))
+        if isinstance(value, bool):
+            return bool(value)
+        if isinstance(value, int):
+            return self.convert(int.__int__(value), path, depth)
+        if isinstance(value, float):
+            return self.convert(float.__float__(value), path, depth)
+        if isinstance(value, datetime.date | datetime.time):
+            return value.isoformat()
+        if isinstance(value, uuid.UUID | pathlib.PurePath | decimal.Decimal):
+            return utf8_safe(str(value))
+        if isinstance(value, bytes | bytearray | memoryview):
+            return bytes(value).decode("utf-8", "backslashreplace")
+        if isinstance(value, set | frozenset):
+            try:
+                members = sorted(value)
+            except TypeError:
+                members = sorted(value, key=_repr)
+            return self.container(members, path, depth)
+        if dataclasses.is_dataclass(value) and not isinstance(value, type):
+            fields = {f.name: getattr(value, f.name) for f in dataclasses.fields(value)}
+            return self.container(fields, path, depth)
+        if callable(getattr(value, "model_dump", None)) and not isinstance(value, type):
+            return self.convert(value.model_dump(), path, depth)
+        if isinstance(value, BaseException):
+            return {"type": type(value).__qualname__, "message": _repr_message(value)}
+        return self.flag(path, _repr(value))
 
 
 def _repr_message(exc: BaseException) -> str:
     try:
-        return str(exc)
+        return utf8_safe(str(exc))
     except Exception:
         return _repr(exc)
 
 
 def make_safe(value: Any) -> tuple[Any, list[str]]:
-    """Return *value* as JSON-native data and the paths of parts kept only as their ``repr``.
+    """Return *value* as JSON-native data and the paths of parts that could not be kept as
+    they were.
 
     Args:
         value: anything.
 
     Returns:
         ``(safe_value, flagged_paths)``; *safe_value* holds only ``dict`` (with ``str`` keys),
-        ``list``, ``str``, ``int`` (64-bit), finite ``float``, ``bool`` and ``None``.
+        ``list``, ``str`` (valid UTF-8), ``int`` (64-bit), finite ``float``, ``bool`` and
+        ``None``. Cycles, over-deep nesting and over-large structures are cut and flagged.
     """
-    flagged: list[str] = []
-    return _convert(value, (), 0, flagged), flagged
+    walk = _Walk()
+    return walk.convert(value, (), 0), walk.flagged
 
 
 def safe_values(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
-    """Make every value of the event JSON-native (see :func:`make_safe`), flagging reprs.
+    """Make every value of the event JSON-native (see :func:`make_safe`).
 
-    Values that could only be kept as their ``repr`` are listed under ``unserializable``.
+    Paths of values that could not be kept as they were are listed under ``unserializable``.
     """
-    flagged: list[str] = []
+    walk: _Walk | None = None
     out: dict[str, Any] = {}
     for key, value in event_dict.items():
-        sk = key if key.__class__ is str else _key(key)
         cls = value.__class__
-        if (
-            cls is str
+        if key.__class__ is str and key.isascii() and (
+            (cls is str and value.isascii())
             or cls is bool
             or value is None
             or (cls is int and _INT_MIN <= value <= _INT_MAX)
         ):
-            out[sk] = value
-        else:
-            out[sk] = _convert(value, (sk,), 0, flagged)
-    if flagged:
-        out[FLAG_KEY] = flagged
+            out[key] = value
+            continue
+        if walk is None:
+            walk = _Walk()
+        sk = walk.key(key, ("<key>",))
+        if sk in out:
+            walk.flag((sk,), "")
+        out[sk] = walk.convert(value, (sk,), 0)
+    if walk is not None and walk.flagged:
+        out[FLAG_KEY] = walk.flagged
     return out

@@ -497,14 +497,15 @@ def _implicit_workflow() -> WorkflowScope:
     with _structure:
         if _implicit is None or _implicit._phase != _OPEN:
             if _implicit is None:
-                atexit.register(_close_implicit)
+                atexit.register(close_implicit)
             _implicit = WorkflowScope(_program_name(), {})
             _implicit._implicit = True
             _implicit._open_under(None)
         return _implicit
 
 
-def _close_implicit() -> None:
+def close_implicit() -> None:
+    """End the implicit workflow, if one is open (at exit, on reset, around test captures)."""
     if _implicit is not None and _implicit.is_open:
         _implicit._finish(None, None)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import tempfile
 import threading
 from pathlib import Path
 from typing import IO, Any
@@ -154,6 +155,8 @@ class DocumentSink:
     def __init__(self, doc_dir: str | os.PathLike[str]) -> None:
         self.doc_dir = Path(doc_dir)
         self.doc_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=self.doc_dir):
+            pass  # fail now, at configure(), if documents could not be written here
         self._reducer = Reducer()
         self._lock = threading.Lock()
 

@@ -18,8 +18,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from ._state import CURRENT, STATE, ensure_configured
-from .config import apply, configure, reset
+from .config import apply, reset, resolve
 from .reducer import reduce
+from .scopes import close_implicit
 from .sinks import MemorySink
 from .typing import EventDict
 
@@ -52,18 +53,21 @@ def capture(**overrides: Any) -> Iterator[Capture]:
     """Configure the ``test`` preset for the block, then restore what was configured before.
 
     Args:
-        **overrides: passed to :func:`wf_structlog.configure` (``level``, ``file``, ...).
+        **overrides: as for :func:`wf_structlog.configure` (``level``, ``file``, ...).
 
-    The current scope is cleared inside the block and restored after it, so a test neither
-    sees nor leaves behind another's scopes.
+    The environment (``WF_LOG_*``, ``WORKFLOW_LOGGING``) is ignored, so a test captures the
+    same on every machine. Scopes are cleared inside the block, and implicit ones closed at
+    both ends, so a test neither sees nor leaves behind another's scopes.
     """
     previous = STATE.settings if STATE.configured else None
+    close_implicit()
     token = CURRENT.set(None)
-    configure("test", **overrides)
+    apply(resolve("test", {}, **overrides))
     assert STATE.memory is not None
     try:
         yield Capture(STATE.memory)
     finally:
+        close_implicit()
         CURRENT.reset(token)
         if previous is not None:
             apply(previous)
