@@ -31,18 +31,10 @@ import orjson
 import structlog
 
 import wf_structlog
+from wf_structlog.config import ENVIRONMENT_VARIABLES
 
 PROMPT: Final = "Summarise the attached quarterly report for the finance team. " * 3
 RESPONSE: Final = "Revenue grew 12% on the quarter; costs were flat and margins improved. " * 6
-
-ENVIRONMENT: Final = (
-    "WORKFLOW_LOGGING",
-    "WF_LOG_PRESET",
-    "WF_LOG_LEVEL",
-    "WF_LOG_FILE",
-    "WF_LOG_DOC_DIR",
-)
-"""Variables that would change what is measured; cleared so every run measures the same setup."""
 
 
 @dataclass(frozen=True)
@@ -324,7 +316,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="a much shorter run")
     plan = QUICK if parser.parse_args(argv).quick else FULL
-    for name in ENVIRONMENT:
+    for name in ENVIRONMENT_VARIABLES:  # so the shell's settings cannot change what is measured
         os.environ.pop(name, None)
     print(
         f"Python {platform.python_version()}, wf_structlog {wf_structlog.__version__}, "

@@ -8,14 +8,13 @@ import pytest
 
 import wf_structlog
 from wf_structlog._state import CURRENT
+from wf_structlog.config import ENVIRONMENT_VARIABLES
 from wf_structlog.testing import Capture, capture
-
-_ENV = ("WF_LOG_PRESET", "WF_LOG_LEVEL", "WF_LOG_FILE", "WF_LOG_DOC_DIR", "WORKFLOW_LOGGING")
 
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name in _ENV:
+    for name in ENVIRONMENT_VARIABLES:
         monkeypatch.delenv(name, raising=False)
     token = CURRENT.set(None)
     wf_structlog.reset()

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -225,3 +227,54 @@ def test_wheel_contains_presets_and_schema(tmp_path: Path) -> None:
         assert f"wf_structlog/configs/{preset}.toml" in names
     assert "wf_structlog/document.schema.json" in names
     assert "wf_structlog/py.typed" in names
+
+
+class TestZeroConfigurationFallback:
+    def test_a_bad_environment_never_breaks_the_program(self) -> None:
+        """With no configure() call, a bad WF_LOG_* value is said once on stderr and the dev
+        preset is used; logging and scopes keep working."""
+        code = (
+            "import wf_structlog as wfl\n"
+            "log = wfl.get_logger()\n"
+            "log.info('first')\n"
+            "with wfl.workflow('w'):\n"
+            "    log.info('second')\n"
+            "print('still running')\n"
+        )
+        env = {**os.environ, "WF_LOG_LEVEL": "verbose", "WF_LOG_FILE": "/proc/nope/x"}
+        done = subprocess.run(
+            [sys.executable, "-c", code],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            timeout=60,
+        )
+        assert done.stdout == "still running\n"
+        assert done.stderr.count("using the dev preset") == 1
+        assert "verbose" in done.stderr
+        assert "second" in done.stderr
+
+
+class TestArgumentTypes:
+    @pytest.mark.parametrize(
+        ("kwargs", "message"),
+        [
+            ({"console": "no"}, "console must be True or False"),
+            ({"strict": "false"}, "strict must be True or False"),
+            ({"file": 123}, "file must be a path"),
+            ({"processors": print}, "processors must be a list"),
+            ({"redact_keys": [1]}, "redact_keys must be a list of strings"),
+        ],
+    )
+    def test_wrong_types_are_named(self, kwargs: dict[str, Any], message: str) -> None:
+        """A value of the wrong type is a ConfigError naming the setting, not a crash later."""
+        with pytest.raises(ConfigError, match=message):
+            configure("test", **kwargs)
+
+    def test_preset_as_a_path_object(self, tmp_path: Path) -> None:
+        """A pathlib.Path works as a preset; a user file without extends starts from dev."""
+        path = tmp_path / "mine.toml"
+        path.write_text('level = "warning"\n')
+        settings = configure(path)
+        assert (settings.console, settings.level, settings.strict) == (True, "warning", True)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
+import json
 import os
 import uuid
 from collections.abc import MutableMapping
@@ -19,11 +20,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 from structlog import DropEvent
 
+import wf_structlog as wfl
 from wf_structlog import configure, get_logger, testing
 from wf_structlog.processors import add_timestamp
 from wf_structlog.redaction import Redactor
 from wf_structlog.safe import make_safe
 from wf_structlog.testing import Capture
+from wf_structlog.typing import EventDict
 
 
 class TestTimestampLevelSequence:
@@ -248,3 +251,108 @@ class TestFaultyProcessors:
         get_logger().debug("gone")
         get_logger().info("kept")
         assert [e["event"] for e in testing.events()] == ["kept"]
+
+
+class TestHostileValues:
+    def test_lone_surrogates_keep_the_event_everywhere(self, tmp_path: Path) -> None:
+        """A string no UTF-8 writer accepts (a lone surrogate, as json.loads can give) is
+        escaped; the NDJSON line and the document are still written."""
+        configure("test", file=tmp_path / "run.ndjson", doc_dir=tmp_path / "docs")
+        prompt = json.loads('"bad \\ud800 text"')
+        with wfl.workflow("w"):
+            get_logger().info("x", prompt=prompt, nested={prompt: [prompt]})
+        (line,) = [
+            e
+            for e in map(orjson.loads, (tmp_path / "run.ndjson").read_bytes().splitlines())
+            if e["event"] == "x"
+        ]
+        assert line["prompt"] == "bad \\ud800 text"
+        assert line["nested"] == {"bad \\ud800 text": ["bad \\ud800 text"]}
+        assert len(list((tmp_path / "docs").iterdir())) == 1
+
+    def test_shared_structures_are_cut_not_explored_forever(self, logs: Capture) -> None:
+        """A structure sharing its parts ([x, x] nested deeply: 2**40 paths) is cut at a
+        budget and flagged; the call returns at once."""
+        shared: list[Any] = []
+        for _ in range(40):
+            shared = [shared, shared]
+        get_logger().info("x", value=shared)
+        assert logs.events[0]["unserializable"]
+
+    def test_cycles_through_several_references(self, logs: Capture) -> None:
+        """A dict referring to itself twice is flagged at each cycle, not expanded."""
+        loop: dict[str, Any] = {}
+        loop["a"] = loop
+        loop["b"] = loop
+        get_logger().info("x", loop=loop)
+        event = logs.events[0]
+        assert event["loop"] == {"a": "<cycle>", "b": "<cycle>"}
+        assert event["unserializable"] == ["loop.a", "loop.b"]
+
+    def test_keys_colliding_as_strings_are_flagged(self, logs: Capture) -> None:
+        """{1: ..., "1": ...} cannot keep both keys; the loss is flagged, not silent."""
+        get_logger().info("x", mapping={1: "int", "1": "str"})
+        assert logs.events[0]["unserializable"] == ["mapping.1"]
+
+    @given(st.text(alphabet=st.characters(codec=None, exclude_categories=())))
+    def test_any_code_point_serialises(self, text: str) -> None:
+        """Every code point, surrogates included, comes out as valid UTF-8 JSON."""
+        safe, _ = make_safe({text: [text]})
+        orjson.loads(orjson.dumps(safe))
+
+
+class TestReentrancy:
+    def test_a_processor_that_logs_does_not_recurse(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """An event logged from inside a processor is dropped (and said once), not looped."""
+
+        def chatty(logger: Any, method: str, event: EventDict) -> EventDict:
+            get_logger().info("from_inside")
+            return event
+
+        configure("test", processors=[chatty])
+        get_logger().info("outer")
+        get_logger().info("outer")
+        assert [e["event"] for e in testing.events()] == ["outer", "outer"]
+        assert capsys.readouterr().err.count("from inside a processor") == 1
+
+
+class TestMoreRedaction:
+    @pytest.mark.parametrize(
+        "key",
+        [
+            "secret_key",
+            "aws_secret_access_key",
+            "access_key",
+            "jwt",
+            "credential",
+            "cookies",
+            "passphrase",
+            "pwd",
+            "auth",
+            "bearer",
+            "OPENAI_API_KEY",
+        ],
+    )
+    def test_common_secret_names(self, logs: Capture, key: str) -> None:
+        """Common names for secrets beyond the basic list are redacted."""
+        get_logger().info("x", **{key: "v"})
+        assert logs.events[0][key] == "[REDACTED]"
+
+    def test_header_pairs(self, logs: Capture) -> None:
+        """Headers as (name, value) pairs have the value of secret names redacted."""
+        get_logger().info("x", headers=[("Authorization", "Bearer abc"), ("Accept", "json")])
+        assert logs.events[0]["headers"] == [["Authorization", "[REDACTED]"], ["Accept", "json"]]
+
+    def test_event_given_as_a_dict(self, logs: Capture) -> None:
+        """A dict passed as the event itself is redacted too."""
+        get_logger().info({"api_key": "sk-live", "q": 1})
+        assert logs.events[0]["event"] == {"api_key": "[REDACTED]", "q": 1}
+
+    def test_redact_keys_as_one_string(self) -> None:
+        """redact_keys="ssn" means the key ssn, not the letters s and n."""
+        configure("test", redact_keys="ssn")
+        get_logger().info("x", ssn="1", s="kept")
+        event = testing.events()[0]
+        assert (event["ssn"], event["s"]) == ("[REDACTED]", "kept")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Self
 
@@ -84,13 +85,27 @@ def dispatch(method_name: str, event_dict: EventDict) -> None:
             _faults.report(f"sink:{name}", f"{name} failed: {exc!r}")
 
 
+_local = threading.local()
+
+
 def emit(method_name: str, event_dict: EventDict) -> bool:
-    """Process and write one event; ``False`` when a processor dropped it."""
-    processed = run_chain(method_name, event_dict)
-    if processed is None:
+    """Process and write one event; ``False`` when it was dropped.
+
+    An event logged from inside a processor or sink (which would recurse) is dropped, and
+    that is said once on stderr.
+    """
+    if getattr(_local, "emitting", False):
+        _faults.report("reentrant", "an event logged from inside a processor or sink was dropped")
         return False
-    dispatch(method_name, processed)
-    return True
+    _local.emitting = True
+    try:
+        processed = run_chain(method_name, event_dict)
+        if processed is None:
+            return False
+        dispatch(method_name, processed)
+        return True
+    finally:
+        _local.emitting = False
 
 
 def _log(
@@ -111,7 +126,7 @@ def _log(
     if emit(method_name, event_dict):
         scope = CURRENT.get()
         if scope is not None:
-            scope.count_child()
+            scope._count_child()
 
 
 def _enabled_method(name: str) -> Callable[..., None]:

@@ -18,10 +18,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final
 
-import orjson
 from rich.text import Text
 
 from . import schema
+from .renderers import to_json
 from .typing import EventDict
 
 AGENT_COLOURS: Final = (
@@ -53,7 +53,6 @@ HIDDEN_KEYS: Final = schema.STAMP_KEYS | {
     "event",
     "timestamp",
     "level",
-    "agent",
     "exception",
     "status",
     "duration_ms",
@@ -79,9 +78,10 @@ def format_value(value: Any, limit: int) -> str:
     if isinstance(value, str):
         shown = value if value.isprintable() and " " not in value and value else repr(value)
     elif isinstance(value, dict | list):
-        shown = orjson.dumps(value, default=repr).decode()
+        shown = to_json(value).decode()
     else:
         shown = repr(value)
+    shown = escape(shown)  # JSON keeps C1 controls and bidi overrides; repr() of objects may too
     if len(shown) > limit:
         shown = f"{shown[:limit]}…(+{len(shown) - limit} chars)"
     return shown
@@ -159,7 +159,7 @@ def _fields(limit: int) -> Callable[[EventDict], Text]:
     def render(event: EventDict) -> Text:
         text = Text()
         for key, value in event.items():
-            if key in HIDDEN_KEYS:
+            if key in HIDDEN_KEYS or (key == "agent" and "interaction_id" in event):
                 continue
             if text:
                 text.append(" ")

@@ -18,23 +18,44 @@ SECRET_KEYS: Final = frozenset(
     {
         "password",
         "passwd",
+        "pwd",
+        "passphrase",
         "secret",
         "api_key",
         "apikey",
         "x_api_key",
+        "access_key",
+        "secret_key",
+        "private_key",
         "authorization",
         "proxy_authorization",
+        "auth",
+        "bearer",
+        "jwt",
         "cookie",
+        "cookies",
         "set_cookie",
         "token",
-        "private_key",
+        "credential",
         "credentials",
         "session",
     }
 )
 """Key names (lower case, ``-`` read as ``_``) whose values are always replaced."""
 
-SECRET_SUFFIXES: Final = ("_password", "_secret", "_token", "_api_key", "_apikey", "_private_key")
+SECRET_SUFFIXES: Final = (
+    "_password",
+    "_passwd",
+    "_passphrase",
+    "_secret",
+    "_token",
+    "_api_key",
+    "_apikey",
+    "_access_key",
+    "_secret_key",
+    "_private_key",
+    "_credentials",
+)
 """A key ending in one of these is secret too (``access_token``, ``client_secret``), while
 counts such as ``input_tokens`` are not."""
 
@@ -55,6 +76,8 @@ class Redactor:
     """
 
     def __init__(self, extra_keys: Iterable[str] = ()) -> None:
+        if isinstance(extra_keys, str):
+            extra_keys = (extra_keys,)
         self._keys = SECRET_KEYS | {_normal(k) for k in extra_keys}
         self._decided: dict[str, bool] = {}
 
@@ -73,7 +96,7 @@ class Redactor:
         decided = self._decided
         try:
             for key, value in event_dict.items():
-                if key in _NEVER:
+                if key in _NEVER and value.__class__ is not dict:
                     continue
                 secret = decided.get(key)
                 if secret is None:
@@ -93,6 +116,8 @@ class Redactor:
                 k: REPLACEMENT if self.is_secret(k) else self._walk(v) for k, v in value.items()
             }
         if value.__class__ is list:
+            if len(value) == 2 and value[0].__class__ is str and self.is_secret(value[0]):
+                return [value[0], REPLACEMENT]  # a (name, value) pair, as HTTP headers come
             return [self._walk(v) for v in value]
         return value
 

@@ -23,7 +23,7 @@ from . import schema
 __all__ = ["ReduceWarning", "Reducer", "reduce"]
 
 Event = Mapping[str, Any]
-Source = str | os.PathLike[str] | Event | Iterable[Event]
+Source = str | os.PathLike[str] | Event | Iterable[Event] | Iterable[str] | Iterable[bytes]
 
 
 class ReduceWarning(UserWarning):
@@ -143,6 +143,9 @@ class Reducer:
     def add_line(self, line: bytes | str) -> None:
         """Add one NDJSON line; blank lines are ignored, other non-objects counted in
         :attr:`skipped`."""
+        if not isinstance(line, bytes | str):
+            self.skipped += 1
+            return
         if not line.strip():
             return
         try:
@@ -184,7 +187,8 @@ def reduce(*sources: Source) -> list[dict[str, Any]]:
     """Rebuild the nested document of every workflow run found in *sources*.
 
     Args:
-        *sources: NDJSON file paths, event dicts, or iterables of event dicts, in any mix.
+        *sources: NDJSON file paths, event dicts, or iterables of event dicts or NDJSON lines
+            (an open file, a list of strings), in any mix.
 
     Returns:
         One document per run (see ``document.schema.json``), ordered by start time.
@@ -195,9 +199,17 @@ def reduce(*sources: Source) -> list[dict[str, Any]]:
             reducer.add_file(source)
         elif isinstance(source, Mapping):
             reducer.add(source)
+        elif isinstance(source, bytes | bytearray) or not isinstance(source, Iterable):
+            raise TypeError(
+                f"reduce() takes NDJSON paths, event dicts, or iterables of event dicts or "
+                f"lines (such as an open file); got {type(source).__name__}"
+            )
         else:
-            for event in source:
-                reducer.add(event)
+            for item in source:
+                if isinstance(item, Mapping):
+                    reducer.add(item)
+                else:
+                    reducer.add_line(item)
     if reducer.skipped:
         warnings.warn(
             f"skipped {reducer.skipped} line(s) that were not JSON objects",
@@ -292,6 +304,15 @@ def _scope_part(node: _Node, started_under: Counter[Any], agent: Any = None) -> 
     }
 
 
+_ORPHANS = "0" * 16
+"""Iteration id for interactions that name none (an all-zero span id is never issued)."""
+
+
+def _iteration_of(node: _Node) -> str:
+    iteration_id = node.field("iteration_id")
+    return iteration_id if isinstance(iteration_id, str) else _ORPHANS
+
+
 def _hint(nodes: Iterable[_Node], key: str, scope_key: str, scope_id: str) -> Any:
     """*key* from any event of the scope *scope_id*, for placeholders never seen directly."""
     for node in nodes:
@@ -307,7 +328,7 @@ def _build(run: _Run) -> dict[str, Any]:
         node.start.get("parent_span_id") for node in nodes if node.start is not None
     )
     for node in list(run.interactions.values()):  # placeholders for iterations never seen
-        run.scope("iteration", {"iteration_id": node.field("iteration_id")})
+        run.scope("iteration", {"iteration_id": _iteration_of(node)})
 
     by_iteration: dict[Any, list[dict[str, Any]]] = {}
     for node in sorted(run.interactions.values(), key=_Node.first_key):
@@ -318,7 +339,7 @@ def _build(run: _Run) -> dict[str, Any]:
         doc.update(part)
         doc["actions"] = doc.pop("events")
         parent = node.field("parent_span_id")
-        iteration_id = node.field("iteration_id")
+        iteration_id = _iteration_of(node)
         if parent is not None and parent != iteration_id:
             doc["parent_interaction_id"] = parent
         by_iteration.setdefault(iteration_id, []).append(doc)

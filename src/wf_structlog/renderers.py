@@ -9,24 +9,34 @@ import orjson
 from .safe import make_safe
 from .typing import EventDict
 
-_OPTIONS = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
+_NDJSON = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
 
 
-def _repr_default(value: Any) -> Any:
+def _safe_default(value: Any) -> Any:
     safe, _ = make_safe(value)
     return safe
+
+
+def to_json(value: Any, option: int = 0) -> bytes:
+    """Serialise *value* with orjson; whatever orjson refuses is made safe rather than failing.
+
+    Args:
+        value: usually already JSON-native (``safe_values`` ran), but a processor after it may
+            have added anything.
+        option: orjson options.
+    """
+    try:
+        return orjson.dumps(value, default=_safe_default, option=option)
+    except TypeError:  # an int over 64 bits or a lone surrogate: refused before any default
+        return orjson.dumps(make_safe(value)[0], option=option)
 
 
 class NDJSONRenderer:
     """One JSON object per line, newline included, with orjson.
 
     Newlines and control characters inside values are escaped, so an event is always exactly
-    one line. A value orjson cannot write (left there by a processor after ``safe_values``) is
-    made safe rather than failing the event.
+    one line.
     """
 
     def __call__(self, logger: Any, method_name: str, event_dict: EventDict) -> bytes:
-        try:
-            return orjson.dumps(event_dict, default=_repr_default, option=_OPTIONS)
-        except TypeError:  # e.g. an int over 64 bits, which orjson refuses before any default
-            return orjson.dumps(make_safe(event_dict)[0], option=_OPTIONS)
+        return to_json(event_dict, _NDJSON)

@@ -172,11 +172,15 @@ def safe_values(logger: Any, method_name: str, event_dict: EventDict) -> EventDi
     out: dict[str, Any] = {}
     for key, value in event_dict.items():
         cls = value.__class__
-        if key.__class__ is str and key.isascii() and (
-            (cls is str and value.isascii())
-            or cls is bool
-            or value is None
-            or (cls is int and _INT_MIN <= value <= _INT_MAX)
+        if (
+            key.__class__ is str
+            and key.isascii()
+            and (
+                (cls is str and value.isascii())
+                or cls is bool
+                or value is None
+                or (cls is int and _INT_MIN <= value <= _INT_MAX)
+            )
         ):
             out[key] = value
             continue

@@ -165,7 +165,7 @@ class Scope:
         self._phase = _OPEN
         self._t0 = time.perf_counter()
         if self._log_event("start", "info", self._start_fields()) and parent is not None:
-            parent.count_child()
+            parent._count_child()
 
     def _make_stamp(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -198,7 +198,7 @@ class Scope:
             else:
                 problems.append(f"{self!r} was closed before its child {child!r}")
                 child._finish(schema.STATUS_ABANDONED, None)
-        final = _status_of(exc) or status or self.status or schema.STATUS_OK
+        final = str(_status_of(exc) or status or self.status or schema.STATUS_OK)
         fields = self._end_fields()
         fields["status"] = final
         fields["duration_ms"] = round((time.perf_counter() - self._t0) * 1000, 3)
@@ -235,7 +235,7 @@ class Scope:
         finally:
             CURRENT.reset(token)
 
-    def count_child(self) -> None:
+    def _count_child(self) -> None:
         """Count one event or child scope written directly in this scope (for ``children``)."""
         with self._count_lock:
             self._children += 1
@@ -272,7 +272,7 @@ class Scope:
         finally:
             CURRENT.reset(token)
         if written:
-            self.count_child()
+            self._count_child()
 
     # -- context manager and decorator -----------------------------------------------------
 
@@ -337,7 +337,7 @@ class WorkflowScope(Scope):
 
     def __init__(self, name: str, metadata: Mapping[str, Any]) -> None:
         super().__init__(metadata)
-        self.name = name
+        self.name = str(name)
         self.run_id = new_run_id()
         self._iterations = 0
         self._implicit_iteration: IterationScope | None = None
@@ -380,7 +380,7 @@ class WorkflowScope(Scope):
         self._iterations = max(self._iterations, number)
         return number
 
-    def implicit_iteration(self) -> IterationScope:
+    def _implicit_iteration_scope(self) -> IterationScope:
         """The iteration that interactions opened directly in this workflow go into."""
         with _structure:
             it = self._implicit_iteration
@@ -398,6 +398,8 @@ class IterationScope(Scope):
     kind = "iteration"
 
     def __init__(self, number: int | None, metadata: Mapping[str, Any]) -> None:
+        if number is not None and (not isinstance(number, int) or isinstance(number, bool)):
+            raise TypeError(f"iteration number must be an int, got {number!r}")
         super().__init__(metadata)
         self._wanted = number
         self.number = 0
@@ -409,11 +411,14 @@ class IterationScope(Scope):
         return type(self)(self._wanted, self._metadata)
 
     def _resolve_parent(self, prev: Scope | None) -> Scope | None:
-        wf = _workflow_of(prev) or _implicit_workflow()
-        if isinstance(prev, IterationScope | InteractionScope) and prev.is_open:
-            _misuse(f"iteration opened inside {prev!r}; iterations do not nest")
+        live = _open_ancestor(self, prev)
+        if isinstance(live, IterationScope | InteractionScope):
+            _misuse(f"iteration opened inside {live!r}; iterations do not nest")
+        wf = _workflow_of(live) or _implicit_workflow()
         stale = wf._implicit_iteration
-        if stale is not None and stale.is_open and stale is not self:
+        # Close the implicit iteration once explicit ones begin, unless a concurrent task
+        # still has an interaction open in it.
+        if stale is not None and stale.is_open and not stale._open_children:
             stale._finish(None, None)
         return wf
 
@@ -440,7 +445,7 @@ class InteractionScope(Scope):
 
     def __init__(self, agent: str, input: Any, metadata: Mapping[str, Any]) -> None:
         super().__init__(metadata)
-        self.agent = agent
+        self.agent = str(agent)
         self.input = input
         self.output: Any = None
         """Set this to record what the agent produced; it is logged on the end event."""
@@ -452,12 +457,11 @@ class InteractionScope(Scope):
         return type(self)(self.agent, self.input, self._metadata)
 
     def _resolve_parent(self, prev: Scope | None) -> Scope | None:
-        if isinstance(prev, InteractionScope | IterationScope):
-            if not prev.is_open:
-                _misuse(f"interaction opened inside {prev!r}, which is closed")
-            return prev
-        wf = _workflow_of(prev) or _implicit_workflow()
-        return wf.implicit_iteration()
+        live = _open_ancestor(self, prev)
+        if isinstance(live, InteractionScope | IterationScope):
+            return live
+        wf = _workflow_of(live) or _implicit_workflow()
+        return wf._implicit_iteration_scope()
 
     def _make_stamp(self) -> dict[str, Any]:
         assert self.parent is not None
@@ -473,6 +477,16 @@ class InteractionScope(Scope):
 
     def _end_fields(self) -> dict[str, Any]:
         return {} if self.output is None else {"output": self.output}
+
+
+def _open_ancestor(child: Scope, scope: Scope | None) -> Scope | None:
+    """*scope*, or its nearest open ancestor if it was closed (say, by another task)."""
+    live = scope
+    while live is not None and live._phase == _CLOSED:
+        live = live.parent
+    if live is not scope:
+        _misuse(f"{child.kind} opened inside {scope!r}, which is closed")
+    return live
 
 
 def _workflow_of(scope: Scope | None) -> WorkflowScope | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import os
 import re
 import sys
@@ -13,9 +14,10 @@ from typing import IO, Any
 import orjson
 from rich.console import Console
 
+from . import _faults
 from .console import ConsoleRenderer
 from .reducer import Reducer
-from .renderers import NDJSONRenderer
+from .renderers import NDJSONRenderer, to_json
 from .typing import EventDict
 
 __all__ = ["ConsoleSink", "DocumentSink", "FileSink", "MemorySink", "StreamSink"]
@@ -133,6 +135,7 @@ class MemorySink:
         """Nothing to release; the events stay readable."""
 
 
+_REMEMBERED_RUNS = 10_000
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
 
 
@@ -158,6 +161,7 @@ class DocumentSink:
         with tempfile.TemporaryFile(dir=self.doc_dir):
             pass  # fail now, at configure(), if documents could not be written here
         self._reducer = Reducer()
+        self._written: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._lock = threading.Lock()
 
     def emit(self, method_name: str, event_dict: EventDict) -> None:
@@ -166,16 +170,24 @@ class DocumentSink:
         if not isinstance(run_id, str):
             return
         with self._lock:
+            if run_id in self._written:
+                # Logged after its workflow ended (a task that outlived it): in the NDJSON,
+                # not in the document already written.
+                _faults.report("late", "events arrived after their workflow's document was written")
+                return
             self._reducer.add(event_dict)
             if event_dict.get("event") != "workflow.end":
                 return
             document = self._reducer.pop(run_id)
+            self._written[run_id] = None
+            if len(self._written) > _REMEMBERED_RUNS:
+                self._written.popitem(last=False)
         self._write(document)
 
     def _write(self, document: dict[str, Any]) -> None:
         path = document_path(self.doc_dir, str(document["name"]), str(document["id"]))
         partial = path.with_suffix(f".{os.getpid()}.partial")
-        partial.write_bytes(orjson.dumps(document, option=orjson.OPT_INDENT_2))
+        partial.write_bytes(to_json(document, orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
         os.replace(partial, path)
 
     def close(self) -> None:
