@@ -7,6 +7,7 @@ import subprocess
 import sys
 
 import pytest
+import structlog
 from structlog.typing import FilteringBoundLogger
 
 import wf_structlog
@@ -53,8 +54,10 @@ class TestZeroConfiguration:
 class TestBoundLoggerApi:
     def test_is_a_structlog_filtering_bound_logger(self) -> None:
         """get_logger() satisfies structlog's FilteringBoundLogger protocol (checked by mypy)."""
-        log: FilteringBoundLogger = get_logger()
-        assert log.bind(a=1) is not log
+        log: FilteringBoundLogger = get_logger(a=1)
+        bound = log.bind(b=2)
+        assert structlog.get_context(bound) == {"a": 1, "b": 2}
+        assert structlog.get_context(log) == {"a": 1}
 
     def test_bind_unbind_new(self, logs: Capture) -> None:
         """bind adds keys, unbind removes them, new starts over."""

@@ -334,3 +334,37 @@ class TestCommandLine:
         )
         assert missing.returncode == 2
         assert "cannot read" in missing.stderr
+
+
+class TestSources:
+    def test_open_files_and_lines(self, tmp_path: Path, logs: Capture) -> None:
+        """reduce() takes an open file, or a list of NDJSON lines, as well as paths."""
+        run_plan(PLAN)
+        path = tmp_path / "run.ndjson"
+        path.write_bytes(b"".join(orjson.dumps(e) + b"\n" for e in logs.events))
+        with path.open("rb") as lines:
+            from_file = reduce(lines)
+        from_strings = reduce(path.read_text().splitlines())
+        assert from_file == from_strings == reduce(path) == logs.documents
+
+    def test_bytes_are_refused_clearly(self) -> None:
+        """A bytes object is neither a path nor events: a TypeError says what reduce() takes."""
+        with pytest.raises(TypeError, match="NDJSON paths, event dicts"):
+            reduce(b"{\"event\": \"x\"}")  # type: ignore[arg-type]
+
+    def test_interaction_without_an_iteration_is_kept(self) -> None:
+        """An event naming an interaction but no iteration lands under a placeholder."""
+        run_id = "1" * 32
+        (doc,) = reduce([{"event": "chat", "workflow_id": run_id, "interaction_id": "msg-7"}])
+        validate(doc)
+        (iteration,) = doc["iterations"]
+        assert iteration["interactions"][0]["actions"][0]["event"] == "chat"
+
+    def test_streaming_document(self, logs: Capture) -> None:
+        """Reducer.document gives a run's document so far, before it ends."""
+        reducer = Reducer()
+        wf = wfl.workflow("w").start()
+        for event in logs.events:
+            reducer.add(event)
+        assert reducer.document(wf.id)["status"] == "incomplete"
+        wf.end()

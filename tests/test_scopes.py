@@ -376,3 +376,96 @@ def test_implicit_workflow_closes_at_exit(tmp_path: Path) -> None:
     assert document["status"] == "ok"
     assert document["complete"] is True
     assert document["iterations"][0]["interactions"][0]["agent"] == "solo"
+
+
+class TestConcurrentStructure:
+    def test_explicit_iteration_beside_a_running_implicit_one(self, logs: Capture) -> None:
+        """A task opening an explicit iteration never closes the implicit iteration in which a
+        sibling task's interaction is still running."""
+
+        async def chatter(started: asyncio.Event, release: asyncio.Event) -> None:
+            async with wfl.interaction("chatter"):
+                started.set()
+                await release.wait()
+                get_logger().info("chat_done")
+
+        async def iterate(started: asyncio.Event, release: asyncio.Event) -> None:
+            await started.wait()
+            async with wfl.iteration():
+                get_logger().info("iter_work")
+            release.set()
+
+        async def main() -> None:
+            started, release = asyncio.Event(), asyncio.Event()
+            async with wfl.workflow("w"):
+                await asyncio.gather(chatter(started, release), iterate(started, release))
+
+        asyncio.run(main())
+        (doc,) = logs.documents
+        assert doc["complete"] is True
+        first, second = doc["iterations"]
+        assert [i["status"] for i in first["interactions"]] == ["ok"]
+        assert [a["event"] for a in first["interactions"][0]["actions"]] == ["chat_done"]
+        assert [e["event"] for e in second["events"]] == ["iter_work"]
+
+    def test_opening_under_a_scope_closed_elsewhere(self) -> None:
+        """A scope opened under a workflow another thread closed: ScopeError when strict; under
+        prod, a warning and the scope goes where it can."""
+        import threading
+
+        for strict in (True, False):
+            with testing.capture(strict=strict) as logs:
+                wf = wfl.workflow("w").start()
+                closer = threading.Thread(target=wf.end)
+                closer.start()
+                closer.join()
+                if strict:
+                    with pytest.raises(ScopeError, match="which is closed"):
+                        wfl.interaction("late").start()
+                else:
+                    with wfl.interaction("late"):
+                        pass
+                    assert any(e["event"] == "scope_misuse" for e in logs.events)
+                wfl.current_scope()
+
+
+class TestLateEvents:
+    def test_events_after_the_workflow_ended(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Events a task logs after its workflow ended stay in the NDJSON; the document written
+        at the end is not rewritten, and stderr says so once."""
+        wfl.configure("test", file=tmp_path / "run.ndjson", doc_dir=tmp_path / "docs")
+
+        async def main() -> None:
+            async def telemetry() -> None:
+                await asyncio.sleep(0.01)
+                get_logger().info("late")
+                get_logger().info("later")
+
+            async with wfl.workflow("w"):
+                task = asyncio.create_task(telemetry())
+            await task
+
+        asyncio.run(main())
+        (doc_path,) = (tmp_path / "docs").iterdir()
+        written = orjson.loads(doc_path.read_bytes())
+        assert written["complete"] is True
+        (rebuilt,) = wfl.reduce(tmp_path / "run.ndjson")
+        assert [e["event"] for e in rebuilt["events"]] == ["late", "later"]
+        assert rebuilt["complete"] is False
+        assert capsys.readouterr().err.count("after their workflow") == 1
+
+
+class TestArguments:
+    def test_iteration_number_must_be_an_int(self) -> None:
+        """iteration("2") is a TypeError at the call."""
+        with pytest.raises(TypeError, match="iteration number must be an int"):
+            wfl.iteration("2")  # type: ignore[arg-type]
+
+    def test_non_string_status_and_names(self, logs: Capture) -> None:
+        """A status or name that is not a string is written as one, so documents stay valid."""
+        with wfl.workflow(("a", "b")) as wf:  # type: ignore[arg-type]
+            wf.status = 404  # type: ignore[assignment]
+        assert logs.events[-1]["status"] == "404"
+        assert logs.documents[0]["name"] == "('a', 'b')"
