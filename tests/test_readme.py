@@ -13,7 +13,7 @@ README = Path(__file__).resolve().parent.parent / "README.md"
 BLOCK = re.compile(r"```python\n(.*?)```", re.DOTALL)
 
 # Names the README's snippets use without defining, as a reader's own code would.
-PRELUDE = {"task": "write about bees", "plan": "1. research 2. write", "run_planner": lambda: None}
+PRELUDE = {"run_planner": lambda: None}
 
 
 def test_readme_python_blocks_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

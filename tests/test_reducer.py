@@ -350,7 +350,7 @@ class TestSources:
     def test_bytes_are_refused_clearly(self) -> None:
         """A bytes object is neither a path nor events: a TypeError says what reduce() takes."""
         with pytest.raises(TypeError, match="NDJSON paths, event dicts"):
-            reduce(b"{\"event\": \"x\"}")  # type: ignore[arg-type]
+            reduce(b'{"event": "x"}')  # type: ignore[arg-type]
 
     def test_interaction_without_an_iteration_is_kept(self) -> None:
         """An event naming an interaction but no iteration lands under a placeholder."""

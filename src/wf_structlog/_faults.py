@@ -6,27 +6,20 @@ import sys
 import threading
 
 _lock = threading.Lock()
-_reported: dict[str, int] = {}
+_reported: set[str] = set()
 
 
 def report(key: str, message: str) -> None:
-    """Say *message* on stderr the first time *key* goes wrong; count later occurrences silently."""
+    """Say *message* on stderr the first time *key* goes wrong; stay quiet after that."""
     with _lock:
-        seen = _reported.get(key, 0)
-        _reported[key] = seen + 1
-    if seen:
-        return
+        if key in _reported:
+            return
+        _reported.add(key)
     try:
         sys.stderr.write(f"wf_structlog: {message} (reported once; logging goes on)\n")
         sys.stderr.flush()
     except Exception:
         pass
-
-
-def counts() -> dict[str, int]:
-    """How often each reported problem has happened in this process."""
-    with _lock:
-        return dict(_reported)
 
 
 def forget() -> None:

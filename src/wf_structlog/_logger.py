@@ -1,111 +1,18 @@
-"""The bound logger users hold, and the one path every event takes: chain, then sinks."""
+"""The bound logger users hold: structlog's API, with each level a writer or a no-op."""
 
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Final, Self
 
-from structlog import BoundLoggerBase, DropEvent
+from structlog import BoundLoggerBase
 
-from . import _faults
+from ._levels import LEVEL_OF_METHOD, LEVELS, NAME_OF_LEVEL
+from ._pipeline import ROUTER, emit
 from ._state import CURRENT, STATE, ensure_configured
-from .typing import EventDict
 
-LEVELS: Final = {
-    "debug": logging.DEBUG,
-    "info": logging.INFO,
-    "warning": logging.WARNING,
-    "error": logging.ERROR,
-    "critical": logging.CRITICAL,
-}
-"""Level names accepted by ``configure(level=...)``, with their numeric values."""
-
-_METHOD_LEVELS: Final = {
-    "debug": logging.DEBUG,
-    "info": logging.INFO,
-    "msg": logging.INFO,
-    "warning": logging.WARNING,
-    "warn": logging.WARNING,
-    "error": logging.ERROR,
-    "err": logging.ERROR,
-    "exception": logging.ERROR,
-    "critical": logging.CRITICAL,
-    "fatal": logging.CRITICAL,
-}
-_NAME_OF_LEVEL: Final = {number: name for name, number in LEVELS.items()}
-
-
-class _Router:
-    """The object structlog calls "the wrapped logger": it names the logger to processors."""
-
-    name = "wf_structlog"
-
-
-ROUTER: Final = _Router()
-
-
-def _processor_name(proc: Any) -> str:
-    return getattr(proc, "__qualname__", None) or type(proc).__qualname__
-
-
-def run_chain(method_name: str, event_dict: EventDict) -> EventDict | None:
-    """Run the configured processors; ``None`` when one of them dropped the event.
-
-    A processor that raises or returns something other than a dict is skipped for this event:
-    the event goes on as it was, with the failure named under ``processor_errors``.
-    """
-    for proc in STATE.chain:
-        try:
-            out = proc(ROUTER, method_name, event_dict)
-        except DropEvent:
-            return None
-        except Exception as exc:
-            name = _processor_name(proc)
-            _faults.report(f"processor:{name}", f"processor {name} raised {type(exc).__name__}")
-            event_dict.setdefault("processor_errors", []).append(f"{name}: {type(exc).__name__}")
-            continue
-        if out.__class__ is dict or isinstance(out, dict):
-            event_dict = out
-        else:
-            name = _processor_name(proc)
-            _faults.report(f"processor:{name}", f"processor {name} returned {type(out).__name__}")
-            event_dict.setdefault("processor_errors", []).append(f"{name}: not a dict")
-    return event_dict
-
-
-def dispatch(method_name: str, event_dict: EventDict) -> None:
-    """Hand a finished event to every sink; a failing sink never stops the others."""
-    for sink in STATE.sinks:
-        try:
-            sink.emit(method_name, event_dict)
-        except Exception as exc:
-            name = type(sink).__name__
-            _faults.report(f"sink:{name}", f"{name} failed: {exc!r}")
-
-
-_local = threading.local()
-
-
-def emit(method_name: str, event_dict: EventDict) -> bool:
-    """Process and write one event; ``False`` when it was dropped.
-
-    An event logged from inside a processor or sink (which would recurse) is dropped, and
-    that is said once on stderr.
-    """
-    if getattr(_local, "emitting", False):
-        _faults.report("reentrant", "an event logged from inside a processor or sink was dropped")
-        return False
-    _local.emitting = True
-    try:
-        processed = run_chain(method_name, event_dict)
-        if processed is None:
-            return False
-        dispatch(method_name, processed)
-        return True
-    finally:
-        _local.emitting = False
+METHOD_NUMBERS: Final = {method: LEVELS[name] for method, name in LEVEL_OF_METHOD.items()}
 
 
 def _log(
@@ -161,8 +68,8 @@ def _first_use_method(name: str) -> Callable[..., Any]:
     return method
 
 
-_ENABLED: Final = {name: _enabled_method(name) for name in _METHOD_LEVELS}
-_DISABLED: Final = {name: _disabled_method(name) for name in _METHOD_LEVELS}
+_ENABLED: Final = {name: _enabled_method(name) for name in METHOD_NUMBERS}
+_DISABLED: Final = {name: _disabled_method(name) for name in METHOD_NUMBERS}
 
 
 class BoundLogger(BoundLoggerBase):
@@ -214,10 +121,10 @@ class BoundLogger(BoundLoggerBase):
         ensure_configured()
         if isinstance(level, str):
             name = level.lower()
-            number = _METHOD_LEVELS.get(name, logging.INFO)
+            number = METHOD_NUMBERS.get(name, logging.INFO)
         else:
             number = level
-            name = _NAME_OF_LEVEL.get(level, "info")
+            name = NAME_OF_LEVEL.get(level, "info")
         if STATE.enabled and number >= STATE.min_level:
             _log(self._context, name, event, args, kw)
 
@@ -280,7 +187,7 @@ def _install(methods: Mapping[str, Callable[..., Any]]) -> None:
         setattr(BoundLogger, name, method)
 
 
-_DOCS: Final = {name: getattr(BoundLogger, name).__doc__ for name in _METHOD_LEVELS}
+_DOCS: Final = {name: getattr(BoundLogger, name).__doc__ for name in METHOD_NUMBERS}
 
 
 def set_level(level: int, enabled: bool) -> None:
@@ -294,14 +201,14 @@ def set_level(level: int, enabled: bool) -> None:
     _install(
         {
             name: _ENABLED[name] if enabled and number >= level else _DISABLED[name]
-            for name, number in _METHOD_LEVELS.items()
+            for name, number in METHOD_NUMBERS.items()
         }
     )
 
 
 def reset_to_first_use() -> None:
     """Make the next call configure from the environment first (the zero-configuration path)."""
-    _install({name: _first_use_method(name) for name in _METHOD_LEVELS})
+    _install({name: _first_use_method(name) for name in METHOD_NUMBERS})
 
 
 reset_to_first_use()

@@ -40,7 +40,8 @@ from typing import Any, Final
 from structlog.contextvars import merge_contextvars
 
 from . import _faults
-from ._logger import LEVELS, reset_to_first_use, set_level
+from ._levels import LEVELS
+from ._logger import reset_to_first_use, set_level
 from ._state import STATE, ensure_configured
 from .processors import (
     add_log_level,

@@ -18,6 +18,7 @@ from typing import Any
 
 from structlog.contextvars import merge_contextvars
 
+from ._levels import LEVEL_OF_METHOD
 from ._state import CURRENT
 from .safe import safe_values
 from .typing import EventDict
@@ -66,23 +67,9 @@ def add_timestamp(logger: Any, method_name: str, event_dict: EventDict) -> Event
     return event_dict
 
 
-_LEVEL_OF_METHOD = {
-    "debug": "debug",
-    "info": "info",
-    "msg": "info",
-    "warning": "warning",
-    "warn": "warning",
-    "error": "error",
-    "err": "error",
-    "exception": "error",
-    "critical": "critical",
-    "fatal": "critical",
-}
-
-
 def add_log_level(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     """Add ``level`` from the name of the method called (``warn`` -> ``warning`` and so on)."""
-    event_dict["level"] = _LEVEL_OF_METHOD.get(method_name, method_name)
+    event_dict["level"] = LEVEL_OF_METHOD.get(method_name, method_name)
     return event_dict
 
 

@@ -3,7 +3,8 @@
 Feed events one at a time (:class:`Reducer`) or all at once (:func:`reduce`). Events are placed
 by their ids, not by their order or timestamps, so shuffled lines, or lines split over several
 files, give the same documents. A scope whose end event is missing is ``"incomplete"``; a scope
-whose end event counts more children than arrived has ``"complete": false``. Scopes known only
+whose end event counts a different number of children than arrived (some are missing, or
+some were logged after it ended) has ``"complete": false``. Scopes known only
 from their children's events are rebuilt as placeholders.
 """
 
@@ -163,11 +164,6 @@ class Reducer:
         with Path(path).open("rb") as lines:
             for line in lines:
                 self.add_line(line)
-
-    @property
-    def run_ids(self) -> list[str]:
-        """Ids of the runs seen so far."""
-        return list(self._runs)
 
     def document(self, run_id: str) -> dict[str, Any]:
         """The document of one run, as far as its events have arrived."""

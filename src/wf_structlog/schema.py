@@ -19,6 +19,8 @@ Every event is a flat dict. Keys written by wf_structlog:
 ``exception``             ``{type, message, traceback}`` when the call passed ``exc_info``
 ``unserializable``        paths of values that could only be kept as their ``repr``
 ``processor_errors``      processors that failed on this event; the event kept the rest
+``positional_args``       arguments of a log call whose ``%``-format failed
+``redaction_failed``      redaction itself failed: only the stream keys were kept
 ========================  =================================================================
 
 Scope start events (``workflow.start``, ``iteration.start``, ``interaction.start``) may carry
@@ -26,9 +28,11 @@ Scope start events (``workflow.start``, ``iteration.start``, ``interaction.start
 inside another. Scope end events carry ``status``, ``duration_ms``, ``children`` (how many
 events and child scopes were logged directly in the scope, so a reader can tell a complete
 scope from one whose events are missing without trusting clocks), ``output`` for an interaction,
-and ``error`` (``{type, message, traceback}``) when an exception escaped. ``metadata`` events add
-to their scope's metadata; ``resource`` events (``resource``, ``details``) to its resources.
-Events outside any scope carry none of the hierarchy keys.
+and ``exception`` (``{type, message, traceback}``) when an exception escaped. ``metadata``
+events add to their scope's metadata; ``resource`` events (``resource``, ``details``) to its
+resources.
+Events outside any scope carry none of the hierarchy keys. The hierarchy keys are reserved:
+inside a scope its values replace any the caller passed.
 """
 
 from __future__ import annotations

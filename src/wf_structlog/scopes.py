@@ -26,7 +26,8 @@ from typing import Any, ClassVar, Final, ParamSpec, Self, TypeVar
 
 from . import schema
 from ._ids import new_run_id, new_span_id
-from ._logger import emit, get_logger
+from ._logger import get_logger
+from ._pipeline import emit
 from ._state import CURRENT, STATE, ensure_configured
 from .processors import describe_exception
 from .sinks import document_path
@@ -229,9 +230,13 @@ class Scope:
 
     def _log_event(self, phase: str, method_name: str, fields: dict[str, Any]) -> bool:
         fields["event"] = f"{self.kind}.{phase}"
+        return self._emit_inside(method_name, fields)
+
+    def _emit_inside(self, method_name: str, event_dict: dict[str, Any]) -> bool:
+        """Emit *event_dict* as if logged inside this scope (stamped with its ids)."""
         token = CURRENT.set(self)
         try:
-            return emit(method_name, fields)
+            return emit(method_name, event_dict)
         finally:
             CURRENT.reset(token)
 
@@ -266,12 +271,7 @@ class Scope:
         if self._phase != _OPEN:
             _misuse(f"{event} added to {self!r}, which is not open")
         fields["event"] = event
-        token = CURRENT.set(self)
-        try:
-            written = emit("info", fields)
-        finally:
-            CURRENT.reset(token)
-        if written:
+        if self._emit_inside("info", fields):
             self._count_child()
 
     # -- context manager and decorator -----------------------------------------------------

@@ -1,0 +1,83 @@
+"""The one path every event takes: the processor chain, then the sinks."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any, Final
+
+from structlog import DropEvent
+
+from . import _faults
+from ._state import STATE
+from .typing import EventDict
+
+
+class _Router:
+    """The object structlog calls "the wrapped logger": it names the logger to processors."""
+
+    name = "wf_structlog"
+
+
+ROUTER: Final = _Router()
+
+
+def _processor_name(proc: Any) -> str:
+    return getattr(proc, "__qualname__", None) or type(proc).__qualname__
+
+
+def run_chain(method_name: str, event_dict: EventDict) -> EventDict | None:
+    """Run the configured processors; ``None`` when one of them dropped the event.
+
+    A processor that raises or returns something other than a dict is skipped for this event:
+    the event goes on as it was, with the failure named under ``processor_errors``.
+    """
+    for proc in STATE.chain:
+        try:
+            out = proc(ROUTER, method_name, event_dict)
+        except DropEvent:
+            return None
+        except Exception as exc:
+            name = _processor_name(proc)
+            _faults.report(f"processor:{name}", f"processor {name} raised {type(exc).__name__}")
+            event_dict.setdefault("processor_errors", []).append(f"{name}: {type(exc).__name__}")
+            continue
+        if out.__class__ is dict or isinstance(out, dict):
+            event_dict = out
+        else:
+            name = _processor_name(proc)
+            _faults.report(f"processor:{name}", f"processor {name} returned {type(out).__name__}")
+            event_dict.setdefault("processor_errors", []).append(f"{name}: not a dict")
+    return event_dict
+
+
+def dispatch(method_name: str, event_dict: EventDict) -> None:
+    """Hand a finished event to every sink; a failing sink never stops the others."""
+    for sink in STATE.sinks:
+        try:
+            sink.emit(method_name, event_dict)
+        except Exception as exc:
+            name = type(sink).__name__
+            _faults.report(f"sink:{name}", f"{name} failed: {exc!r}")
+
+
+_local = threading.local()
+
+
+def emit(method_name: str, event_dict: EventDict) -> bool:
+    """Process and write one event; ``False`` when it was dropped.
+
+    An event logged from inside a processor or sink (which would recurse) is dropped, and
+    that is said once on stderr.
+    """
+    if getattr(_local, "emitting", False):
+        _faults.report("reentrant", "an event logged from inside a processor or sink was dropped")
+        return False
+    _local.emitting = True
+    try:
+        processed = run_chain(method_name, event_dict)
+        if processed is None:
+            return False
+        dispatch(method_name, processed)
+        return True
+    finally:
+        _local.emitting = False
