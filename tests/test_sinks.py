@@ -144,7 +144,9 @@ class TestConsole:
         line = ConsoleRenderer()(
             None, "info", {"event": "e", "level": "info", "agent": "planner", "interaction_id": "1"}
         )
-        console = Console(file=io.StringIO(), force_terminal=True, color_system="standard")
+        console = Console(
+            file=io.StringIO(), force_terminal=True, color_system="standard", no_color=False
+        )
         console.print(line)
         assert "\x1b[" in console.file.getvalue()  # type: ignore[attr-defined]
 
