@@ -281,6 +281,48 @@ class TestMisuse:
                 raise KeyError("user's own")
         assert any(e["event"] == "scope_misuse" for e in logs.events)
 
+    def test_open_grandchildren_never_mask_the_users_exception(self, logs: Capture) -> None:
+        """An exception escaping a workflow with scopes left open below it reaches the caller
+        as itself, and every scope still logs its end."""
+        with pytest.raises(ValueError, match="mine"):
+            with wfl.workflow("w"):
+                wfl.interaction("a").start()
+                raise ValueError("mine")
+        ends = [(e["event"], e["status"]) for e in logs.events if e["event"].endswith(".end")]
+        assert ends == [
+            ("interaction.end", "error"),
+            ("iteration.end", "error"),
+            ("workflow.end", "error"),
+        ]
+        assert logs.documents[0]["complete"] is True
+
+    def test_open_grandchildren_raise_after_everything_closed(self, logs: Capture) -> None:
+        """Without an exception in flight (strict), the ScopeError comes after every end."""
+        wf = wfl.workflow("w").start()
+        wfl.iteration().start()
+        wfl.interaction("a").start()
+        with pytest.raises(ScopeError, match="closed before its child"):
+            wf.end()
+        assert logs.events[-1]["event"] == "workflow.end"
+        assert wfl.current_scope() is None
+
+    def test_lenient_misuse_warnings_are_in_the_document(self) -> None:
+        """Under prod, the warnings about scopes left open land inside the closing scope, so
+        the document shows them and stays complete."""
+        with testing.capture(strict=False) as logs:
+            wf = wfl.workflow("w").start()
+            wfl.iteration().start()
+            wfl.interaction("a").start()
+            wf.end()
+        (doc,) = logs.documents
+        assert doc["complete"] is True
+        problems = [e["problem"] for e in doc["events"] if e["event"] == "scope_misuse"]
+        problems += [
+            e["problem"] for e in doc["iterations"][0]["events"] if e["event"] == "scope_misuse"
+        ]
+        assert len(problems) == 2
+        assert doc["iterations"][0]["interactions"][0]["status"] == "abandoned"
+
     def test_start_twice(self, logs: Capture) -> None:
         """Reopening a scope is a misuse."""
         with wfl.workflow("w") as wf, pytest.raises(ScopeError, match="started again"):
@@ -426,7 +468,6 @@ class TestConcurrentStructure:
                     with wfl.interaction("late"):
                         pass
                     assert any(e["event"] == "scope_misuse" for e in logs.events)
-                wfl.current_scope()
 
 
 class TestLateEvents:

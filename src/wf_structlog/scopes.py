@@ -179,7 +179,18 @@ class Scope:
         """
         self._finish(status, None)
 
-    def _finish(self, status: str | None, exc: BaseException | None) -> None:
+    def _finish(
+        self,
+        status: str | None,
+        exc: BaseException | None,
+        problems: list[str] | None = None,
+    ) -> None:
+        """Close the scope: its open children first, then its end event.
+
+        Problems found on the way (a child left open) are logged inside this scope before its
+        end event, and raised (strict presets, no exception in flight) only once everything is
+        closed. A child hands its problems to the parent closing it, via *problems*.
+        """
         in_flight = exc is not None
         with _structure:
             phase = self._phase
@@ -192,13 +203,16 @@ class Scope:
             state = "already closed" if phase == _CLOSED else "never started"
             _misuse(f"{self!r} was closed but is {state}", exception_in_flight=in_flight)
             return
-        problems = []
+        found: list[str] = []
         for child in reversed(children):
-            if child._implicit:
-                child._finish(None, None)
-            else:
-                problems.append(f"{self!r} was closed before its child {child!r}")
-                child._finish(schema.STATUS_ABANDONED, None)
+            if not child._implicit:
+                found.append(f"{self!r} was closed before its child {child!r}")
+            child._finish(None if child._implicit else schema.STATUS_ABANDONED, exc, found)
+        if problems is not None:
+            problems.extend(found)
+        elif found and (not STATE.strict or in_flight):
+            for problem in found:
+                self._warn_inside(problem)
         final = str(_status_of(exc) or status or self.status or schema.STATUS_OK)
         fields = self._end_fields()
         fields["status"] = final
@@ -214,8 +228,12 @@ class Scope:
             if self.parent is not None:
                 self.parent._open_children.pop(self, None)
         self._restore_current()
-        for problem in problems:
-            _misuse(problem, exception_in_flight=in_flight)
+        if found and problems is None and STATE.strict and not in_flight:
+            raise ScopeError("; ".join(found))
+
+    def _warn_inside(self, problem: str) -> None:
+        if self._emit_inside("warning", {"event": schema.MISUSE_EVENT, "problem": problem}):
+            self._count_child()
 
     def _restore_current(self) -> None:
         current = CURRENT.get()
