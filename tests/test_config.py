@@ -230,18 +230,25 @@ def test_wheel_contains_presets_and_schema(tmp_path: Path) -> None:
 
 
 class TestZeroConfigurationFallback:
-    def test_a_bad_environment_never_breaks_the_program(self) -> None:
-        """With no configure() call, a bad WF_LOG_* value is said once on stderr and the dev
-        preset is used; logging and scopes keep working."""
+    def test_a_bad_variable_is_dropped_and_the_rest_kept(self, tmp_path: Path) -> None:
+        """With no configure() call, a bad WF_LOG_* value is said once on stderr and left
+        out; the valid ones (here prod, and the file) still apply, and under prod a misuse
+        does not stop the program."""
         code = (
             "import wf_structlog as wfl\n"
             "log = wfl.get_logger()\n"
-            "log.info('first')\n"
-            "with wfl.workflow('w'):\n"
-            "    log.info('second')\n"
+            "with wfl.workflow('w') as wf:\n"
+            "    log.info('inside')\n"
+            "wf.end()\n"
             "print('still running')\n"
         )
-        env = {**os.environ, "WF_LOG_LEVEL": "verbose", "WF_LOG_FILE": "/proc/nope/x"}
+        env = {
+            **os.environ,
+            "WF_LOG_PRESET": "prod",
+            "WF_LOG_LEVEL": "verbose",
+            "WF_LOG_FILE": str(tmp_path / "run.ndjson"),
+            "WF_LOG_DOC_DIR": "/proc/nope",
+        }
         done = subprocess.run(
             [sys.executable, "-c", code],
             capture_output=True,
@@ -250,10 +257,13 @@ class TestZeroConfigurationFallback:
             check=True,
             timeout=60,
         )
-        assert done.stdout == "still running\n"
-        assert done.stderr.count("using the dev preset") == 1
+        out = done.stdout.splitlines()
+        assert out[-1] == "still running"
+        assert any(orjson.loads(line)["event"] == "inside" for line in out[:-1])
+        assert done.stderr.count("ignoring WF_LOG_LEVEL, WF_LOG_DOC_DIR") == 1
         assert "verbose" in done.stderr
-        assert "second" in done.stderr
+        lines = (tmp_path / "run.ndjson").read_bytes().splitlines()
+        assert orjson.loads(lines[-1])["event"] == "scope_misuse"
 
 
 class TestArgumentTypes:

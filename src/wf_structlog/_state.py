@@ -47,21 +47,11 @@ CURRENT: ContextVar[Scope | None] = ContextVar("wf_structlog_scope", default=Non
 
 
 def ensure_configured() -> None:
-    """Apply the zero-configuration default (environment, else the dev preset) on first use.
-
-    Nobody asked for this configuration, so a bad environment must not break the program: it
-    is said once on stderr and the plain dev preset is used instead.
-    """
+    """Configure from the environment on first use (the zero-configuration path)."""
     if STATE.configured:
         return
-    from . import _faults
-    from .config import ConfigError, apply, configure, resolve
+    from .config import configure_from_environment
 
     with STATE.lock:
-        if STATE.configured:
-            return
-        try:
-            configure()
-        except ConfigError as exc:
-            _faults.report("config", f"{exc}; using the dev preset and ignoring the environment")
-            apply(resolve("dev", {}))
+        if not STATE.configured:
+            configure_from_environment()

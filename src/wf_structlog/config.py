@@ -63,6 +63,7 @@ __all__ = [
     "Settings",
     "build_chain",
     "configure",
+    "configure_from_environment",
     "current_settings",
     "reset",
     "resolve",
@@ -332,8 +333,7 @@ def _open_sinks(settings: Settings) -> tuple[list[Sink], MemorySink | None]:
     try:
         return _add_sinks(settings, sinks)
     except ConfigError:
-        for sink in sinks:
-            sink.close()
+        _close(sinks)
         raise
 
 
@@ -375,8 +375,7 @@ def apply(settings: Settings) -> None:
         set_level(LEVELS[settings.level], settings.enabled)
         STATE.configured = True
     _faults.forget()
-    for sink in old:
-        sink.close()
+    _close(old)
 
 
 def reset() -> None:
@@ -393,7 +392,42 @@ def reset() -> None:
         STATE.settings = None
         STATE.configured = False
         reset_to_first_use()
-    for sink in old:
+    _close(old)
+
+
+def configure_from_environment() -> Settings:
+    """Configure from the environment alone, as the first logging call does; never raises.
+
+    Nobody asked for this configuration, so a bad variable must not break the program: each
+    ``WF_LOG_*`` variable that cannot work is left out (the others, such as a valid
+    ``WF_LOG_PRESET=prod``, still count), and that is said once on stderr.
+    """
+    try:
+        return configure()
+    except ConfigError as first:
+        kept = {k: v for k, v in os.environ.items() if k not in _CHECKED_ONE_BY_ONE}
+        dropped = []
+        for variable in _CHECKED_ONE_BY_ONE:
+            if variable not in os.environ:
+                continue
+            trial = {**kept, variable: os.environ[variable]}
+            try:
+                _close(_open_sinks(resolve(None, trial))[0])
+            except ConfigError:
+                dropped.append(variable)
+            else:
+                kept = trial
+        _faults.report("config", f"{first}; ignoring {', '.join(dropped)}")
+        settings = resolve(None, kept)
+        apply(settings)
+        return settings
+
+
+_CHECKED_ONE_BY_ONE: Final = ("WF_LOG_PRESET", *_ENVIRONMENT.values())
+
+
+def _close(sinks: Iterable[Sink]) -> None:
+    for sink in sinks:
         sink.close()
 
 
