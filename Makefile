@@ -20,4 +20,4 @@ test: $(BIN)/.installed  ## lint, type-check and run the test suite
 	$(BIN)/pytest
 
 bench: $(BIN)/.installed  ## benchmarks (by hand, not in CI)
-	$(BIN)/python benchmarks/bench.py
+	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)

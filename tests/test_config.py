@@ -59,11 +59,12 @@ class TestPresets:
         get_logger().debug("kept")
         assert [e["event"] for e in testing.events()] == ["kept"]
 
-    def test_off(self) -> None:
-        """off: nothing is written."""
-        configure("off")
+    def test_off(self, capfd: pytest.CaptureFixture[str], tmp_path: Path) -> None:
+        """off: nothing is written, even where an override names an output."""
+        configure("off", console=True, stdout=True, file=tmp_path / "x.ndjson")
         get_logger().critical("gone")
-        assert testing.events() == []
+        assert capfd.readouterr() == ("", "")
+        assert not (tmp_path / "x.ndjson").exists()
 
     def test_preset_from_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """WF_LOG_PRESET picks the preset when configure() names none."""
@@ -142,6 +143,10 @@ class TestBadValues:
         """An unknown preset name names itself and the valid ones."""
         with pytest.raises(ConfigError, match=r"unknown preset 'staging'.*dev, prod, test, off"):
             configure("staging")
+
+    def test_level_aliases(self) -> None:
+        """level accepts structlog's method aliases: warn is warning."""
+        assert configure("test", level="WARN").level == "warning"
 
     def test_unknown_level(self) -> None:
         """An unknown level names itself and the valid ones."""

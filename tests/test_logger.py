@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import structlog
@@ -165,17 +166,21 @@ class TestLevels:
             assert log.get_effective_level() == logging.WARNING
         assert [e["event"] for e in logs.events] == ["w"]
 
-    def test_off_switch_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
-        """WORKFLOW_LOGGING=false (or 0, off, no) turns every call into a no-op."""
-        for word in ("false", "0", "OFF", "no"):
+    def test_off_switch_environment(
+        self, monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str], tmp_path: Path
+    ) -> None:
+        """WORKFLOW_LOGGING=false (or 0, off, no) wins over the preset and every output."""
+        for word in ("false", "0", " OFF ", "no"):
             monkeypatch.setenv("WORKFLOW_LOGGING", word)
-            settings = wf_structlog.configure(preset="test")
+            path = tmp_path / f"{word.strip()}.ndjson"
+            settings = wf_structlog.configure("prod", console=True, file=path)
             assert settings.enabled is False
             log = get_logger()
             log.error("nothing")
             with wf_structlog.workflow("w"):
                 log.info("nothing")
-            assert testing.events() == []
+            assert not path.exists()
+            assert capfd.readouterr() == ("", "")
             assert log.get_effective_level() > logging.CRITICAL
 
 

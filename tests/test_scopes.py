@@ -510,3 +510,34 @@ class TestArguments:
             wf.status = 404  # type: ignore[assignment]
         assert logs.events[-1]["status"] == "404"
         assert logs.documents[0]["name"] == "('a', 'b')"
+
+
+class TestMoreStatuses:
+    def test_cancelled_task(self, logs: Capture) -> None:
+        """A scope left by asyncio cancellation ends as cancelled."""
+
+        async def main() -> None:
+            async def agent() -> None:
+                async with wfl.interaction("slow"):
+                    await asyncio.sleep(10)
+
+            async with wfl.workflow("w"):
+                task = asyncio.create_task(agent())
+                await asyncio.sleep(0.01)
+                task.cancel()
+                with pytest.raises(asyncio.CancelledError):
+                    await task
+
+        asyncio.run(main())
+        end = next(e for e in logs.events if e["event"] == "interaction.end")
+        assert end["status"] == "cancelled"
+
+    def test_nested_workflow_is_its_own_run(self, logs: Capture) -> None:
+        """A workflow inside another is a separate run naming its parent."""
+        with wfl.workflow("outer") as outer, wfl.workflow("inner") as inner:
+            get_logger().info("in_inner")
+        docs = {d["name"]: d for d in logs.documents}
+        assert docs["inner"]["parent_workflow_id"] == outer.id
+        assert inner.id != outer.id
+        assert [e["event"] for e in docs["inner"]["events"]] == ["in_inner"]
+        assert docs["outer"]["events"] == []

@@ -249,3 +249,32 @@ class TestConsoleFields:
     def test_bound_agent_is_shown_outside_interactions(self) -> None:
         """An agent bound on the logger shows as agent= when no interaction names it."""
         assert "agent=planner" in render({"event": "e", "level": "info", "agent": "planner"})
+
+
+_WRITER = textwrap.dedent(
+    """
+    import sys, threading, wf_structlog as wfl
+    wfl.configure("prod", stdout=False, file=sys.argv[1])
+    log = wfl.get_logger()
+    payload = "x" * 70_000
+    def write(thread):
+        for i in range(100):
+            log.info("line", proc=sys.argv[2], thread=thread, i=i, payload=payload)
+    threads = [threading.Thread(target=write, args=(t,)) for t in range(4)]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    """
+)
+
+
+def test_processes_and_threads_share_one_file_without_tearing(tmp_path: Path) -> None:
+    """4 processes x 4 threads appending 70 KB lines to one file: every line whole, none lost."""
+    path = tmp_path / "shared.ndjson"
+    procs = [subprocess.Popen([sys.executable, "-c", _WRITER, str(path), str(p)]) for p in range(4)]
+    for proc in procs:
+        assert proc.wait(timeout=120) == 0
+    events = read_ndjson(path)
+    assert len(events) == 4 * 4 * 100
+    seen = {(e["proc"], e["thread"], e["i"]) for e in events}
+    assert len(seen) == 1600
+    assert all(len(e["payload"]) == 70_000 for e in events)

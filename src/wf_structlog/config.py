@@ -40,7 +40,7 @@ from typing import Any, Final
 from structlog.contextvars import merge_contextvars
 
 from . import _faults
-from ._levels import LEVELS
+from ._levels import LEVEL_OF_METHOD, LEVELS
 from ._logger import reset_to_first_use, set_level
 from ._state import STATE, ensure_configured
 from .processors import (
@@ -159,8 +159,8 @@ def _level_name(level: str | int) -> str:
         for name, number in LEVELS.items():
             if number == level:
                 return name
-    elif isinstance(level, str) and level.lower() in LEVELS:
-        return level.lower()
+    elif isinstance(level, str) and level.strip().lower() in LEVEL_OF_METHOD:
+        return LEVEL_OF_METHOD[level.strip().lower()]  # "warn" -> "warning", like log.warn
     raise ConfigError(f"unknown level {level!r}: choose one of {', '.join(LEVELS)}")
 
 

@@ -234,6 +234,7 @@ def _usage(items: Iterable[Event]) -> dict[str, Any]:
         cost = item.get("cost")
         if _number(cost):
             usage["cost"] = round(usage.get("cost", 0) + cost, _COST_DIGITS)
+            counted = True
         usage["calls"] += counted
     return usage
 
