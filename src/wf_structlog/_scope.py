@@ -26,7 +26,6 @@ OPEN: Final = "open"
 CLOSED: Final = "closed"
 DISABLED: Final = "disabled"
 
-# Structural changes (opening, closing, implicit scopes) are rare; one lock keeps them simple.
 structure = threading.RLock()
 """Guards structural changes (opening, closing, implicit scopes), which are rare."""
 
