@@ -287,7 +287,7 @@ class Scope:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._finish(None, exc)
+        self.__exit__(exc_type, exc, tb)
 
     def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
         """Use the scope as a decorator: each call of *fn* runs in a new scope like this one."""
