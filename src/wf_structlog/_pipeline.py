@@ -25,11 +25,20 @@ def _processor_name(proc: Any) -> str:
     return getattr(proc, "__qualname__", None) or type(proc).__qualname__
 
 
+def _failed(proc: Any, event_dict: EventDict, what: str, detail: str) -> None:
+    name = _processor_name(proc)
+    _faults.report(f"processor:{name}", f"processor {name} {what}")
+    errors = event_dict.get("processor_errors")
+    event_dict["processor_errors"] = (
+        [*errors, f"{name}: {detail}"] if isinstance(errors, list) else [f"{name}: {detail}"]
+    )
+
+
 def run_chain(method_name: str, event_dict: EventDict) -> EventDict | None:
     """Run the configured processors; ``None`` when one of them dropped the event.
 
-    A processor that raises or returns something other than a dict is skipped for this event:
-    the event goes on as it was, with the failure named under ``processor_errors``.
+    When a processor raises or returns something other than a dict, the event goes on as the
+    processor left it, with the failure named under ``processor_errors``.
     """
     for proc in STATE.chain:
         try:
@@ -37,16 +46,12 @@ def run_chain(method_name: str, event_dict: EventDict) -> EventDict | None:
         except DropEvent:
             return None
         except Exception as exc:
-            name = _processor_name(proc)
-            _faults.report(f"processor:{name}", f"processor {name} raised {type(exc).__name__}")
-            event_dict.setdefault("processor_errors", []).append(f"{name}: {type(exc).__name__}")
+            _failed(proc, event_dict, f"raised {type(exc).__name__}", type(exc).__name__)
             continue
         if out.__class__ is dict or isinstance(out, dict):
             event_dict = out
         else:
-            name = _processor_name(proc)
-            _faults.report(f"processor:{name}", f"processor {name} returned {type(out).__name__}")
-            event_dict.setdefault("processor_errors", []).append(f"{name}: not a dict")
+            _failed(proc, event_dict, f"returned {type(out).__name__}", "not a dict")
     return event_dict
 
 
