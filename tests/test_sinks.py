@@ -43,9 +43,10 @@ class TestFileSink:
         assert orjson.loads(lines[0])["prompt"] == nasty
 
     def test_huge_payload(self, tmp_path: Path) -> None:
-        """A very large value is written whole as one line."""
+        """A very large value is written whole as one line when the limit allows it."""
         path = tmp_path / "run.ndjson"
-        configure("test", file=path)
+        limit = 30 * 1024 * 1024
+        configure("test", file=path, max_value_chars=limit, max_event_chars=limit)
         big = "x" * (20 * 1024 * 1024)
         get_logger().info("big", prompt=big)
         (event,) = read_ndjson(path)
@@ -253,7 +254,7 @@ class TestConsoleFields:
 _WRITER = textwrap.dedent(
     """
     import sys, threading, wf_structlog as wfl
-    wfl.configure("prod", stdout=False, file=sys.argv[1])
+    wfl.configure("prod", stdout=False, file=sys.argv[1], max_value_chars=100_000)
     log = wfl.get_logger()
     payload = "x" * 70_000
     def write(thread):

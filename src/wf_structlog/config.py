@@ -19,6 +19,13 @@ setting             environment                meaning
 ``processors``                                 your processors (callables, or ``"module:name"``
                                                strings in TOML), run before redaction
 ``redact_keys``                                more key names whose values are redacted
+``redact_patterns``                            more regexes for secrets inside strings
+``redact_functions``                           your ``str -> str`` redaction functions
+``redact_disable``                             built-in rules or key names to turn off
+``max_value_chars``                            longest string kept whole (64 KiB)
+``max_event_chars``                            characters of long strings per event (1 MiB)
+``payload_files``                              keep cut strings whole next to ``file``
+``file_mode``                                  permission bits of files created (``0o600``)
 ``enabled``         ``WORKFLOW_LOGGING``       ``false`` turns all logging off
 ==================  =========================  ===============================================
 
@@ -29,6 +36,7 @@ A TOML file of your own starts from the ``dev`` preset, or from another built-in
 from __future__ import annotations
 
 import dataclasses
+import functools
 import importlib
 import importlib.resources
 import os
@@ -43,6 +51,7 @@ from . import _faults
 from ._levels import LEVEL_OF_METHOD, LEVELS
 from ._logger import reset_to_first_use, set_level
 from ._state import STATE, ensure_configured
+from .payloads import DEFAULT_MAX_EVENT_CHARS, DEFAULT_MAX_VALUE_CHARS, PayloadLimits, SideFiles
 from .processors import (
     add_log_level,
     add_sequence,
@@ -51,7 +60,7 @@ from .processors import (
     safe_values,
     stamp_hierarchy,
 )
-from .redaction import Redactor
+from .redaction import Redactor, TextRedactor
 from .scopes import close_implicit
 from .sinks import ConsoleSink, DocumentSink, FileSink, MemorySink, StreamSink
 from .typing import Processor, Sink
@@ -99,6 +108,13 @@ class Settings:
     strict: bool = False
     processors: tuple[Processor, ...] = ()
     redact_keys: tuple[str, ...] = ()
+    redact_patterns: tuple[tuple[str, str], ...] = ()
+    redact_functions: tuple[TextRedactor, ...] = ()
+    redact_disable: tuple[str, ...] = ()
+    max_value_chars: int = DEFAULT_MAX_VALUE_CHARS
+    max_event_chars: int = DEFAULT_MAX_EVENT_CHARS
+    payload_files: bool = False
+    file_mode: int = 0o600
 
 
 _TOML_TYPES: Final = {
@@ -112,6 +128,13 @@ _TOML_TYPES: Final = {
     "strict": bool,
     "processors": list,
     "redact_keys": list,
+    "redact_patterns": dict,
+    "redact_functions": list,
+    "redact_disable": list,
+    "max_value_chars": int,
+    "max_event_chars": int,
+    "payload_files": bool,
+    "file_mode": int,
 }
 
 
@@ -164,22 +187,80 @@ def _level_name(level: str | int) -> str:
     raise ConfigError(f"unknown level {level!r}: choose one of {', '.join(LEVELS)}")
 
 
-def _processor(spec: Any) -> Processor:
+def _processor(
+    spec: Any,
+    what: str = "processor",
+    shape: str = "(logger, method_name, event_dict) -> event_dict",
+) -> Processor:
     if isinstance(spec, str):
         module_name, _, attr = spec.partition(":")
         try:
             spec = getattr(importlib.import_module(module_name), attr)
         except (ImportError, AttributeError, ValueError) as exc:
             raise ConfigError(
-                f"processor {spec!r} cannot be imported ({exc}); write it as 'package.module:name'"
+                f"{what} {spec!r} cannot be imported ({exc}); write it as 'package.module:name'"
             ) from None
     if not callable(spec):
-        raise ConfigError(
-            f"processor {spec!r} is not callable; a processor is "
-            "(logger, method_name, event_dict) -> event_dict"
-        )
+        raise ConfigError(f"{what} {spec!r} is not callable; a {what} is {shape}")
     processor: Processor = spec
     return processor
+
+
+def _redact_function(spec: Any) -> TextRedactor:
+    function: TextRedactor = _processor(spec, "redaction function", "(text: str) -> str")  # type: ignore[assignment]
+    return function
+
+
+def _patterns(value: object) -> tuple[tuple[str, str], ...]:
+    if isinstance(value, str):
+        value = [value]
+    if isinstance(value, Mapping):
+        pairs = list(value.items())
+    elif isinstance(value, Iterable):
+        pairs = [("pattern", v) for v in value]
+    else:
+        pairs = [("", value)]
+    if not all(isinstance(n, str) and isinstance(r, str) for n, r in pairs):
+        raise ConfigError(
+            f"redact_patterns must map rule names to regexes (or list regexes), got {value!r}"
+        )
+    return tuple(pairs)
+
+
+def _chars(setting: str, value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 1:
+        return value
+    raise ConfigError(f"{setting} must be a whole number of characters >= 1, got {value!r}")
+
+
+def _file_mode(value: object) -> int:
+    if (
+        isinstance(value, int)
+        and not isinstance(value, bool)
+        and 0 <= value <= 0o777
+        and value & 0o600 == 0o600
+    ):
+        return value
+    raise ConfigError(
+        "file_mode must be permission bits that let the owner read and write, such as "
+        f"0o600 or 0o640, got {value!r}"
+    )
+
+
+def _redactor(settings: Settings) -> Redactor:
+    side_files = None
+    if settings.payload_files and settings.file is not None:
+        side_files = SideFiles(settings.file, settings.file_mode)
+    try:
+        return Redactor(
+            settings.redact_keys,
+            patterns=settings.redact_patterns,
+            functions=settings.redact_functions,
+            disable=settings.redact_disable,
+            limits=PayloadLimits(settings.max_value_chars, settings.max_event_chars, side_files),
+        )
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _path_or_none(setting: str, value: object) -> str | None:
@@ -216,6 +297,13 @@ def configure(
     strict: bool | None = None,
     processors: Iterable[Processor | str] | None = None,
     redact_keys: Iterable[str] | None = None,
+    redact_patterns: Mapping[str, str] | Iterable[str] | None = None,
+    redact_functions: Iterable[TextRedactor | str] | None = None,
+    redact_disable: Iterable[str] | None = None,
+    max_value_chars: int | None = None,
+    max_event_chars: int | None = None,
+    payload_files: bool | None = None,
+    file_mode: int | None = None,
 ) -> Settings:
     """Configure logging for the whole process; every logger, even one made earlier, follows.
 
@@ -234,12 +322,22 @@ def configure(
         strict: whether scope misuse raises :class:`~wf_structlog.ScopeError`.
         processors: your processors, run after ``safe_values`` and before redaction.
         redact_keys: more key names whose values are redacted.
+        redact_patterns: more regexes for secrets inside strings: ``{rule name: regex}``, or
+            regexes alone. Only a group named ``secret``, if the regex has one, is replaced.
+        redact_functions: your redaction functions, ``(text: str) -> str``, run on every
+            string after the rules (in TOML: ``"package.module:name"`` strings).
+        redact_disable: names of built-in rules or built-in key names to turn off.
+        max_value_chars: longest string kept whole; longer ones are cut with a marker.
+        max_event_chars: characters of long strings one event keeps in all.
+        payload_files: whether cut strings are also written whole next to ``file``.
+        file_mode: permission bits of the files wf_structlog creates (default ``0o600``).
 
     Returns:
         The settings now in force.
 
     Raises:
-        ConfigError: a preset, level, processor, path or flag that cannot work.
+        ConfigError: a preset, level, processor, path, flag, redaction setting or limit that
+            cannot work.
     """
     settings = resolve(
         preset,
@@ -253,6 +351,13 @@ def configure(
         strict=strict,
         processors=processors,
         redact_keys=redact_keys,
+        redact_patterns=redact_patterns,
+        redact_functions=redact_functions,
+        redact_disable=redact_disable,
+        max_value_chars=max_value_chars,
+        max_event_chars=max_event_chars,
+        payload_files=payload_files,
+        file_mode=file_mode,
     )
     apply(settings)
     return settings
@@ -285,7 +390,7 @@ def resolve(
         "file": _path_or_none("file", overrides.get("file")),
         "doc_dir": _path_or_none("doc_dir", overrides.get("doc_dir")),
     }
-    for flag in ("console", "stdout", "capture", "strict"):
+    for flag in ("console", "stdout", "capture", "strict", "payload_files"):
         explicit[flag] = _bool_or_none(flag, overrides.get(flag))
     values.update({key: value for key, value in explicit.items() if value is not None})
     for setting in ("file", "doc_dir"):
@@ -298,7 +403,10 @@ def resolve(
         values["processors"] = list(chosen)
     if overrides.get("redact_keys") is not None:
         values["redact_keys"] = _names("redact_keys", overrides["redact_keys"])
-    return Settings(
+    for setting in _REDACTION_OVERRIDES:
+        if overrides.get(setting) is not None:
+            values[setting] = overrides[setting]
+    settings = Settings(
         preset=name,
         enabled=values.get("enabled", True),
         level=_level_name(values.get("level", Settings.level)),
@@ -310,7 +418,39 @@ def resolve(
         strict=values.get("strict", False),
         processors=tuple(_processor(p) for p in values.get("processors", ())),
         redact_keys=tuple(_names("redact_keys", values.get("redact_keys", ()))),
+        redact_patterns=_patterns(values.get("redact_patterns", ())),
+        redact_functions=tuple(map(_redact_function, _list("redact_functions", values))),
+        redact_disable=tuple(_names("redact_disable", values.get("redact_disable", ()))),
+        max_value_chars=_chars(
+            "max_value_chars", values.get("max_value_chars", Settings.max_value_chars)
+        ),
+        max_event_chars=_chars(
+            "max_event_chars", values.get("max_event_chars", Settings.max_event_chars)
+        ),
+        payload_files=values.get("payload_files", False),
+        file_mode=_file_mode(values.get("file_mode", Settings.file_mode)),
     )
+    if settings.payload_files and settings.file is None:
+        raise ConfigError("payload_files needs file: cut values are written next to that file")
+    _redactor(settings)  # a bad regex or rule name fails here, before anything changes
+    return settings
+
+
+_REDACTION_OVERRIDES: Final = (
+    "redact_patterns",
+    "redact_functions",
+    "redact_disable",
+    "max_value_chars",
+    "max_event_chars",
+    "file_mode",
+)
+
+
+def _list(setting: str, values: Mapping[str, Any]) -> list[Any]:
+    chosen = values.get(setting, ())
+    if callable(chosen) or isinstance(chosen, str) or not isinstance(chosen, Iterable):
+        raise ConfigError(f"{setting} must be a list, got {chosen!r}")
+    return list(chosen)
 
 
 def build_chain(settings: Settings) -> tuple[Processor, ...]:
@@ -324,7 +464,7 @@ def build_chain(settings: Settings) -> tuple[Processor, ...]:
         format_exceptions,
         safe_values,
         *settings.processors,
-        Redactor(settings.redact_keys),
+        _redactor(settings),
     )
 
 
@@ -346,12 +486,16 @@ def _add_sinks(settings: Settings, sinks: list[Sink]) -> tuple[list[Sink], Memor
     if settings.stdout:
         sinks.append(StreamSink())
     if settings.file:
-        sinks.append(_path_sink(FileSink, "file", settings.file))
+        sinks.append(_path_sink(_with_mode(FileSink, settings), "file", settings.file))
     if settings.doc_dir:
-        sinks.append(_path_sink(DocumentSink, "doc_dir", settings.doc_dir))
+        sinks.append(_path_sink(_with_mode(DocumentSink, settings), "doc_dir", settings.doc_dir))
     if memory is not None:
         sinks.append(memory)
     return sinks, memory
+
+
+def _with_mode(factory: Callable[..., Sink], settings: Settings) -> Callable[[str], Sink]:
+    return functools.partial(factory, mode=settings.file_mode)
 
 
 def _path_sink(factory: Callable[[str], Sink], setting: str, path: str) -> Sink:

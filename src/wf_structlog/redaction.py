@@ -1,18 +1,46 @@
 """Redaction: the last processor before any sink, so no output can see what it removes.
 
-This first version matches key names; matching secrets inside values follows.
+:class:`Redactor` walks every value of the event once and
+
+* replaces the value of a secret-looking key (``password``, ``api_key``, ``*_token``, ...) by
+  ``[REDACTED]``;
+* replaces each secret found inside a string (an API key quoted in a prompt, a password in a
+  URL, a private key block) by ``[REDACTED:<rule>]``, leaving the rest of the string;
+* cuts strings longer than the payload limits (see :mod:`wf_structlog.payloads`), after
+  redacting them whole, so a cut can never expose part of a secret.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
-from typing import Any, Final
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final, TypeAlias
 
 from . import _faults
+from ._secret_rules import BUILTIN_RULES, Rule, Scanner
+from .payloads import PayloadLimits
+from .safe import make_safe
 from .typing import EventDict
 
+__all__ = [
+    "BUILTIN_RULES",
+    "FAILED",
+    "REPLACEMENT",
+    "SECRET_KEYS",
+    "SECRET_SUFFIXES",
+    "Redactor",
+    "Rule",
+    "TextRedactor",
+]
+
 REPLACEMENT: Final = "[REDACTED]"
+"""What the value of a secret key becomes."""
+
+FAILED: Final = "[REDACTED:redactor_failed]"
+"""What a string becomes when one of your redaction functions raised on it."""
+
+TextRedactor: TypeAlias = Callable[[str], str]
+"""Your own redaction: takes a string, returns it with whatever you consider secret replaced."""
 
 SECRET_KEYS: Final = frozenset(
     {
@@ -60,66 +88,177 @@ SECRET_SUFFIXES: Final = (
 counts such as ``input_tokens`` are not."""
 
 _CACHE_LIMIT: Final = 4096
+_CACHED_CHARS: Final = 128  # strings this short repeat (ids, names): their result is cached
 
-# Keys the hierarchy stamps and the stream needs; never secrets, never redacted.
-_NEVER: Final = frozenset({"event", "level", "timestamp", "seq", "pid"})
+# Keys wf_structlog writes itself just before redaction, never from user data: not scanned.
+_OURS: Final = frozenset({"level", "timestamp", "seq", "pid"})
+# Kept when redaction itself fails: enough to place the event, nothing a user wrote.
+_STREAM: Final = frozenset({"event", "level", "timestamp", "seq", "pid"})
+_NATIVE: Final = frozenset({int, float, bool, type(None)})
 
 
 class Redactor:
-    """Replace the values of secret-looking keys, at any depth, by ``[REDACTED]``.
+    """Remove secrets from every value of an event, and bound long strings.
 
     Args:
         extra_keys: more key names to treat as secret (matched like the built-in ones).
+        patterns: more regexes to find secrets inside strings: a mapping of rule name to regex
+            (replaced by ``[REDACTED:<name>]``), ``(name, regex)`` pairs, or regexes alone
+            (``[REDACTED:pattern]``).
+            A regex with a group named ``secret`` has only that group replaced.
+        functions: your own redaction, each called on every string after the rules.
+        disable: names of built-in rules (:data:`BUILTIN_RULES`) or built-in key names
+            (:data:`SECRET_KEYS`) to turn off.
+        limits: how long strings may be; ``None`` keeps them whole.
 
-    If redaction itself fails the event is cut down to its stream keys, so a bug here can lose
-    detail but never leak it.
+    Raises:
+        ValueError: a regex that does not compile, or a name in *disable* that is no
+            built-in rule or key.
+
+    Logging never fails because of redaction: a function that raises has the string it was
+    given replaced by ``[REDACTED:redactor_failed]``; if redaction itself fails the event is
+    cut down to its stream keys. Either way nothing unredacted is written.
     """
 
-    def __init__(self, extra_keys: Iterable[str] = ()) -> None:
+    def __init__(
+        self,
+        extra_keys: Iterable[str] = (),
+        *,
+        patterns: Mapping[str, str] | Iterable[str | tuple[str, str]] = (),
+        functions: Iterable[TextRedactor] = (),
+        disable: Iterable[str] = (),
+        limits: PayloadLimits | None = None,
+    ) -> None:
+        disabled = {disable} if isinstance(disable, str) else set(disable)
+        _check_disabled(disabled)
         if isinstance(extra_keys, str):
             extra_keys = (extra_keys,)
-        self._keys = SECRET_KEYS | {_normal(k) for k in extra_keys}
-        self._decided: dict[str, bool] = {}
+        self._keys = (SECRET_KEYS - {_normal(d) for d in disabled}) | {
+            _normal(k) for k in extra_keys
+        }
+        self._suffixes = tuple(s for s in SECRET_SUFFIXES if s[1:] not in disabled)
+        rules = [r for r in BUILTIN_RULES if r.name not in disabled]
+        self._scanner = Scanner([*rules, *_user_rules(patterns)])
+        self._functions = tuple(functions)
+        self._limits = limits
+        self._decided: dict[Any, bool] = {}
+        self._clean: dict[str, str] = {}
 
     def is_secret(self, key: Any) -> bool:
         """Whether values under *key* are replaced."""
         decided = self._decided.get(key)
         if decided is None:
             norm = _normal(key)
-            decided = norm in self._keys or norm.endswith(SECRET_SUFFIXES)
+            decided = norm in self._keys or norm.endswith(self._suffixes)
             if len(self._decided) >= _CACHE_LIMIT:
                 self._decided.clear()
             self._decided[key] = decided
         return decided
 
+    def redact_text(self, text: str) -> str:
+        """*text* with every secret the rules and functions find replaced (never cut)."""
+        text = self._scanner.redact(text)
+        for function in self._functions:
+            try:
+                text = function(text)
+            except Exception as exc:
+                _report_function(function, f"raised {type(exc).__name__}")
+                return FAILED
+            if text.__class__ is not str:
+                _report_function(function, f"returned {type(text).__name__}, not a str")
+                return FAILED
+        return text
+
     def __call__(self, logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
-        decided = self._decided
         try:
-            for key, value in event_dict.items():
-                if key in _NEVER and value.__class__ is not dict:
-                    continue
-                secret = decided.get(key)
-                if secret is None:
-                    secret = self.is_secret(key)
-                if secret:
-                    event_dict[key] = REPLACEMENT
-                elif value.__class__ is dict or value.__class__ is list:
-                    event_dict[key] = self._walk(value)
+            return self._event(event_dict)
         except Exception as exc:
             _faults.report("redaction", f"redaction failed ({type(exc).__name__}); event cut down")
-            return {k: v for k, v in event_dict.items() if k in _NEVER} | {"redaction_failed": True}
-        return event_dict
-
-    def _walk(self, value: Any) -> Any:
-        if value.__class__ is dict:
-            return {
-                k: REPLACEMENT if self.is_secret(k) else self._walk(v) for k, v in value.items()
+            return {k: v for k, v in event_dict.items() if k in _STREAM and k != "event"} | {
+                "redaction_failed": True
             }
-        if value.__class__ is list:
+
+    def _event(self, event_dict: EventDict) -> EventDict:
+        budget = [self._limits.max_event_chars] if self._limits is not None else None
+        out: dict[str, Any] = {}
+        for key, value in event_dict.items():
+            if key in _OURS and value.__class__ is not dict and value.__class__ is not list:
+                out[key] = value
+            elif self.is_secret(key):
+                out[self._string(key)] = REPLACEMENT
+            else:
+                out[self._string(key)] = self._value(value, budget)
+        return out
+
+    def _value(self, value: Any, budget: list[int] | None) -> Any:
+        cls = value.__class__
+        if cls is str:
+            return self._string(value, budget)
+        if cls in _NATIVE:
+            return value
+        if cls is dict:
+            return {
+                self._string(k): REPLACEMENT if self.is_secret(k) else self._value(v, budget)
+                for k, v in value.items()
+            }
+        if cls is list:
             if len(value) == 2 and value[0].__class__ is str and self.is_secret(value[0]):
-                return [value[0], REPLACEMENT]  # a (name, value) pair, as HTTP headers come
-            return [self._walk(v) for v in value]
-        return value
+                return [self._string(value[0]), REPLACEMENT]  # a (name, value) header pair
+            return [self._value(v, budget) for v in value]
+        # A processor after safe_values added something else: make it JSON-native first, so
+        # nothing reaches a sink (or a renderer's fallback) without being redacted.
+        return self._value(make_safe(value)[0], budget)
+
+    def _string(self, value: Any, budget: list[int] | None = None) -> str:
+        text = value if value.__class__ is str else str(make_safe(value)[0])
+        if len(text) <= _CACHED_CHARS:
+            clean = self._clean.get(text)
+            if clean is None:
+                clean = self.redact_text(text)
+                if len(self._clean) >= _CACHE_LIMIT:
+                    self._clean.clear()
+                self._clean[text] = clean
+            return clean
+        text = self.redact_text(text)
+        limits = self._limits
+        if limits is not None and len(text) > limits.short_chars:
+            return limits.bound(text, budget if budget is not None else [limits.max_event_chars])
+        return text
+
+
+def _user_rules(patterns: Mapping[str, str] | Iterable[str | tuple[str, str]]) -> list[Rule]:
+    if isinstance(patterns, str):
+        patterns = (patterns,)
+    named = (
+        patterns.items()
+        if isinstance(patterns, Mapping)
+        else (("pattern", p) if isinstance(p, str) else p for p in patterns)
+    )
+    rules = []
+    for name, regex in named:
+        try:
+            rules.append(Rule(str(name), re.compile(regex)))
+        except (re.error, TypeError) as exc:
+            raise ValueError(
+                f"redaction pattern {name!r} = {regex!r} is not a regex: {exc}"
+            ) from None
+    return rules
+
+
+def _check_disabled(names: set[str]) -> None:
+    rules = {rule.name for rule in BUILTIN_RULES}
+    keys = SECRET_KEYS | {s[1:] for s in SECRET_SUFFIXES}
+    unknown = sorted(n for n in names if n not in rules and _normal(n) not in keys)
+    if unknown:
+        raise ValueError(
+            f"cannot disable {', '.join(map(repr, unknown))}: no such built-in rule or key; "
+            f"rules: {', '.join(sorted(rules))}; keys: {', '.join(sorted(keys))}"
+        )
+
+
+def _report_function(function: TextRedactor, what: str) -> None:
+    name = getattr(function, "__qualname__", None) or type(function).__qualname__
+    _faults.report(f"redactor:{name}", f"redaction function {name} {what}; the string was replaced")
 
 
 _SEPARATORS = re.compile(r"[-\s.]+")

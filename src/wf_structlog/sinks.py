@@ -40,13 +40,14 @@ class FileSink:
 
     Args:
         path: the file; created (with its directory) if missing, appended to if present.
+        mode: permission bits if the file is created (an existing file keeps its own).
     """
 
-    def __init__(self, path: str | os.PathLike[str]) -> None:
+    def __init__(self, path: str | os.PathLike[str], mode: int = 0o600) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
-        self._fd = os.open(self.path, flags, 0o644)
+        self._fd = os.open(self.path, flags, mode)
         self._render = NDJSONRenderer()
 
     def emit(self, method_name: str, event_dict: EventDict) -> None:
@@ -153,10 +154,12 @@ class DocumentSink:
 
     Args:
         doc_dir: the directory (created if missing).
+        mode: permission bits of each document written.
     """
 
-    def __init__(self, doc_dir: str | os.PathLike[str]) -> None:
+    def __init__(self, doc_dir: str | os.PathLike[str], mode: int = 0o600) -> None:
         self.doc_dir = Path(doc_dir)
+        self.mode = mode
         self.doc_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=self.doc_dir):
             pass  # fail now, at configure(), if documents could not be written here
@@ -187,7 +190,12 @@ class DocumentSink:
     def _write(self, document: dict[str, Any]) -> None:
         path = document_path(self.doc_dir, str(document["name"]), str(document["id"]))
         partial = path.with_suffix(f".{os.getpid()}.partial")
-        partial.write_bytes(to_json(document, orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(partial, flags, self.mode)
+        try:
+            _write_all(fd, to_json(document, orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
+        finally:
+            os.close(fd)
         os.replace(partial, path)
 
     def close(self) -> None:
