@@ -454,7 +454,12 @@ def _list(setting: str, values: Mapping[str, Any]) -> list[Any]:
 
 
 def build_chain(settings: Settings) -> tuple[Processor, ...]:
-    """The processor chain for *settings*, in order."""
+    """The processor chain for *settings*, in order.
+
+    The redactor makes every value safe as it walks it, so ``safe_values`` runs separately
+    only when your processors need to see safe values.
+    """
+    own = (safe_values, *settings.processors) if settings.processors else ()
     return (
         merge_contextvars,
         stamp_hierarchy,
@@ -462,8 +467,7 @@ def build_chain(settings: Settings) -> tuple[Processor, ...]:
         add_log_level,
         add_sequence,
         format_exceptions,
-        safe_values,
-        *settings.processors,
+        *own,
         _redactor(settings),
     )
 

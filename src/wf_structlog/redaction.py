@@ -19,7 +19,7 @@ from typing import Any, Final, TypeAlias
 from . import _faults
 from ._secret_rules import BUILTIN_RULES, Rule, Scanner
 from .payloads import PayloadLimits
-from .safe import make_safe
+from .safe import FLAG_KEY, Walk
 from .typing import EventDict
 
 __all__ = [
@@ -89,12 +89,12 @@ counts such as ``input_tokens`` are not."""
 
 _CACHE_LIMIT: Final = 4096
 _CACHED_CHARS: Final = 128  # strings this short repeat (ids, names): their result is cached
+_INT_MIN: Final = -(2**63)
+_INT_MAX: Final = 2**64 - 1
 
 # Keys wf_structlog writes itself just before redaction, never from user data: not scanned.
 _OURS: Final = frozenset({"level", "timestamp", "seq", "pid"})
-# Kept when redaction itself fails: enough to place the event, nothing a user wrote.
-_STREAM: Final = frozenset({"event", "level", "timestamp", "seq", "pid"})
-_NATIVE: Final = frozenset({int, float, bool, type(None)})
+_NATIVE: Final = frozenset({str, int, float, bool, type(None)})
 
 
 class Redactor:
@@ -141,8 +141,10 @@ class Redactor:
         self._scanner = Scanner([*rules, *_user_rules(patterns)])
         self._functions = tuple(functions)
         self._limits = limits
+        self._max_event_chars = limits.max_event_chars if limits is not None else 0
         self._decided: dict[Any, bool] = {}
-        self._clean: dict[str, str] = {}
+        self._plain: dict[Any, str] = {}  # keys seen before that are neither secret nor ours
+        self._clean: dict[str, str] = {}  # short strings seen before, as they are shown
 
     def is_secret(self, key: Any) -> bool:
         """Whether values under *key* are replaced."""
@@ -174,43 +176,54 @@ class Redactor:
             return self._event(event_dict)
         except Exception as exc:
             _faults.report("redaction", f"redaction failed ({type(exc).__name__}); event cut down")
-            return {k: v for k, v in event_dict.items() if k in _STREAM and k != "event"} | {
-                "redaction_failed": True
-            }
+            kept = {k: v for k, v in event_dict.items() if k in _OURS}
+            return kept | {"redaction_failed": True}
 
     def _event(self, event_dict: EventDict) -> EventDict:
-        budget = [self._limits.max_event_chars] if self._limits is not None else None
+        # The common case inline: a key seen before, a short string seen before, a number.
+        plain, clean = self._plain, self._clean
+        budget = [self._max_event_chars]
         out: dict[str, Any] = {}
+        walk: _RedactingWalk | None = None
         for key, value in event_dict.items():
-            if key in _OURS and value.__class__ is not dict and value.__class__ is not list:
+            out_key = plain.get(key)
+            if out_key is not None:
+                cls = value.__class__
+                if cls is str:
+                    shown = clean.get(value) if len(value) <= _CACHED_CHARS else None
+                    out[out_key] = shown if shown is not None else self._string(value, budget)
+                    continue
+                if (
+                    (cls is int and _INT_MIN <= value <= _INT_MAX)
+                    or cls is bool
+                    or value is None
+                    or (cls is float and value - value == 0.0)  # finite: inf - inf is nan
+                ):
+                    out[out_key] = value
+                    continue
+            elif key in _OURS and value.__class__ in _NATIVE:
                 out[key] = value
-            elif self.is_secret(key):
-                out[self._string(key)] = REPLACEMENT
-            else:
-                out[self._string(key)] = self._value(value, budget)
+                continue
+            if walk is None:
+                walk = _RedactingWalk(self, budget)
+            self._item(walk, out, key, value)
+        if walk is not None and walk.flagged:
+            earlier = out.get(FLAG_KEY)
+            out[FLAG_KEY] = [*(earlier if isinstance(earlier, list) else ()), *walk.flagged]
         return out
 
-    def _value(self, value: Any, budget: list[int] | None) -> Any:
-        cls = value.__class__
-        if cls is str:
-            return self._string(value, budget)
-        if cls in _NATIVE:
-            return value
-        if cls is dict:
-            return {
-                self._string(k): REPLACEMENT if self.is_secret(k) else self._value(v, budget)
-                for k, v in value.items()
-            }
-        if cls is list:
-            if len(value) == 2 and value[0].__class__ is str and self.is_secret(value[0]):
-                return [self._string(value[0]), REPLACEMENT]  # a (name, value) header pair
-            return [self._value(v, budget) for v in value]
-        # A processor after safe_values added something else: make it JSON-native first, so
-        # nothing reaches a sink (or a renderer's fallback) without being redacted.
-        return self._value(make_safe(value)[0], budget)
+    def _item(self, walk: _RedactingWalk, out: dict[str, Any], key: Any, value: Any) -> None:
+        out_key = walk.key(key, ("<key>",))
+        if out_key in out:
+            walk.flag((out_key,), "")
+        if self.is_secret(key):
+            out[out_key] = REPLACEMENT
+            return
+        if key.__class__ is str and out_key == key and len(self._plain) < _CACHE_LIMIT:
+            self._plain[key] = key
+        out[out_key] = walk.convert(value, (out_key,), 0)
 
-    def _string(self, value: Any, budget: list[int] | None = None) -> str:
-        text = value if value.__class__ is str else str(make_safe(value)[0])
+    def _string(self, text: str, budget: list[int]) -> str:
         if len(text) <= _CACHED_CHARS:
             clean = self._clean.get(text)
             if clean is None:
@@ -222,8 +235,37 @@ class Redactor:
         text = self.redact_text(text)
         limits = self._limits
         if limits is not None and len(text) > limits.short_chars:
-            return limits.bound(text, budget if budget is not None else [limits.max_event_chars])
+            return limits.bound(text, budget)
         return text
+
+
+class _RedactingWalk(Walk):
+    """The safe walk of :mod:`wf_structlog.safe`, redacting and bounding as it goes."""
+
+    __slots__ = ("event_budget", "redactor")
+
+    def __init__(self, redactor: Redactor, event_budget: list[int]) -> None:
+        super().__init__()
+        self.redactor = redactor
+        self.event_budget = event_budget
+
+    def text(self, text: str) -> str:
+        return self.redactor._string(text, self.event_budget)
+
+    def item(self, key: str, value: Any, path: tuple[str | int, ...], depth: int) -> Any:
+        if self.redactor.is_secret(key):
+            return REPLACEMENT
+        return self.convert(value, path, depth)
+
+    def container(self, value: Any, path: tuple[str | int, ...], depth: int) -> Any:
+        if (
+            isinstance(value, list | tuple)
+            and len(value) == 2
+            and value[0].__class__ is str
+            and self.redactor.is_secret(value[0])
+        ):
+            return [self.text(value[0]), REPLACEMENT]  # a (name, value) pair, as headers come
+        return super().container(value, path, depth)
 
 
 def _user_rules(patterns: Mapping[str, str] | Iterable[str | tuple[str, str]]) -> list[Rule]:

@@ -49,8 +49,13 @@ def _repr(value: Any) -> str:
         return f"<unrepresentable {type(value).__qualname__}>"
 
 
-class _Walk:
-    """One conversion: the flagged paths, the containers on the current path, the budget."""
+class Walk:
+    """One conversion: the flagged paths, the containers on the current path, the budget.
+
+    Subclasses change what strings become (:meth:`text`, which sees every string the walk
+    produces: values, keys, ``repr`` fallbacks) and what a mapping's item becomes
+    (:meth:`item`); redaction is one such subclass, so one walk does both jobs.
+    """
 
     __slots__ = ("active", "budget", "flagged")
 
@@ -59,20 +64,28 @@ class _Walk:
         self.active: set[int] = set()
         self.budget = MAX_NODES
 
+    def text(self, text: str) -> str:
+        """What a string (valid UTF-8 already) becomes; here, itself."""
+        return text
+
+    def item(self, key: str, value: Any, path: _Path, depth: int) -> Any:
+        """What the value under *key* in a mapping becomes; here, its safe form."""
+        return self.convert(value, path, depth)
+
     def flag(self, path: _Path, shown: str) -> str:
         self.flagged.append(".".join(map(str, path)))
         return shown
 
     def key(self, key: Any, path: _Path) -> str:
         if key.__class__ is str:
-            return utf8_safe(key)
+            return self.text(utf8_safe(key))
         converted = self.convert(key, path, MAX_DEPTH - 1)
-        return converted if converted.__class__ is str else _repr(converted)
+        return converted if converted.__class__ is str else self.text(_repr(converted))
 
     def convert(self, value: Any, path: _Path, depth: int) -> Any:
         cls = value.__class__
         if cls is str:
-            return utf8_safe(value)
+            return self.text(utf8_safe(value))
         if cls is bool or value is None:
             return value
         if cls is int:
@@ -81,15 +94,15 @@ class _Walk:
             return value if math.isfinite(value) else repr(value)
         self.budget -= 1
         if depth >= MAX_DEPTH or self.budget <= 0:
-            return self.flag(path, f"<cut: {type(value).__qualname__}>")
+            return self.text(self.flag(path, f"<cut: {type(value).__qualname__}>"))
         ident = id(value)
         if ident in self.active:
-            return self.flag(path, "<cycle>")
+            return self.text(self.flag(path, "<cycle>"))
         self.active.add(ident)
         try:
             return self.container(value, path, depth + 1)
         except Exception:
-            return self.flag(path, _repr(value))
+            return self.text(self.flag(path, _repr(value)))
         finally:
             self.active.discard(ident)
 
@@ -100,7 +113,7 @@ class _Walk:
                 sk = self.key(k, (*path, "<key>"))
                 if sk in out:
                     self.flag((*path, sk), "")
-                out[sk] = self.convert(v, (*path, sk), depth)
+                out[sk] = self.item(sk, v, (*path, sk), depth)
             return out
         if isinstance(value, list | tuple):
             return [self.convert(v, (*path, i), depth) for i, v in enumerate(value)]
@@ -111,7 +124,7 @@ class _Walk:
         if isinstance(value, enum.Enum):
             return self.convert(value.value, path, depth)
         if isinstance(value, str):
-            return utf8_safe(str.__str__(value))
+            return self.text(utf8_safe(str.__str__(value)))
         if isinstance(value, bool):
             return bool(value)
         if isinstance(value, int):
@@ -119,11 +132,11 @@ class _Walk:
         if isinstance(value, float):
             return self.convert(float.__float__(value), path, depth)
         if isinstance(value, datetime.date | datetime.time):
-            return value.isoformat()
+            return self.text(value.isoformat())
         if isinstance(value, uuid.UUID | pathlib.PurePath | decimal.Decimal):
-            return utf8_safe(str(value))
+            return self.text(utf8_safe(str(value)))
         if isinstance(value, bytes | bytearray | memoryview):
-            return bytes(value).decode("utf-8", "backslashreplace")
+            return self.text(bytes(value).decode("utf-8", "backslashreplace"))
         if isinstance(value, set | frozenset):
             try:
                 members = sorted(value)
@@ -136,8 +149,9 @@ class _Walk:
         if callable(getattr(value, "model_dump", None)) and not isinstance(value, type):
             return self.convert(value.model_dump(), path, depth)
         if isinstance(value, BaseException):
-            return {"type": type(value).__qualname__, "message": _repr_message(value)}
-        return self.flag(path, _repr(value))
+            described = {"type": type(value).__qualname__, "message": _repr_message(value)}
+            return self.container(described, path, depth)
+        return self.text(self.flag(path, _repr(value)))
 
 
 def _repr_message(exc: BaseException) -> str:
@@ -159,7 +173,7 @@ def make_safe(value: Any) -> tuple[Any, list[str]]:
         ``list``, ``str`` (valid UTF-8), ``int`` (64-bit), finite ``float``, ``bool`` and
         ``None``. Cycles, over-deep nesting and over-large structures are cut and flagged.
     """
-    walk = _Walk()
+    walk = Walk()
     return walk.convert(value, (), 0), walk.flagged
 
 
@@ -168,7 +182,7 @@ def safe_values(logger: Any, method_name: str, event_dict: EventDict) -> EventDi
 
     Paths of values that could not be kept as they were are listed under ``unserializable``.
     """
-    walk: _Walk | None = None
+    walk: Walk | None = None
     out: dict[str, Any] = {}
     for key, value in event_dict.items():
         cls = value.__class__
@@ -185,7 +199,7 @@ def safe_values(logger: Any, method_name: str, event_dict: EventDict) -> EventDi
             out[key] = value
             continue
         if walk is None:
-            walk = _Walk()
+            walk = Walk()
         sk = walk.key(key, ("<key>",))
         if sk in out:
             walk.flag((sk,), "")
