@@ -19,7 +19,7 @@ from typing import Any, Final, TypeAlias
 from . import _faults
 from ._secret_rules import BUILTIN_RULES, Rule, Scanner
 from .payloads import PayloadLimits
-from .safe import FLAG_KEY, Walk
+from .safe import FLAG_KEY, Walk, utf8_safe
 from .typing import EventDict
 
 __all__ = [
@@ -145,6 +145,7 @@ class Redactor:
         self._decided: dict[Any, bool] = {}
         self._plain: dict[Any, str] = {}  # keys seen before that are neither secret nor ours
         self._clean: dict[str, str] = {}  # short strings seen before, as they are shown
+        self._keys_shown: dict[str, str] = {}
 
     def is_secret(self, key: Any) -> bool:
         """Whether values under *key* are replaced."""
@@ -223,6 +224,17 @@ class Redactor:
             self._plain[key] = key
         out[out_key] = walk.convert(value, (out_key,), 0)
 
+    def _key(self, key: str) -> str:
+        """A key as shown: searched by the rules, but not given to your functions (a function
+        that fails would otherwise take the key's value with it)."""
+        shown = self._keys_shown.get(key)
+        if shown is None:
+            shown = self._scanner.redact(key)
+            if len(self._keys_shown) >= _CACHE_LIMIT:
+                self._keys_shown.clear()
+            self._keys_shown[key] = shown
+        return shown
+
     def _string(self, text: str, budget: list[int]) -> str:
         if len(text) <= _CACHED_CHARS:
             clean = self._clean.get(text)
@@ -251,6 +263,11 @@ class _RedactingWalk(Walk):
 
     def text(self, text: str) -> str:
         return self.redactor._string(text, self.event_budget)
+
+    def key(self, key: Any, path: tuple[str | int, ...]) -> str:
+        if key.__class__ is str:
+            return self.redactor._key(utf8_safe(key))
+        return super().key(key, path)
 
     def item(self, key: str, value: Any, path: tuple[str | int, ...], depth: int) -> Any:
         if self.redactor.is_secret(key):

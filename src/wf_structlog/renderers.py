@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import orjson
 
@@ -31,12 +31,25 @@ def to_json(value: Any, option: int = 0) -> bytes:
         return orjson.dumps(make_safe(value)[0], option=option)
 
 
+# Valid raw in JSON, but line breaks to str.splitlines() and some editors; orjson keeps them raw.
+_UNICODE_BREAKS: Final = (
+    (b"\xc2\x85", b"\\u0085"),
+    (b"\xe2\x80\xa8", b"\\u2028"),
+    (b"\xe2\x80\xa9", b"\\u2029"),
+)
+
+
 class NDJSONRenderer:
     """One JSON object per line, newline included, with orjson.
 
-    Newlines and control characters inside values are escaped, so an event is always exactly
-    one line.
+    Newlines and control characters inside values are escaped (so are U+0085, U+2028 and
+    U+2029, which ``str.splitlines`` also breaks on), so an event is always exactly one line,
+    however the file is read.
     """
 
     def __call__(self, logger: Any, method_name: str, event_dict: EventDict) -> bytes:
-        return to_json(event_dict, _NDJSON)
+        line = to_json(event_dict, _NDJSON)
+        if b"\xc2\x85" in line or b"\xe2\x80" in line:
+            for raw, escaped in _UNICODE_BREAKS:
+                line = line.replace(raw, escaped)
+        return line
