@@ -315,6 +315,7 @@ class TestYourRules:
 
     def test_a_function_returning_a_non_string(self) -> None:
         """A function returning something else than a str counts as failed."""
+
         def returns_none(text: str) -> Any:
             return None
 
