@@ -65,6 +65,13 @@ _JWT = "eyJhbGciOiJIUzI1NiJ9" + ".eyJzdWIiOiIxMjM0NTY3ODkwIn0" + ".dBjftJeZ4CVPm
 
 BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     _rule(
+        "url_password",
+        # Greedy up to the last "@" of the authority, so a password holding "@" is all replaced.
+        r"://[^\s:/@?#\[\]]{0,256}:(?P<secret>[^\s/?#]{1,1024})@",
+        ("://",),
+        "postgres://app:" + "hunter2-correct-horse@db.internal:5432/app",
+    ),
+    _rule(
         "anthropic_key",
         r"sk-ant-(?<![A-Za-z0-9]sk-ant-)[A-Za-z0-9_-]{20,}",
         ("sk-ant-",),
@@ -129,20 +136,15 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
         "PRIVATE KEY-----",
     ),
     _rule(
-        "url_password",
-        # Greedy up to the last "@" of the authority, so a password holding "@" is all replaced.
-        r"://[^\s:/@?#\[\]]{0,256}:(?P<secret>[^\s/?#]{1,1024})@",
-        ("://",),
-        "postgres://app:" + "hunter2-correct-horse@db.internal:5432/app",
-    ),
-    _rule(
         "bearer_token",
         r"earer(?<=[Bb]earer)(?:\s+|%20)(?P<secret>[A-Za-z0-9._~+/-]{12,}=*)",
         ("earer",),
         "Authorization: Bearer " + "mF_9.B5f-4.1JqM" + _B62[:12],
     ),
 )
-"""The built-in value rules, in the order they run (the more specific first)."""
+"""The built-in value rules, in the order they run: URL passwords first (the user name may
+itself be a token another rule would replace, hiding the password from this one), then the
+more specific before the more general."""
 
 MIN_SECRET_CHARS: Final = 6
 """No built-in rule matches text shorter than this (``://:x@`` is the shortest match)."""
