@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import io
 import os
+import re as re_module
 import signal
 import subprocess
 import sys
@@ -278,3 +279,65 @@ def test_processes_and_threads_share_one_file_without_tearing(tmp_path: Path) ->
     seen = {(e["proc"], e["thread"], e["i"]) for e in events}
     assert len(seen) == 1600
     assert all(len(e["payload"]) == 70_000 for e in events)
+
+
+_HOSTILE = (
+    "[bold red]x[/] [link=file:///etc]y[/link] \x1b[2J\x1b]0;title\x07 \r\b\x00 \x9b31m "
+    "\u202eevil \u200b \u2028"
+)
+_SGR = re_module.compile(rb"\x1b\[[0-9;]*m")
+
+
+class TestHostileTextInARealTerminal:
+    def test_only_our_own_colours_reach_the_terminal(self) -> None:
+        """On a colour terminal, the only escape sequences written are rich's own colours:
+        markup, ANSI, OSC, C0, C1, bidi and line separators in any field are shown escaped."""
+        script = textwrap.dedent(
+            f"""
+            import wf_structlog as wfl
+            text = {_HOSTILE!r}
+            wfl.configure("dev")
+            with wfl.workflow(text), wfl.interaction(text, input=text) as turn:
+                wfl.get_logger().info(text, prompt=text, **{{text: [text]}})
+                try:
+                    raise ValueError(text)
+                except ValueError:
+                    wfl.get_logger().exception("failed")
+                turn.output = text
+            """
+        )
+        env = {**os.environ, "FORCE_COLOR": "1", "TERM": "xterm-256color", "COLUMNS": "200"}
+        env.pop("NO_COLOR", None)
+        child = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, timeout=60, env=env
+        )
+        assert child.returncode == 0
+        err = child.stderr
+        assert _SGR.search(err)  # coloured: rich did style the line
+        plain = _SGR.sub(b"", err)
+        for raw in (
+            b"\x1b",
+            b"\x07",
+            b"\r",
+            b"\x08",
+            b"\x00",
+            "\x9b",
+            "\u202e",
+            "\u2028",
+            "\u200b",
+        ):
+            assert (raw if isinstance(raw, bytes) else raw.encode()) not in plain
+        assert b"[bold red]x[/]" in plain
+        assert b"\\x1b[2J" in plain
+        lines = plain.decode().splitlines()
+        events = [line for line in lines if re_module.match(r"\d\d:\d\d:\d\d\.\d{3} ", line)]
+        assert len(events) == 8  # 6 scope boundaries, 2 events: none broke into two
+        assert all(line in events or line.startswith("    ") for line in lines)
+
+    @given(st.text())
+    def test_any_text_is_one_line_however_it_is_read(self, text: str) -> None:
+        """Whatever a value holds, an NDJSON line is one line even to str.splitlines(), which
+        also breaks on U+0085, U+2028 and U+2029."""
+        line = NDJSONRenderer()(None, "info", {"event": text, text: [text]})
+        assert len(line.decode().splitlines()) == 1
+        assert orjson.loads(line)[text] == [text]
