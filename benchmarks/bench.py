@@ -5,7 +5,10 @@ Two questions, each answered against a peer measured in the same run:
 1. How many events per second does the full ``prod`` chain write to an NDJSON file, inside an
    open workflow / iteration / interaction, next to structlog's recommended production setup
    writing the same keys? Target: at least 0.6 times structlog.
-2. What does a call cost when nothing is written (logging off, or below the level), next to a
+2. What does redaction cost? The ``prod`` redactor (which makes values safe, redacts keys and
+   values and bounds strings, in one walk) on the event of question 1, next to the walk that
+   only makes values safe. Target: at most 3 times that walk.
+3. What does a call cost when nothing is written (logging off, or below the level), next to a
    plain no-op function called with the same arguments? Target: at most 1.5 times the no-op.
 
 It prints a table and exits 0 whatever the results: it reports, it does not gate.
@@ -31,7 +34,9 @@ import orjson
 import structlog
 
 import wf_structlog
-from wf_structlog.config import ENVIRONMENT_VARIABLES
+from wf_structlog.config import ENVIRONMENT_VARIABLES, build_chain, resolve
+from wf_structlog.safe import safe_values
+from wf_structlog.typing import EventDict, Processor
 
 PROMPT: Final = "Summarise the attached quarterly report for the finance team. " * 3
 RESPONSE: Final = "Revenue grew 12% on the quarter; costs were flat and margins improved. " * 6
@@ -227,7 +232,61 @@ def bench_file(plan: Plan, tmp: Path) -> Result:
     )
 
 
-# -- 2. the cost of a call that writes nothing ---------------------------------------------
+# -- 2. the cost of redaction ---------------------------------------------------------------
+
+
+def _process(processor: Processor, event: EventDict, n: int) -> int:
+    start = perf_counter_ns()
+    for _ in itertools.repeat(None, n):
+        processor(None, "info", dict(event))
+    return perf_counter_ns() - start
+
+
+def bench_redaction(plan: Plan) -> Result:
+    """Nanoseconds per event of the ``prod`` redactor, and of ``safe_values`` alone.
+
+    The event is the one :func:`bench_file` writes, as it reaches the last processor: no
+    secret in it, so this is what every ordinary event pays. Best of the rounds, as for calls.
+    """
+    redactor = build_chain(resolve("prod", {}))[-1]
+    event: EventDict = {
+        "agent": "planner",
+        "model": "m-1",
+        "prompt": PROMPT,
+        "response": RESPONSE,
+        "input_tokens": 12,
+        "output_tokens": 40,
+        "event": "llm_call",
+        "workflow": "bench",
+        "workflow_id": "4bf92f3577b34da6a3ce929d0e0e4736",
+        "iteration": 1,
+        "iteration_id": "00f067aa0ba902b7",
+        "interaction_id": "b9c7c989f97918e1",
+        "span_id": "b9c7c989f97918e1",
+        "timestamp": "2026-11-25T06:41:52.123456Z",
+        "level": "info",
+        "seq": 1,
+        "pid": 4242,
+    }
+    assert redactor(None, "info", dict(event)) == event  # nothing to redact, nothing lost
+    ours, peer = _rounds(
+        [
+            lambda: _process(redactor, event, plan.events),
+            lambda: _process(safe_values, event, plan.events),
+        ],
+        plan.rounds,
+    )
+    return Result(
+        name="prod redactor per event (vs safe_values)",
+        ours=min(ours) / plan.events,
+        peer=min(peer) / plan.events,
+        unit="ns",
+        target=3.0,
+        higher_is_better=False,
+    )
+
+
+# -- 3. the cost of a call that writes nothing ---------------------------------------------
 
 
 def _per_call(name: str, call: Callable[[int], int], plan: Plan) -> Result:
@@ -325,7 +384,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     try:
         with tempfile.TemporaryDirectory(prefix="wf_structlog-bench-") as tmp:
-            results = [bench_file(plan, Path(tmp)), bench_off(plan), bench_below_level(plan)]
+            results = [
+                bench_file(plan, Path(tmp)),
+                bench_redaction(plan),
+                bench_off(plan),
+                bench_below_level(plan),
+            ]
     finally:
         structlog.reset_defaults()
     print(format_table(results))
