@@ -44,7 +44,8 @@ class Secret:
 
 def _body(alphabet: str, low: int, high: int, *, needs: str = "") -> st.SearchStrategy[str]:
     """Random-looking text: at least four distinct characters (secrets are random, and a
-    degenerate one like "aaaa" could occur elsewhere by chance), holding one of *needs*."""
+    degenerate one like "aaaa" could occur elsewhere by chance), holding one of *needs*.
+    Every part checked is at least WINDOW long, for the same reason."""
     return st.text(alphabet, min_size=low, max_size=high).filter(
         lambda s: len(set(s)) >= 4 and (not needs or any(c in needs for c in s))
     )
@@ -97,7 +98,7 @@ SECRETS: dict[str, st.SearchStrategy[Secret]] = {
     "slack_token": _plain(
         "slack_token",
         st.sampled_from(["xoxa-", "xoxb-", "xoxp-", "xoxo-", "xoxs-", "xoxr-"]),
-        _body(ALNUM + "-", 10, 60),
+        _body(ALNUM + "-", WINDOW, 60),
     ),
     "huggingface_token": _plain(
         "huggingface_token",
@@ -109,7 +110,10 @@ SECRETS: dict[str, st.SearchStrategy[Secret]] = {
     ),
     "google_api_key": _plain("google_api_key", st.just("AIza"), _body(URLSAFE, 35, 35)),
     "json_web_token": st.builds(
-        _jwt, _body(URLSAFE, 8, 40), _body(URLSAFE, 8, 80), _body(URLSAFE, 0, 43) | st.just("")
+        _jwt,
+        _body(URLSAFE, WINDOW, 40),
+        _body(URLSAFE, WINDOW, 80),
+        _body(URLSAFE, WINDOW, 43) | st.just(""),
     ),
     "bearer_token": st.builds(
         _bearer,
@@ -126,7 +130,7 @@ SECRETS: dict[str, st.SearchStrategy[Secret]] = {
         _url,
         st.sampled_from(["https", "postgres", "redis", "amqp+ssl"]),
         st.text(ALNUM + "._-", max_size=12),
-        _body(URL_PASSWORD, 8, 40),
+        _body(URL_PASSWORD, WINDOW, 40),
         st.sampled_from(["db.internal:5432", "example.com", "10.0.0.7"]),
     ),
 }
