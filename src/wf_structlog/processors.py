@@ -3,7 +3,9 @@
 The order the presets use (see :func:`wf_structlog.config.build_chain`)::
 
     merge_contextvars -> stamp_hierarchy -> add_timestamp -> add_log_level -> add_sequence
-    -> format_exceptions -> safe_values -> (your processors) -> Redactor
+    -> format_exceptions -> [safe_values -> your processors] -> Redactor
+
+``safe_values`` runs only with your processors; otherwise the redactor's walk makes values safe.
 """
 
 from __future__ import annotations
