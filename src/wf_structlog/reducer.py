@@ -284,7 +284,7 @@ def _scope_part(node: _Node, started_under: Counter[Any], agent: Any = None) -> 
             events.append(_clean(item, agent))
     if "exception" in end:
         errors.append({k: end[k] for k in ("event", "timestamp", "level", "exception") if k in end})
-    observed = len(node.items) + started_under[node.span_id]
+    observed = sum(not item.get("attached") for item in node.items) + started_under[node.span_id]
     children = end.get("children")
     return {
         "status": end.get("status", schema.STATUS_INCOMPLETE) if end else schema.STATUS_INCOMPLETE,
@@ -322,7 +322,9 @@ def _hint(nodes: Iterable[_Node], key: str, scope_key: str, scope_id: str) -> An
 def _build(run: _Run) -> dict[str, Any]:
     nodes = [run.workflow, *run.iterations.values(), *run.interactions.values()]
     started_under = Counter(
-        node.start.get("parent_span_id") for node in nodes if node.start is not None
+        node.start.get("parent_span_id")
+        for node in nodes
+        if node.start is not None and not node.start.get("attached")
     )
     for node in list(run.interactions.values()):  # placeholders for iterations never seen
         run.scope("iteration", {"iteration_id": _iteration_of(node)})

@@ -12,7 +12,6 @@ outside any workflow goes into an implicit workflow named after the program, clo
 
 from __future__ import annotations
 
-import atexit
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,7 +27,7 @@ from ._scope import (
     started_enabled,
     structure,
 )
-from ._state import CURRENT, STATE
+from ._state import STATE, current
 from .sinks import document_path
 
 __all__ = [
@@ -226,8 +225,6 @@ def _implicit_workflow() -> WorkflowScope:
     global _implicit
     with structure:
         if _implicit is None or _implicit._phase != OPEN:
-            if _implicit is None:
-                atexit.register(close_implicit)
             _implicit = WorkflowScope(_program_name(), {})
             _implicit._implicit = True
             _implicit._open_under(None)
@@ -235,8 +232,8 @@ def _implicit_workflow() -> WorkflowScope:
 
 
 def close_implicit() -> None:
-    """End the implicit workflow, if one is open (at exit, on reset, around test captures)."""
-    if _implicit is not None and _implicit.is_open:
+    """End the implicit workflow, if this process opened it (on reset, around test captures)."""
+    if _implicit is not None and _implicit.is_open and _implicit.pid == STATE.pid:
         _implicit._finish(None, None)
 
 
@@ -277,13 +274,14 @@ def interaction(agent: str, input: Any = None, **metadata: Any) -> InteractionSc
 
 
 def current_scope() -> Scope | None:
-    """The innermost open scope of the calling thread or task, or ``None``."""
-    return CURRENT.get()
+    """The innermost open scope of the calling thread or task (else the scope this process
+    was attached to from its environment), or ``None``."""
+    return current()
 
 
 def _current_or_misuse(what: str, **fields: Any) -> Scope | None:
     """The current scope; outside any, a misuse that still logs what was passed."""
-    scope = CURRENT.get()
+    scope = current()
     if scope is None and started_enabled():
         misuse(f"{what}() called outside any scope", **fields)
     return scope
