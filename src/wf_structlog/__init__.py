@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import testing
 from ._logger import BoundLogger, get_logger
 from .config import ConfigError, Settings, configure, current_settings, reset
+from .propagation import attach, carrier, carrier_env, wrap
 from .reducer import Reducer, ReduceWarning, reduce
 from .schema import document_schema
 from .scopes import (
@@ -27,12 +28,14 @@ from .scopes import (
     iteration,
     workflow,
 )
+from .threads import ContextThreadPoolExecutor
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BoundLogger",
     "ConfigError",
+    "ContextThreadPoolExecutor",
     "InteractionScope",
     "IterationScope",
     "ReduceWarning",
@@ -44,6 +47,9 @@ __all__ = [
     "__version__",
     "add_metadata",
     "add_resource",
+    "attach",
+    "carrier",
+    "carrier_env",
     "configure",
     "current_scope",
     "current_settings",
@@ -55,4 +61,5 @@ __all__ = [
     "reset",
     "testing",
     "workflow",
+    "wrap",
 ]

@@ -125,21 +125,19 @@ def _parse(traceparent: str, rest_json: str) -> Scope | None:
     rest = orjson.loads(rest_json) if rest_json else {}
     if not isinstance(rest, dict):
         raise ValueError("wf_scope is not a JSON object")
-    workflow = WorkflowScope(_text(rest.get("workflow"), "workflow") or "remote", {})
+    name, agent = _text(rest.get("workflow"), "workflow"), _text(rest.get("agent"), "agent")
+    number, iterations = _number(rest, "iteration"), _number(rest, "iterations")
+    iteration_id, interaction_id = _span(rest, "iteration_id"), _span(rest, "interaction_id")
+    workflow = WorkflowScope(name or "remote", {})
     workflow.run_id = run_id
-    workflow._iterations = _number(rest.get("iterations"), "iterations") or 0
-    scope: Scope = _opened_elsewhere(
-        workflow, None, _span(rest, "workflow_span_id", None) or span_id
-    )
-    iteration_id = _span(rest, "iteration_id", None)
+    workflow._iterations = iterations or 0
+    scope: Scope = _opened_elsewhere(workflow, None, _span(rest, "workflow_span_id") or span_id)
     if iteration_id is not None:
         iteration = IterationScope(None, {})
-        iteration.number = _number(rest.get("iteration"), "iteration") or 0
+        iteration.number = number or 0
         scope = _opened_elsewhere(iteration, scope, iteration_id)
-    interaction_id = _span(rest, "interaction_id", None)
     if interaction_id is not None:
-        agent = InteractionScope(_text(rest.get("agent"), "agent") or "", None, {})
-        scope = _opened_elsewhere(agent, scope, interaction_id)
+        scope = _opened_elsewhere(InteractionScope(agent or "", None, {}), scope, interaction_id)
     if scope.span_id != span_id:
         raise ValueError("traceparent and wf_scope name different scopes")
     return scope
@@ -168,8 +166,8 @@ def _opened_elsewhere(scope: Scope, parent: Scope | None, span_id: str) -> Scope
     return scope
 
 
-def _span(rest: Mapping[str, Any], key: str, default: str | None) -> str | None:
-    value = rest.get(key, default)
+def _span(rest: Mapping[str, Any], key: str) -> str | None:
+    value = rest.get(key)
     if value is not None and not (isinstance(value, str) and _SPAN_ID.fullmatch(value)):
         raise ValueError(f"{key} {value!r} is not 16 hex digits")
     return value
@@ -181,7 +179,8 @@ def _text(value: Any, key: str) -> str | None:
     return None if value is None else value[:_MAX_TEXT]
 
 
-def _number(value: Any, key: str) -> int | None:
+def _number(rest: Mapping[str, Any], key: str) -> int | None:
+    value = rest.get(key)
     if value is not None and (not isinstance(value, int) or isinstance(value, bool)):
         raise ValueError(f"{key} must be an integer")
     return value
