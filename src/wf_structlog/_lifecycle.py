@@ -21,6 +21,7 @@ from types import TracebackType
 from ._pipeline import flush
 from ._scope import close_open_scopes
 from ._state import STATE
+from .background import BackgroundSink
 
 __all__ = ["install"]
 
@@ -28,11 +29,15 @@ _installed = False
 
 
 def at_exit(exc: BaseException | None = None) -> None:
-    """Close the scopes this process left open (with *exc*'s status), then flush the sinks."""
+    """Close the scopes this process left open (with *exc*'s status), then flush the sinks
+    (a non-blocking writer is stopped: later events are written by whoever logs them)."""
     try:
         close_open_scopes(exc)
     finally:
         flush(STATE.sinks)
+        for sink in STATE.sinks:
+            if isinstance(sink, BackgroundSink):
+                sink.stop()
 
 
 def _excepthook(

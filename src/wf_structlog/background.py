@@ -55,7 +55,7 @@ class BackgroundSink:
         self._maxsize = maxsize
         self._block = when_full == "block"
         self._fresh_queue()
-        self._closed = False
+        self._stopped = False
         _live.add(self)
 
     def _fresh_queue(self) -> None:
@@ -72,8 +72,8 @@ class BackgroundSink:
         return self._dropped
 
     def emit(self, method_name: str, event_dict: EventDict) -> None:
-        """Queue one event (writing it here and now once the sink is closed)."""
-        if self._closed:
+        """Queue one event (or write it here and now, once :meth:`stop` was called)."""
+        if self._stopped:
             write_to(self.sinks, method_name, event_dict)
             return
         if self._thread is None:
@@ -95,7 +95,7 @@ class BackgroundSink:
 
     def flush(self) -> None:
         """Wait until every event queued so far is written and the sinks flushed."""
-        if self._closed or self._thread is None:
+        if self._stopped or self._thread is None:
             flush(self.sinks)
             return
         done = threading.Event()
@@ -107,16 +107,24 @@ class BackgroundSink:
         if not done.wait(_FLUSH_TIMEOUT):
             _faults.report("flush", "the log writer did not keep up; a flush timed out")
 
-    def close(self) -> None:
-        """Write what is queued, stop the writer, close the sinks."""
-        if self._closed:
+    def stop(self) -> None:
+        """Write what is queued and stop the writer; later events are written by the caller.
+
+        Called at exit, so that what is logged after (by other exit handlers) is not left in a
+        queue nobody reads.
+        """
+        if self._stopped:
             return
         self.flush()
-        self._closed = True
+        self._stopped = True
         thread = self._thread
         if thread is not None:
             self._queue.put((_STOP, None))
             thread.join(_FLUSH_TIMEOUT)
+
+    def close(self) -> None:
+        """Write what is queued, stop the writer, close the sinks."""
+        self.stop()
         for sink in self.sinks:
             sink.close()
 
