@@ -9,6 +9,7 @@ import pickle
 import subprocess
 import sys
 import textwrap
+import threading
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -218,3 +219,46 @@ class TestProcesses:
         assert_one_complete_tree(path, {"planner": 40})
         calls = [e for e in read(path) if e["event"] == "tool_call"]
         assert Counter(e["pid"] for e in calls) == Counter(pids)
+
+
+def crew(found: dict[str, str], path: str, process: int, non_blocking: bool) -> None:
+    """Runs in another process: 4 threads, each its own agent's interaction, 100 calls each."""
+    configure("prod", stdout=False, file=path, non_blocking=non_blocking)
+
+    def agent(name: str) -> None:
+        with wfl.interaction(name):
+            for i in range(100):
+                get_logger().info("tool_call", item=i, payload="x" * 2000)
+
+    with wfl.attach(found):
+        workers = [threading.Thread(target=agent, args=(f"p{process}-t{t}",)) for t in range(4)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+
+
+def test_many_processes_and_threads_one_file_every_event_in_its_scope(tmp_path: Path) -> None:
+    """4 processes (half non-blocking) x 4 threads, each thread an agent, into one file: every
+    line whole, every event once, each in its own agent's interaction of the one iteration."""
+    path = tmp_path / "run.ndjson"
+    to_file(path)
+    context = multiprocessing.get_context("spawn")
+    with wfl.workflow("w"), wfl.iteration():
+        found = wfl.carrier()
+        workers = [
+            context.Process(  # type: ignore[attr-defined]
+                target=crew, args=(found, str(path), p, p % 2 == 1)
+            )
+            for p in range(4)
+        ]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join(120)
+            assert worker.exitcode == 0
+    events = read(path)  # raises if any line were torn
+    starts = {e["interaction_id"]: e["agent"] for e in events if e["event"] == "interaction.start"}
+    calls = [e for e in events if e["event"] == "tool_call"]
+    assert all(starts[e["interaction_id"]] == e["agent"] for e in calls)
+    assert_one_complete_tree(path, {f"p{p}-t{t}": 100 for p in range(4) for t in range(4)})
