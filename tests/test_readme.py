@@ -23,6 +23,12 @@ def test_readme_python_blocks_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     for block in blocks:
         exec(compile(block, str(README), "exec"), namespace)
     namespace["test_planner"]()  # the testing example is a test: run it
+    crew = namespace["crew"]  # the threads and processes example
+    turns = {i["agent"]: i for i in crew["iterations"][0]["interactions"]}
+    assert [a["query"] for a in turns["researcher"]["actions"]] == ["bees", "wasps"]
+    assert turns["streamer"]["status"] == "abandoned"
+    assert [a["event"] for a in turns["writer"]["actions"]] == ["drafted"]
+    assert crew["complete"]
     wfl.reset()  # close the file the quickstart opened before checking what it wrote
     (document,) = wfl.reduce(tmp_path / "run.ndjson")
     assert document["metadata"] == {"user": "u1", "outcome": "published"}
