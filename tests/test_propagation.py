@@ -247,10 +247,7 @@ def test_many_processes_and_threads_one_file_every_event_in_its_scope(tmp_path: 
     with wfl.workflow("w"), wfl.iteration():
         found = wfl.carrier()
         workers = [
-            context.Process(  # type: ignore[attr-defined]
-                target=crew, args=(found, str(path), p, p % 2 == 1)
-            )
-            for p in range(4)
+            context.Process(target=crew, args=(found, str(path), p, p % 2 == 1)) for p in range(4)
         ]
         for worker in workers:
             worker.start()

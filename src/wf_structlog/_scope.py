@@ -339,8 +339,10 @@ def close_open_scopes(exc: BaseException | None = None) -> None:
         _exiting = False
 
 
-def _forget_roots_in_child() -> None:
+def _after_fork_in_child() -> None:
+    global structure
+    structure = threading.RLock()
     _roots.clear()  # the parent's scopes are the parent's to close
 
 
-os.register_at_fork(after_in_child=_forget_roots_in_child)
+os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -47,6 +47,7 @@ class _State:
 
     def _after_fork_in_child(self) -> None:
         self.pid = os.getpid()
+        self.lock = threading.RLock()
 
 
 STATE = _State()

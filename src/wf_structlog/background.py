@@ -12,11 +12,11 @@ from __future__ import annotations
 import os
 import queue
 import threading
-import weakref
 from collections.abc import Iterable
 from typing import Any, Final
 
 from . import _faults, schema
+from ._forksafe import renew_after_fork
 from ._pipeline import flush, write_to
 from .processors import add_log_level, add_timestamp
 from .typing import EventDict, Sink
@@ -56,7 +56,10 @@ class BackgroundSink:
         self._block = when_full == "block"
         self._fresh_queue()
         self._stopped = False
-        _live.add(self)
+        renew_after_fork(self)
+
+    def _after_fork(self) -> None:
+        self._fresh_queue()  # the parent's queue, writer and locks are the parent's
 
     def _fresh_queue(self) -> None:
         self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(self._maxsize)
@@ -159,14 +162,3 @@ class BackgroundSink:
         add_timestamp(None, "warning", event)
         add_log_level(None, "warning", event)
         write_to(self.sinks, "warning", event)
-
-
-_live: weakref.WeakSet[BackgroundSink] = weakref.WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    for sink in list(_live):
-        sink._fresh_queue()  # the parent's queue, writer and locks are the parent's
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
 
+from . import _scope
 from ._ids import new_run_id
 from ._scope import (
     CLOSED,
@@ -25,7 +26,6 @@ from ._scope import (
     ScopeError,
     misuse,
     started_enabled,
-    structure,
 )
 from ._state import STATE, current
 from .sinks import document_path
@@ -97,7 +97,7 @@ class WorkflowScope(Scope):
 
     def _implicit_iteration_scope(self) -> IterationScope:
         """The iteration that interactions opened directly in this workflow go into."""
-        with structure:
+        with _scope.structure:
             it = self._implicit_iteration
             if it is None or it._phase != OPEN:
                 it = IterationScope(None, {})
@@ -223,7 +223,7 @@ def _program_name() -> str:
 def _implicit_workflow() -> WorkflowScope:
     """The workflow scopes opened outside any workflow go into; it closes at exit."""
     global _implicit
-    with structure:
+    with _scope.structure:
         if _implicit is None or _implicit._phase != OPEN:
             _implicit = WorkflowScope(_program_name(), {})
             _implicit._implicit = True

@@ -15,6 +15,7 @@ import orjson
 from rich.console import Console
 
 from . import _faults, schema
+from ._forksafe import renew_after_fork
 from .console import ConsoleRenderer
 from .reducer import Reducer
 from .renderers import NDJSONRenderer, to_json
@@ -94,6 +95,10 @@ class StreamSink:
         self._stream = stream
         self._render = NDJSONRenderer()
         self._lock = threading.Lock()
+        renew_after_fork(self)
+
+    def _after_fork(self) -> None:
+        self._lock = threading.Lock()
 
     def emit(self, method_name: str, event_dict: EventDict) -> None:
         """Write one line and flush it."""
@@ -126,9 +131,15 @@ class ConsoleSink:
 
     def __init__(self, renderer: ConsoleRenderer | None = None, stream: IO[str] | None = None):
         self._renderer = renderer or ConsoleRenderer()
+        self._stream = stream
+        self._after_fork()
+        renew_after_fork(self)
+
+    def _after_fork(self) -> None:
+        # A new Console too: its own lock may have been held by another thread at the fork.
         self._console = Console(
-            file=stream,
-            stderr=stream is None,
+            file=self._stream,
+            stderr=self._stream is None,
             soft_wrap=True,
             markup=False,
             emoji=False,
@@ -191,6 +202,11 @@ class DocumentSink:
         self.doc_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=self.doc_dir):
             pass  # fail now, at configure(), if documents could not be written here
+        self._after_fork()
+        renew_after_fork(self)
+
+    def _after_fork(self) -> None:
+        # A forked child writes the documents of the workflows it runs, not its parent's.
         self._reducer = Reducer()
         self._written: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._lock = threading.Lock()
