@@ -259,3 +259,22 @@ def test_many_processes_and_threads_one_file_every_event_in_its_scope(tmp_path: 
     calls = [e for e in events if e["event"] == "tool_call"]
     assert all(starts[e["interaction_id"]] == e["agent"] for e in calls)
     assert_one_complete_tree(path, {f"p{p}-t{t}": 100 for p in range(4) for t in range(4)})
+
+
+class TestEnvironment:
+    def test_configure_attaches_to_the_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """configure() reads TRACEPARENT / WF_LOG_SCOPE; the test capture ignores them."""
+        run_id, span = "4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7"
+        monkeypatch.setenv("TRACEPARENT", f"00-{run_id}-{span}-01")
+        monkeypatch.setenv("WF_LOG_SCOPE", '{"workflow": "parent-run"}')
+        configure("test")
+        scope = wfl.current_scope()
+        assert scope is not None
+        assert scope.stamp["workflow"] == "parent-run"
+        get_logger().info("attached")
+        assert wfl.testing.events()[-1]["workflow_id"] == run_id
+        with wfl.testing.capture() as logs:
+            assert wfl.current_scope() is None
+            get_logger().info("isolated")
+        assert "workflow_id" not in logs.events[-1]
+        assert wfl.current_scope() is scope

@@ -205,7 +205,7 @@ class _Wrapped(Generic[P, R]):
         self._fn = fn
         self._context = context
         self._carrier = found
-        functools.update_wrapper(self, fn)
+        functools.update_wrapper(self, fn, updated=())
 
     def __call__(self, *args: P.args, **kwargs: P.kwargs) -> R:
         if self._context is not None:
