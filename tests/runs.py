@@ -62,8 +62,9 @@ async def _turn(agent: str, prompt: str, number: int, turns: _Turns, delay: floa
             cost=round(tokens_in * 0.001 + tokens_out * 0.002, 6),
             duration_ms=10.0 * number + len(agent),
         )
-        it.output = f"{agent} answer {number}"
-        return it.output
+        answer = f"{agent} answer {number}"
+        it.output = answer
+        return answer
 
 
 async def _critic(prompt: str, number: int, turns: _Turns, delay: float) -> None:

@@ -7,7 +7,7 @@ console shows them: ``rich`` markup literally, control characters escaped.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any, Final
@@ -15,6 +15,7 @@ from typing import IO, Any, Final
 from ._levels import LEVELS
 from .console import ConsoleRenderer
 from .sinks import ConsoleSink
+from .typing import EventDict
 
 __all__ = ["EventFilter", "filter_from", "parse_since", "view"]
 
@@ -62,7 +63,7 @@ class EventFilter:
     since: str | None = None
     grep: re.Pattern[str] | None = None
 
-    def __call__(self, event: dict[str, Any], line: str) -> bool:
+    def __call__(self, event: Mapping[str, Any], line: str) -> bool:
         if self.agents and event.get("agent") not in self.agents:
             return False
         if self.level is not None and LEVELS.get(event.get("level", ""), 0) < LEVELS[self.level]:
@@ -78,7 +79,7 @@ class EventFilter:
 
 
 def view(
-    events: Iterable[dict[str, Any]],
+    events: Iterable[EventDict],
     out: IO[str],
     keep: EventFilter | None = None,
     renderer: ConsoleRenderer | None = None,
