@@ -8,6 +8,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from conftest import RUNS
@@ -25,7 +26,7 @@ def line(n: int) -> bytes:
 class _Writer(threading.Thread):
     """Writes to *path* in steps; each step waits until the reader has seen what came before."""
 
-    def __init__(self, steps: list[tuple[int, Callable[[], None]]]) -> None:
+    def __init__(self, steps: list[tuple[int, Callable[[], object]]]) -> None:
         super().__init__(daemon=True)
         self.steps = steps
         self.seen = 0
@@ -37,11 +38,14 @@ class _Writer(threading.Thread):
             self.seen = count
             self.changed.notify_all()
 
+    def _seen(self, count: int) -> bool:
+        return self.seen >= count
+
     def run(self) -> None:
         try:
             for wait_for, step in self.steps:
                 with self.changed:
-                    assert self.changed.wait_for(lambda n=wait_for: self.seen >= n, TIMEOUT)
+                    assert self.changed.wait_for(partial(self._seen, wait_for), TIMEOUT)
                 step()
         except BaseException as exc:
             self.error = exc
