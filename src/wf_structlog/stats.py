@@ -24,6 +24,7 @@ import math
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final
 
+from rich import box
 from rich.table import Table
 from rich.text import Text
 
@@ -91,9 +92,9 @@ def tables(stats: Mapping[str, Any]) -> list[Table]:
     """
     result = []
     for kind, first in (("agents", "agent"), ("models", "model")):
-        table = Table(title=f"per {first}", title_justify="left")
+        table = Table(title=f"per {first}", title_justify="left", box=box.SIMPLE_HEAD)
         extra = ["interactions"] if kind == "agents" else []
-        for column in [first, *extra, "calls", "errors", "tokens in", "tokens out", "cost"]:
+        for column in [first, *extra, "calls", "errors", "tok in", "tok out", "cost"]:
             table.add_column(column, justify="left" if column == first else "right")
         for column in ("p50", "p95", "max"):
             table.add_column(f"{column} ms", justify="right")

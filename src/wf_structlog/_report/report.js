@@ -185,7 +185,7 @@
           if (at === null) return;
           var tick = el("div", "act" + (ia.errors.indexOf(a) >= 0 ? " failed" : ""));
           var d = typeof a.duration_ms === "number" ? a.duration_ms : 0;
-          place(tick, range, at - d, at, r);
+          place(tick, range, Math.max(at - d, time(ia.start_time)), at, r);
           frag.appendChild(tick);
         });
       });
