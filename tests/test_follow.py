@@ -38,6 +38,20 @@ class _Writer(threading.Thread):
             self.seen = count
             self.changed.notify_all()
 
+    def follow(self, path: Path, count: int) -> list[bytes]:
+        """Start writing, and follow *path* until *count* lines came; returns them."""
+        stop = threading.Event()
+        got: list[bytes] = []
+        self.start()
+        for got_line in follow([path], stop=stop, idle_timeout=TIMEOUT, poll=0.01):
+            got.append(got_line)
+            self.saw(len(got))
+            if len(got) == count:
+                stop.set()
+        self.join(TIMEOUT)
+        assert self.error is None
+        return got
+
     def _seen(self, count: int) -> bool:
         return self.seen >= count
 
@@ -80,33 +94,14 @@ class TestFollow:
                 (4, rotate),
             ]
         )
-        stop = threading.Event()
-        got: list[bytes] = []
-        writer.start()
-        for got_line in follow([path], stop=stop, idle_timeout=TIMEOUT, poll=0.01):
-            got.append(got_line)
-            writer.saw(len(got))
-            if len(got) == 7:
-                stop.set()
-        writer.join(TIMEOUT)
-        assert writer.error is None
-        assert got == [line(n) for n in range(1, 8)]
+        assert writer.follow(path, 7) == [line(n) for n in range(1, 8)]
 
     def test_truncated_in_place(self, tmp_path: Path) -> None:
         """A file truncated in place (copytruncate rotation) is read again from its start."""
         path = tmp_path / "run.ndjson"
         path.write_bytes(line(1) + line(2))
         writer = _Writer([(2, lambda: path.write_bytes(line(3)))])
-        stop = threading.Event()
-        got: list[bytes] = []
-        writer.start()
-        for got_line in follow([path], stop=stop, idle_timeout=TIMEOUT, poll=0.01):
-            got.append(got_line)
-            writer.saw(len(got))
-            if len(got) == 3:
-                stop.set()
-        writer.join(TIMEOUT)
-        assert got == [line(1), line(2), line(3)]
+        assert writer.follow(path, 3) == [line(1), line(2), line(3)]
 
     def test_stop_drains_what_is_written(self, tmp_path: Path) -> None:
         """Setting stop ends iteration after the lines already written, without waiting for
