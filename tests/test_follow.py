@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import os
 import signal
 import subprocess
@@ -11,8 +12,10 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
+import pytest
 from conftest import RUNS
 
+from wf_structlog.cli import main
 from wf_structlog.follow import follow
 
 TIMEOUT = 60.0
@@ -144,3 +147,14 @@ class TestViewFollow:
         starts = [s for s in seen if "▶" in s]
         assert len(starts) == 1 + 3 + 12
         assert "▶ workflow research" in seen[0]
+
+    def test_view_follow_stdin(
+        self,
+        parallel_run: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """wf-log view --follow - prints standard input as it comes, to its end."""
+        monkeypatch.setattr(sys, "stdin", io.TextIOWrapper(io.BytesIO(parallel_run.read_bytes())))
+        assert main(["view", "--follow", "-"]) == 0
+        assert "■ workflow research ok" in capsys.readouterr().out

@@ -49,8 +49,10 @@ def _view(args: argparse.Namespace, logs: Logs) -> int:
     if not args.follow:
         view.view(logs.all_events(), sys.stdout, keep)
         return 0
+    # Standard input needs no tailing: it is read as it comes, to its end.
+    lines = sys.stdin.buffer if args.files == ["-"] else follow(args.files)
     with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C is how --follow ends
-        view.view(stream(follow(args.files), logs), sys.stdout, keep)
+        view.view(stream(lines, logs), sys.stdout, keep)
     return 0
 
 
