@@ -21,7 +21,7 @@ import orjson
 
 from . import schema
 
-__all__ = ["ReduceWarning", "Reducer", "reduce"]
+__all__ = ["ReduceWarning", "Reducer", "parse_line", "reduce"]
 
 Event = Mapping[str, Any]
 Source = str | os.PathLike[str] | Event | Iterable[Event] | Iterable[str] | Iterable[bytes]
@@ -144,20 +144,13 @@ class Reducer:
     def add_line(self, line: bytes | str) -> None:
         """Add one NDJSON line; blank lines are ignored, other non-objects counted in
         :attr:`skipped`."""
-        if not isinstance(line, bytes | str):
-            self.skipped += 1
-            return
-        if not line.strip():
-            return
         try:
-            event = orjson.loads(line)
-        except orjson.JSONDecodeError:
+            event = parse_line(line)
+        except ValueError:
             self.skipped += 1
             return
-        if isinstance(event, dict):
+        if event is not None:
             self.add(event)
-        else:
-            self.skipped += 1
 
     def add_file(self, path: str | os.PathLike[str]) -> None:
         """Add every line of an NDJSON file."""
@@ -177,6 +170,26 @@ class Reducer:
         """All documents, ordered by start time."""
         docs = [_build(run) for run in self._runs.values()]
         return sorted(docs, key=lambda doc: (doc["start_time"] or "", doc["id"]))
+
+
+def parse_line(line: bytes | str) -> dict[str, Any] | None:
+    """The JSON object on one NDJSON line, or ``None`` for a blank line.
+
+    Args:
+        line: one line, with or without its newline.
+
+    Raises:
+        ValueError: the line is not a JSON object (a truncated line, text from another
+            program, a JSON array).
+    """
+    if not isinstance(line, bytes | str):
+        raise ValueError(f"not a line: {type(line).__name__}")
+    if not line.strip():
+        return None
+    event = orjson.loads(line)  # orjson.JSONDecodeError is a ValueError
+    if not isinstance(event, dict):
+        raise ValueError("not a JSON object")
+    return event
 
 
 def reduce(*sources: Source) -> list[dict[str, Any]]:
