@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import testing
 from ._logger import BoundLogger, get_logger
 from .config import ConfigError, Settings, configure, current_settings, reset
+from .legacy import WorkflowLogger
 from .propagation import attach, carrier, carrier_env, wrap
 from .reducer import Reducer, ReduceWarning, reduce
 from .schema import document_schema
@@ -43,6 +44,7 @@ __all__ = [
     "Scope",
     "ScopeError",
     "Settings",
+    "WorkflowLogger",
     "WorkflowScope",
     "__version__",
     "add_metadata",

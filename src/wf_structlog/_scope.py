@@ -41,9 +41,12 @@ class ScopeError(RuntimeError):
     """
 
 
-def misuse(message: str, *, exception_in_flight: bool = False, **fields: Any) -> None:
-    """Raise :class:`ScopeError` under strict presets, else log a ``scope_misuse`` warning."""
-    if STATE.strict and not exception_in_flight:
+def misuse(
+    message: str, *, exception_in_flight: bool = False, strict: bool | None = None, **fields: Any
+) -> None:
+    """Raise :class:`ScopeError` under strict presets (or when *strict* says so), else log a
+    ``scope_misuse`` warning."""
+    if (STATE.strict if strict is None else strict) and not exception_in_flight:
         raise ScopeError(message)
     get_logger().warning(schema.MISUSE_EVENT, problem=message, **fields)
 
