@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from . import testing
 from ._logger import BoundLogger, get_logger
+from .agents import action, agent
 from .config import ConfigError, Settings, configure, current_settings, reset
 from .legacy import WorkflowLogger
 from .propagation import attach, carrier, carrier_env, wrap
@@ -47,8 +48,10 @@ __all__ = [
     "WorkflowLogger",
     "WorkflowScope",
     "__version__",
+    "action",
     "add_metadata",
     "add_resource",
+    "agent",
     "attach",
     "carrier",
     "carrier_env",

@@ -310,7 +310,7 @@ class Scope:
         """
         from ._decorate import decorate
 
-        return decorate(self, fn)
+        return decorate(fn, lambda args, kwargs: self._fresh())
 
 
 def started_enabled() -> bool:
