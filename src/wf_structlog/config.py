@@ -30,6 +30,8 @@ setting             environment                meaning
 ``fsync``           ``WF_LOG_FSYNC``           ``never``, ``scope`` (at each scope end) or
                                                ``event``: when the file is synced to disk
 ``enabled``         ``WORKFLOW_LOGGING``       ``false`` turns all logging off
+``stdlib``                                     records of the standard ``logging`` module
+                                               become events (see ``wf_structlog.stdlib``)
 ==================  =========================  ===============================================
 
 A TOML file of your own starts from the ``dev`` preset, or from another built-in one named by
@@ -50,7 +52,7 @@ from typing import Any, Final
 
 from structlog.contextvars import merge_contextvars
 
-from . import _faults, _lifecycle, threads
+from . import _faults, _lifecycle, stdlib, threads
 from ._levels import LEVEL_OF_METHOD, LEVELS
 from ._logger import reset_to_first_use, set_level
 from ._state import STATE, ensure_configured
@@ -133,6 +135,7 @@ class Settings:
     queue_size: int = 10_000
     when_full: str = "block"
     fsync: str = "never"
+    stdlib: bool = False
 
 
 _TOML_TYPES: Final = {
@@ -151,6 +154,7 @@ _TOML_TYPES: Final = {
     "queue_size": int,
     "when_full": str,
     "fsync": str,
+    "stdlib": bool,
 }
 
 
@@ -272,6 +276,7 @@ def configure(
     queue_size: int | None = None,
     when_full: str | None = None,
     fsync: str | None = None,
+    stdlib: bool | None = None,
 ) -> Settings:
     """Configure logging for the whole process; every logger, even one made earlier, follows.
 
@@ -298,6 +303,8 @@ def configure(
         when_full: ``"block"`` (a logging call waits for room) or ``"drop"`` (the event is
             dropped and counted in an ``events_dropped`` warning).
         fsync: ``"never"``, ``"scope"`` or ``"event"``: when the NDJSON file is synced to disk.
+        stdlib: whether records of the standard ``logging`` module (from any library) are
+            logged as events, by a handler on the root logger (see :mod:`wf_structlog.stdlib`).
 
     Returns:
         The settings now in force.
@@ -322,6 +329,7 @@ def configure(
         queue_size=queue_size,
         when_full=when_full,
         fsync=fsync,
+        stdlib=stdlib,
     )
     _apply_with_environment(settings)
     return settings
@@ -356,6 +364,7 @@ def resolve(
     }
     for flag in ("console", "stdout", "capture", "strict", "non_blocking"):
         explicit[flag] = _bool_or_none(flag, overrides.get(flag))
+    explicit["stdlib"] = _bool_or_none("stdlib", overrides.get("stdlib"))
     for setting in ("threads", "when_full", "fsync", "queue_size"):
         explicit[setting] = overrides.get(setting)
     values.update({key: value for key, value in explicit.items() if value is not None})
@@ -386,6 +395,7 @@ def resolve(
         queue_size=_positive("queue_size", values.get("queue_size", Settings.queue_size)),
         when_full=_choice("when_full", values.get("when_full", Settings.when_full), WHEN_FULL),
         fsync=_choice("fsync", values.get("fsync", Settings.fsync), FSYNC_MODES),
+        stdlib=values.get("stdlib", False),
     )
 
 
@@ -460,6 +470,10 @@ def apply(settings: Settings) -> None:
         threads.install()
     else:
         threads.uninstall()
+    if settings.enabled and settings.stdlib:
+        stdlib.install()
+    else:
+        stdlib.uninstall()
     if settings.enabled:
         _lifecycle.install()
     _faults.forget()
@@ -488,6 +502,7 @@ def reset() -> None:
         STATE.configured = False
         reset_to_first_use()
     threads.uninstall()
+    stdlib.uninstall()
     _close(old)
 
 
