@@ -12,6 +12,7 @@ from __future__ import annotations
 from . import testing
 from ._logger import BoundLogger, get_logger
 from .agents import action, agent
+from .auto import SimpleWorkflowLogger, log_llm_call
 from .config import ConfigError, Settings, configure, current_settings, reset
 from .legacy import WorkflowLogger
 from .propagation import attach, carrier, carrier_env, wrap
@@ -45,6 +46,7 @@ __all__ = [
     "Scope",
     "ScopeError",
     "Settings",
+    "SimpleWorkflowLogger",
     "WorkflowLogger",
     "WorkflowScope",
     "__version__",
@@ -62,6 +64,7 @@ __all__ = [
     "get_logger",
     "interaction",
     "iteration",
+    "log_llm_call",
     "reduce",
     "reset",
     "testing",

@@ -126,7 +126,7 @@ class IterationScope(Scope):
         return type(self)(self._wanted, self._metadata)
 
     def _resolve_parent(self, prev: Scope | None) -> Scope | None:
-        live = _open_ancestor(self, prev)
+        live = _past_automatic(_open_ancestor(self, prev))
         if isinstance(live, IterationScope | InteractionScope):
             misuse(f"iteration opened inside {live!r}; iterations do not nest")
         wf = _workflow_of(live) or _implicit_workflow()
@@ -172,7 +172,7 @@ class InteractionScope(Scope):
         return type(self)(self.agent, self.input, self._metadata)
 
     def _resolve_parent(self, prev: Scope | None) -> Scope | None:
-        live = _open_ancestor(self, prev)
+        live = _past_automatic(_open_ancestor(self, prev))
         if isinstance(live, InteractionScope | IterationScope):
             return live
         wf = _workflow_of(live) or _implicit_workflow()
@@ -202,6 +202,19 @@ def _open_ancestor(child: Scope, scope: Scope | None) -> Scope | None:
     if live is not scope:
         misuse(f"{child.kind} opened inside {scope!r}, which is closed")
     return live
+
+
+def _past_automatic(scope: Scope | None) -> Scope | None:
+    """*scope*, unless it is an automatic interaction (``log_llm_call``'s): that one ends when
+    the next scope opens where it is, and the new scope goes where the automatic one was
+    opened from."""
+    if not (isinstance(scope, InteractionScope) and scope._implicit and scope.is_open):
+        return scope
+    scope._finish(None, None)
+    before = scope._prev
+    while before is not None and not before.is_open:
+        before = before._prev or before.parent
+    return before
 
 
 def _workflow_of(scope: Scope | None) -> WorkflowScope | None:
