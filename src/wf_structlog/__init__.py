@@ -32,6 +32,7 @@ from .scopes import (
     workflow,
 )
 from .threads import ContextThreadPoolExecutor
+from .workflows import get_workflow_logger, set_current_workflow, set_global_verbosity
 
 __version__ = "0.1.0"
 
@@ -62,11 +63,14 @@ __all__ = [
     "current_settings",
     "document_schema",
     "get_logger",
+    "get_workflow_logger",
     "interaction",
     "iteration",
     "log_llm_call",
     "reduce",
     "reset",
+    "set_current_workflow",
+    "set_global_verbosity",
     "testing",
     "workflow",
     "wrap",
