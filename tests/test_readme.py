@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 import wf_structlog as wfl
@@ -29,6 +30,8 @@ def test_readme_python_blocks_run(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert turns["streamer"]["status"] == "abandoned"
     assert [a["event"] for a in turns["writer"]["actions"]] == ["drafted"]
     assert crew["complete"]
+    legacy = orjson.loads(namespace["legacy_path"].read_bytes())
+    assert legacy["usage"]["input_tokens"] == 12  # the old API's document, tokens summed
     wfl.reset()  # close the file the quickstart opened before checking what it wrote
     (document,) = wfl.reduce(tmp_path / "run.ndjson")
     assert document["metadata"] == {"user": "u1", "outcome": "published"}
