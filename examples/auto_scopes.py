@@ -25,14 +25,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         for agent in fake_llm.AGENTS:
             prompt = fake_llm.prompt_for(agent, n)
             reply = fake_llm.complete(prompt)
-            wf.log_llm_call(  # opens the agent's interaction, ending the previous agent's
-                agent=agent,
-                prompt=prompt,
-                response=reply.text,
-                model=fake_llm.MODEL,
-                input_tokens=reply.input_tokens,
-                output_tokens=reply.output_tokens,
-            )
+            # Opens the agent's interaction, ending the previous agent's.
+            wf.log_llm_call(agent=agent, **fake_llm.call_fields(prompt, reply))
     wf.finalize()
     print(f"document: {wf.workflow.document_path}")
 

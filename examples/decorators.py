@@ -25,14 +25,7 @@ def lookup(topic: str) -> str:
 def ask(agent: str, n: int) -> str:
     prompt = fake_llm.prompt_for(agent, n)
     reply = fake_llm.complete(prompt)
-    log.info(
-        "llm_call",
-        model=fake_llm.MODEL,
-        prompt=prompt,
-        response=reply.text,
-        input_tokens=reply.input_tokens,
-        output_tokens=reply.output_tokens,
-    )
+    log.info("llm_call", **fake_llm.call_fields(prompt, reply))
     return reply.text
 
 

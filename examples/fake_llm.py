@@ -6,7 +6,7 @@ from __future__ import annotations
 import argparse
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Final, NamedTuple
+from typing import Any, Final, NamedTuple
 
 WORKFLOW: Final = "demo"
 ITERATIONS: Final = (1, 2)
@@ -26,6 +26,17 @@ def complete(prompt: str) -> Reply:
     """Answer *prompt*: the same prompt always gets the same reply."""
     text = f"answer to {prompt}"
     return Reply(text, len(prompt.split()), len(text.split()))
+
+
+def call_fields(prompt: str, reply: Reply) -> dict[str, Any]:
+    """The fields an ``llm_call`` event carries for *reply* to *prompt*."""
+    return {
+        "model": MODEL,
+        "prompt": prompt,
+        "response": reply.text,
+        "input_tokens": reply.input_tokens,
+        "output_tokens": reply.output_tokens,
+    }
 
 
 def prompt_for(agent: str, iteration: int) -> str:

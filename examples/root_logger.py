@@ -28,14 +28,7 @@ def main(argv: Sequence[str] | None = None) -> None:
                 prompt = fake_llm.prompt_for(agent, n)
                 with wfl.interaction(agent, prompt) as turn:
                     reply = fake_llm.complete(prompt)
-                    log.info(
-                        "llm_call",
-                        model=fake_llm.MODEL,
-                        prompt=prompt,
-                        response=reply.text,
-                        input_tokens=reply.input_tokens,
-                        output_tokens=reply.output_tokens,
-                    )
+                    log.info("llm_call", **fake_llm.call_fields(prompt, reply))
                     turn.output = reply.text
     wf.end()
     print(f"document: {wf.document_path}")

@@ -23,16 +23,7 @@ client_log = logging.getLogger("fake_llm.client")
 def call_model(prompt: str) -> str:
     """A third-party client: it logs each call with ``logging`` and ``extra=`` fields."""
     reply = fake_llm.complete(prompt)
-    client_log.info(
-        "llm_call",
-        extra={
-            "model": fake_llm.MODEL,
-            "prompt": prompt,
-            "response": reply.text,
-            "input_tokens": reply.input_tokens,
-            "output_tokens": reply.output_tokens,
-        },
-    )
+    client_log.info("llm_call", extra=fake_llm.call_fields(prompt, reply))
     return reply.text
 
 

@@ -22,7 +22,7 @@ from types import TracebackType
 from typing import Any, ParamSpec, Self, TypeVar
 
 from . import schema
-from ._decorate import decorate
+from ._decorate import Span, decorate
 from ._logger import get_logger
 from ._scope import _status_of
 from .scopes import InteractionScope
@@ -51,8 +51,19 @@ def _binder(fn: Callable[..., Any]) -> Callable[[tuple[Any, ...], dict[str, Any]
     return arguments
 
 
-def _set_output(scope: InteractionScope, result: Any) -> None:
-    scope.output = result
+def _set_output(span: InteractionScope | _ActionCall, result: Any) -> None:
+    span.output = result
+
+
+def _decorator(make: Callable[[Any], Span]) -> Callable[[Callable[P, R]], Callable[P, R]]:
+    """A decorator running each call in the span *make* builds from the call's arguments,
+    with the call's result as the span's output."""
+
+    def decorator(fn: Callable[P, R]) -> Callable[P, R]:
+        arguments = _binder(fn)
+        return decorate(fn, lambda args, kwargs: make(arguments(args, kwargs)), _set_output)
+
+    return decorator
 
 
 def agent(name: str, /, **metadata: Any) -> Callable[[Callable[P, R]], Callable[P, R]]:
@@ -68,15 +79,7 @@ def agent(name: str, /, **metadata: Any) -> Callable[[Callable[P, R]], Callable[
         **metadata: recorded on every interaction's start event.
     """
 
-    def decorator(fn: Callable[P, R]) -> Callable[P, R]:
-        arguments = _binder(fn)
-
-        def open_scope(args: tuple[Any, ...], kwargs: dict[str, Any]) -> InteractionScope:
-            return InteractionScope(name, arguments(args, kwargs), metadata)
-
-        return decorate(fn, open_scope, _set_output)
-
-    return decorator
+    return _decorator(lambda input: InteractionScope(name, input, metadata))
 
 
 class _ActionCall:
@@ -135,12 +138,4 @@ def action(name: str, /, **fields: Any) -> Callable[[Callable[P, R]], Callable[P
         **fields: more fields logged on every event (``tool="web"``).
     """
 
-    def decorator(fn: Callable[P, R]) -> Callable[P, R]:
-        arguments = _binder(fn)
-
-        def open_call(args: tuple[Any, ...], kwargs: dict[str, Any]) -> _ActionCall:
-            return _ActionCall(name, arguments(args, kwargs), fields)
-
-        return decorate(fn, open_call, _set_output)
-
-    return decorator
+    return _decorator(lambda input: _ActionCall(name, input, fields))
