@@ -39,12 +39,13 @@ _loggers: dict[str, WorkflowBoundLogger] = {}
 
 
 def _named_workflow(name: str) -> WorkflowScope:
-    """The open run of the workflow *name*, opened now if there is none."""
+    """The open run of the workflow *name*, opened now if there is none (and logging is on)."""
+    enabled = _scope.started_enabled()  # before the lock: configuring takes locks of its own
     with _scope.structure:
         scope = _workflows.get(name)
         if scope is None or not scope.is_open:
             scope = _workflows[name] = WorkflowScope(name, {})
-            if _scope.started_enabled():
+            if enabled:
                 scope._open_under(None)
         return scope
 
