@@ -25,6 +25,8 @@ Every event is a flat dict. Keys written by wf_structlog:
 ``positional_args``       arguments of a log call whose ``%``-format failed
 ``redaction_failed``      redaction itself failed: only the stream keys were kept
 ``dropped``               on an ``events_dropped`` warning: how many events a full queue lost
+``logger``                on a record of the standard ``logging`` module: its logger's name
+``action_type``           on an action logged by the legacy ``WorkflowLogger.log_action``
 ========================  =================================================================
 
 Scope start events (``workflow.start``, ``iteration.start``, ``interaction.start``) may carry
@@ -34,7 +36,8 @@ events and child scopes were logged directly in the scope, so a reader can tell 
 scope from one whose events are missing without trusting clocks), ``output`` for an interaction,
 and ``exception`` (``{type, message, traceback}``) when an exception escaped. ``metadata``
 events add to their scope's metadata; ``resource`` events (``resource``, ``details``) to its
-resources.
+resources. An action of a function decorated with ``action(name)`` is an event named ``name``
+with ``input``, ``output`` (absent when it raised), ``status`` and ``duration_ms``.
 Events outside any scope carry none of the hierarchy keys. The hierarchy keys are reserved:
 inside a scope its values replace any the caller passed.
 """
