@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -28,3 +31,65 @@ def logs() -> Iterator[Capture]:
     """The test preset: events kept in memory."""
     with capture() as cap:
         yield cap
+
+
+# -- real runs, written by real processes, for the wf-log command tests ----------------------
+
+ROOT = Path(__file__).resolve().parent.parent
+RUNS = ROOT / "tests" / "runs.py"
+
+
+def write_run(out: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
+    """Run tests/runs.py: a multi-agent run logged into the NDJSON file *out*."""
+    return subprocess.run(
+        [sys.executable, str(RUNS), str(out), *args],
+        capture_output=True,
+        text=True,
+        check=check,
+        timeout=120,
+    )
+
+
+@pytest.fixture(scope="session")
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The README's demo (examples/multi_agent.py): its NDJSON file; its stderr console output
+    is next to it in console.txt."""
+    out = tmp_path_factory.mktemp("demo")
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "multi_agent.py"), "--out", str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    (out / "console.txt").write_text(done.stderr, encoding="utf-8")
+    return out / "run.ndjson"
+
+
+@pytest.fixture(scope="session")
+def parallel_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Three iterations of planner, researcher and critic at once, writer; one tool error and
+    one failed interaction."""
+    path = tmp_path_factory.mktemp("parallel") / "run.ndjson"
+    write_run(path)
+    return path
+
+
+@pytest.fixture(scope="session")
+def multi_process_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One NDJSON file written by three processes at once, one workflow each."""
+    path = tmp_path_factory.mktemp("multi") / "run.ndjson"
+    writers = [
+        subprocess.Popen([sys.executable, str(RUNS), str(path), "--name", f"run{n}"])
+        for n in range(3)
+    ]
+    assert [writer.wait(timeout=120) for writer in writers] == [0, 0, 0]
+    return path
+
+
+@pytest.fixture(scope="session")
+def crashed_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run whose process died in its sixth interaction (iteration 2): nothing ended there."""
+    path = tmp_path_factory.mktemp("crashed") / "run.ndjson"
+    assert write_run(path, "--crash-after", "6", check=False).returncode == 3
+    return path

@@ -5,9 +5,11 @@ from __future__ import annotations
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import jsonschema
 import orjson
+import pytest
 
 import wf_structlog as wfl
 
@@ -43,3 +45,58 @@ def test_multi_agent_demo(tmp_path: Path) -> None:
     researcher = document["iterations"][0]["interactions"][1]
     assert researcher["resources"]
     assert any(a["event"] == "tool_call" for a in researcher["actions"])
+
+
+STYLES = ("legacy_api", "auto_scopes", "decorators", "root_logger", "stdlib_bridge")
+
+
+def shape(document: dict[str, Any]) -> dict[str, Any]:
+    """What every style must agree on: the tree, its statuses, agents, calls and usage."""
+    return {
+        "name": document["name"],
+        "status": document["status"],
+        "complete": document["complete"],
+        "usage": document["usage"],
+        "iterations": [
+            (
+                it["number"],
+                it["status"],
+                [
+                    (
+                        turn["agent"],
+                        turn["status"],
+                        turn["input"] is not None,
+                        turn["output"] is not None,
+                        [a["event"] for a in turn["actions"] if a["event"] == "llm_call"],
+                    )
+                    for turn in it["interactions"]
+                ],
+            )
+            for it in document["iterations"]
+        ],
+    }
+
+
+@pytest.mark.parametrize("style", STYLES)
+def test_every_style_gives_the_same_document(style: str, tmp_path: Path) -> None:
+    """Each style's example, run as a program, writes a valid document of the same shape:
+    two iterations of planner then writer, one llm_call each, the same usage."""
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / f"{style}.py"), "--out", str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    (path,) = tmp_path.glob("demo*.json")
+    assert f"document: {path}" in done.stdout
+    document = orjson.loads(path.read_bytes())
+    jsonschema.validate(document, wfl.document_schema())
+    turn = ("planner", "ok", True, True, ["llm_call"]), ("writer", "ok", True, True, ["llm_call"])
+    assert shape(document) == {
+        "name": "demo",
+        "status": "ok",
+        "complete": True,
+        "usage": {"calls": 4, "input_tokens": 20, "output_tokens": 28},
+        "iterations": [(1, "ok", list(turn)), (2, "ok", list(turn))],
+    }

@@ -7,7 +7,6 @@ import re
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import orjson
@@ -211,17 +210,6 @@ class TestDecorators:
         assert ends[0]["interaction_id"] != ends[1]["interaction_id"]
         assert tool.__name__ == "tool"
 
-    def test_generator_functions_are_refused_clearly(self) -> None:
-        """Decorating a generator function is a TypeError that says what to do instead."""
-
-        def gen() -> Iterator[int]:
-            yield 1
-
-        with pytest.raises(TypeError, match="generator function"):
-            wfl.workflow("w")(gen)
-
-
-class TestMetadataAndResources:
     def test_on_handles_and_current_scope(self, logs: Capture) -> None:
         """add_metadata/add_resource on a handle target it; the module functions the current
         scope."""

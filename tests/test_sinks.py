@@ -173,6 +173,9 @@ class ExplodingSink:
         self.calls += 1
         raise OSError(errno.ENOSPC, "No space left on device")
 
+    def flush(self) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
     def close(self) -> None:
         pass
 

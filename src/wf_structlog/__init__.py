@@ -11,7 +11,11 @@ from __future__ import annotations
 
 from . import testing
 from ._logger import BoundLogger, get_logger
+from .agents import action, agent
+from .auto import SimpleWorkflowLogger, log_llm_call
 from .config import ConfigError, Settings, configure, current_settings, reset
+from .legacy import WorkflowLogger
+from .propagation import attach, carrier, carrier_env, wrap
 from .reducer import Reducer, ReduceWarning, reduce
 from .schema import document_schema
 from .scopes import (
@@ -27,12 +31,15 @@ from .scopes import (
     iteration,
     workflow,
 )
+from .threads import ContextThreadPoolExecutor
+from .workflows import get_workflow_logger, set_current_workflow, set_global_verbosity
 
 __version__ = "0.1.0"
 
 __all__ = [
     "BoundLogger",
     "ConfigError",
+    "ContextThreadPoolExecutor",
     "InteractionScope",
     "IterationScope",
     "ReduceWarning",
@@ -40,19 +47,31 @@ __all__ = [
     "Scope",
     "ScopeError",
     "Settings",
+    "SimpleWorkflowLogger",
+    "WorkflowLogger",
     "WorkflowScope",
     "__version__",
+    "action",
     "add_metadata",
     "add_resource",
+    "agent",
+    "attach",
+    "carrier",
+    "carrier_env",
     "configure",
     "current_scope",
     "current_settings",
     "document_schema",
     "get_logger",
+    "get_workflow_logger",
     "interaction",
     "iteration",
+    "log_llm_call",
     "reduce",
     "reset",
+    "set_current_workflow",
+    "set_global_verbosity",
     "testing",
     "workflow",
+    "wrap",
 ]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 
@@ -20,6 +21,14 @@ def report(key: str, message: str) -> None:
         sys.stderr.flush()
     except Exception:
         pass
+
+
+def _renew_lock() -> None:
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_renew_lock)
 
 
 def forget() -> None:

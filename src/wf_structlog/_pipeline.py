@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterable
 from typing import Any, Final
 
 from structlog import DropEvent
 
 from . import _faults
 from ._state import STATE
-from .typing import EventDict
+from .typing import EventDict, Sink
 
 
 class _Router:
@@ -55,14 +56,52 @@ def run_chain(method_name: str, event_dict: EventDict) -> EventDict | None:
     return event_dict
 
 
+_taps: tuple[Sink, ...] = ()
+"""Sinks that see every finished event whatever the configuration (legacy documents)."""
+
+
+def add_tap(sink: Sink) -> None:
+    """Hand every finished event to *sink* too, in the logging thread, until removed."""
+    global _taps
+    with STATE.lock:
+        _taps = (*_taps, sink)
+
+
+def remove_tap(sink: Sink) -> None:
+    """Stop handing events to *sink* (a sink never added is ignored)."""
+    global _taps
+    with STATE.lock:
+        _taps = tuple(tap for tap in _taps if tap is not sink)
+
+
 def dispatch(method_name: str, event_dict: EventDict) -> None:
-    """Hand a finished event to every sink; a failing sink never stops the others."""
-    for sink in STATE.sinks:
+    """Hand a finished event to every configured sink, then to every tap."""
+    write_to(STATE.sinks, method_name, event_dict)
+    if _taps:
+        write_to(_taps, method_name, event_dict)
+
+
+def write_to(sinks: Iterable[Sink], method_name: str, event_dict: EventDict) -> None:
+    """Hand a finished event to each of *sinks*; a failing sink never stops the others."""
+    for sink in sinks:
         try:
             sink.emit(method_name, event_dict)
         except Exception as exc:
-            name = type(sink).__name__
-            _faults.report(f"sink:{name}", f"{name} failed: {exc!r}")
+            _sink_failed(sink, "failed", exc)
+
+
+def flush(sinks: Iterable[Sink]) -> None:
+    """Flush each of *sinks*; a failing sink is reported, never raised."""
+    for sink in sinks:
+        try:
+            sink.flush()
+        except Exception as exc:
+            _sink_failed(sink, "failed to flush", exc)
+
+
+def _sink_failed(sink: Sink, what: str, exc: Exception) -> None:
+    name = type(sink).__name__
+    _faults.report(f"sink:{name}", f"{name} {what}: {exc!r}")
 
 
 _local = threading.local()

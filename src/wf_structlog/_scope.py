@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-import functools
-import inspect
+import itertools
+import os
 import threading
 import time
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, ClassVar, Final, ParamSpec, Self, TypeVar
 
@@ -15,7 +15,7 @@ from . import schema
 from ._ids import new_span_id
 from ._logger import get_logger
 from ._pipeline import emit
-from ._state import CURRENT, STATE, ensure_configured
+from ._state import CURRENT, STATE, current, ensure_configured
 from .processors import describe_exception
 
 P = ParamSpec("P")
@@ -29,6 +29,9 @@ DISABLED: Final = "disabled"
 structure = threading.RLock()
 """Guards structural changes (opening, closing, implicit scopes), which are rare."""
 
+_QUIET_STATUSES: Final = frozenset({schema.STATUS_OK, schema.STATUS_ABANDONED})
+"""End statuses that carry no ``exception``, even when one ended the scope."""
+
 
 class ScopeError(RuntimeError):
     """A scope was used out of order: closed twice, closed before a child, reopened.
@@ -38,9 +41,12 @@ class ScopeError(RuntimeError):
     """
 
 
-def misuse(message: str, *, exception_in_flight: bool = False, **fields: Any) -> None:
-    """Raise :class:`ScopeError` under strict presets, else log a ``scope_misuse`` warning."""
-    if STATE.strict and not exception_in_flight:
+def misuse(
+    message: str, *, exception_in_flight: bool = False, strict: bool | None = None, **fields: Any
+) -> None:
+    """Raise :class:`ScopeError` under strict presets (or when *strict* says so), else log a
+    ``scope_misuse`` warning."""
+    if (STATE.strict if strict is None else strict) and not exception_in_flight:
         raise ScopeError(message)
     get_logger().warning(schema.MISUSE_EVENT, problem=message, **fields)
 
@@ -48,6 +54,8 @@ def misuse(message: str, *, exception_in_flight: bool = False, **fields: Any) ->
 def _status_of(exc: BaseException | None) -> str | None:
     if exc is None:
         return None
+    if isinstance(exc, GeneratorExit):
+        return schema.STATUS_ABANDONED
     if isinstance(exc, asyncio.CancelledError):
         return "cancelled"
     if isinstance(exc, Exception):
@@ -74,9 +82,10 @@ class Scope:
         self._implicit = False
         self._prev: Scope | None = None
         self._open_children: dict[Scope, None] = {}
-        self._children = 0
-        self._count_lock = threading.Lock()
+        self._children = itertools.count()
         self._t0 = 0.0
+        self.pid = 0
+        """The process that opened the scope (0 until it opens)."""
 
     @property
     def id(self) -> str:
@@ -105,6 +114,8 @@ class Scope:
         fields: dict[str, Any] = {}
         if self.parent is not None:
             fields["parent_span_id"] = self.parent.span_id
+            if self.parent.pid != self.pid:
+                fields["attached"] = True
         if self._metadata:
             fields["metadata"] = self._metadata
         return fields
@@ -123,7 +134,7 @@ class Scope:
         if self._phase != NEW:
             misuse(f"{self!r} was started again; a scope opens once (use a new one)")
             return self
-        prev = CURRENT.get()
+        prev = current()
         with structure:
             self._open_under(self._resolve_parent(prev))
         self._prev = prev
@@ -133,9 +144,12 @@ class Scope:
     def _open_under(self, parent: Scope | None) -> None:
         """Attach to *parent*, compute the stamp, log the start event (without becoming current)."""
         self.parent = parent
+        self.pid = STATE.pid
         self.stamp = self._make_stamp()
         if parent is not None:
             parent._open_children[self] = None
+        if parent is None or parent.pid != self.pid:
+            _roots[self] = None
         self._phase = OPEN
         self._t0 = time.perf_counter()
         if self._log_event("start", "info", self._start_fields()) and parent is not None:
@@ -164,7 +178,7 @@ class Scope:
         end event, and raised (strict presets, no exception in flight) only once everything is
         closed. A child hands its problems to the parent closing it, via *problems*.
         """
-        in_flight = exc is not None
+        in_flight = exc is not None or _exiting
         with structure:
             phase = self._phase
             if phase == OPEN:
@@ -190,16 +204,16 @@ class Scope:
         fields = self._end_fields()
         fields["status"] = final
         fields["duration_ms"] = round((time.perf_counter() - self._t0) * 1000, 3)
-        with self._count_lock:
-            fields["children"] = self._children
+        fields["children"] = next(self._children)
         if self.parent is not None:
             fields["parent_span_id"] = self.parent.span_id
-        if exc is not None and final != schema.STATUS_OK:
+        if exc is not None and final not in _QUIET_STATUSES:
             fields["exception"] = describe_exception(exc)
         self._log_event("end", "error" if final == schema.STATUS_ERROR else "info", fields)
         with structure:
             if self.parent is not None:
                 self.parent._open_children.pop(self, None)
+            _roots.pop(self, None)
         self._restore_current()
         if found and problems is None and STATE.strict and not in_flight:
             raise ScopeError("; ".join(found))
@@ -233,8 +247,7 @@ class Scope:
 
     def _count_child(self) -> None:
         """Count one event or child scope written directly in this scope (for ``children``)."""
-        with self._count_lock:
-            self._children += 1
+        next(self._children)  # atomic: no lock on the hot path, none to break at fork
 
     # -- metadata, resources ---------------------------------------------------------------
 
@@ -290,33 +303,49 @@ class Scope:
         self.__exit__(exc_type, exc, tb)
 
     def __call__(self, fn: Callable[P, R]) -> Callable[P, R]:
-        """Use the scope as a decorator: each call of *fn* runs in a new scope like this one."""
-        if inspect.isgeneratorfunction(fn) or inspect.isasyncgenfunction(fn):
-            raise TypeError(
-                f"{self.kind}() cannot decorate the generator function {fn.__qualname__}: "
-                f"open the scope inside the generator with `with wf_structlog.{self.kind}(...)`"
-            )
-        if inspect.iscoroutinefunction(fn):
-            return _async_wrapper(self, fn)  # type: ignore[return-value]
+        """Use the scope as a decorator: each call of *fn* runs in a new scope like this one.
 
-        @functools.wraps(fn)
-        def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-            with self._fresh():
-                return fn(*args, **kwargs)
+        Works on functions, coroutine functions, generator functions and async generator
+        functions (see :mod:`wf_structlog._decorate`).
+        """
+        from ._decorate import decorate
 
-        return wrapper
-
-
-def _async_wrapper(scope: Scope, fn: Callable[P, Awaitable[R]]) -> Callable[P, Awaitable[R]]:
-    @functools.wraps(fn)
-    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
-        async with scope._fresh():
-            return await fn(*args, **kwargs)
-
-    return wrapper
+        return decorate(fn, lambda args, kwargs: self._fresh())
 
 
 def started_enabled() -> bool:
     """Whether logging is on (configuring on first use)."""
     ensure_configured()
     return STATE.enabled
+
+
+_roots: dict[Scope, None] = {}
+"""Open scopes whose parent is in another process (or that have none): what exit closes."""
+_exiting = False
+
+
+def close_open_scopes(exc: BaseException | None = None) -> None:
+    """End every scope this process opened and left open, innermost first.
+
+    Called at exit (status ``"ok"``) and for an unhandled exception (*exc*: its status); a
+    scope opened in another process is left to that process. Never raises.
+    """
+    global _exiting
+    with structure:
+        roots = [root for root in _roots if root.pid == STATE.pid]
+    _exiting = True
+    try:
+        for root in reversed(roots):
+            if root.is_open:
+                root._finish(None, exc)
+    finally:
+        _exiting = False
+
+
+def _after_fork_in_child() -> None:
+    global structure
+    structure = threading.RLock()
+    _roots.clear()  # the parent's scopes are the parent's to close
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
@@ -23,6 +24,8 @@ class _State:
         "lock",
         "memory",
         "min_level",
+        "pid",
+        "root",
         "settings",
         "sinks",
         "strict",
@@ -38,12 +41,25 @@ class _State:
         self.memory: MemorySink | None = None
         self.settings: Settings | None = None
         self.lock = threading.RLock()
+        self.pid = os.getpid()
+        self.root: Scope | None = None
+        """The scope a process continues when started with a carrier in its environment."""
+
+    def _after_fork_in_child(self) -> None:
+        self.pid = os.getpid()
+        self.lock = threading.RLock()
 
 
 STATE = _State()
+os.register_at_fork(after_in_child=STATE._after_fork_in_child)
 
 CURRENT: ContextVar[Scope | None] = ContextVar("wf_structlog_scope", default=None)
 """The innermost open scope of the running thread or asyncio task."""
+
+
+def current() -> Scope | None:
+    """The innermost open scope here, else the scope the process was attached to, if any."""
+    return CURRENT.get() or STATE.root
 
 
 def ensure_configured() -> None:

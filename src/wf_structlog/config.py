@@ -26,7 +26,19 @@ setting             environment                meaning
 ``max_event_chars``                            characters of long strings per event (1 MiB)
 ``payload_files``                              keep cut strings whole next to ``file``
 ``file_mode``                                  permission bits of files created (``0o600``)
+``threads``         ``WF_LOG_THREADS``         ``auto``: the standard thread pool and
+                                               ``threading.Thread`` carry the caller's scope;
+                                               ``explicit``: only ``wrap`` and
+                                               ``ContextThreadPoolExecutor`` do
+``non_blocking``                               a queue and a writer thread in front of the
+                                               console, stdout, file and document outputs
+``queue_size``                                 how many events that queue holds
+``when_full``                                  ``block`` (wait for room) or ``drop`` (count)
+``fsync``           ``WF_LOG_FSYNC``           ``never``, ``scope`` (at each scope end) or
+                                               ``event``: when the file is synced to disk
 ``enabled``         ``WORKFLOW_LOGGING``       ``false`` turns all logging off
+``stdlib``                                     records of the standard ``logging`` module
+                                               become events (see ``wf_structlog.stdlib``)
 ==================  =========================  ===============================================
 
 A TOML file of your own starts from the ``dev`` preset, or from another built-in one named by
@@ -47,10 +59,11 @@ from typing import Any, Final
 
 from structlog.contextvars import merge_contextvars
 
-from . import _faults
+from . import _faults, _lifecycle, stdlib, threads
 from ._levels import LEVEL_OF_METHOD, LEVELS
 from ._logger import reset_to_first_use, set_level
 from ._state import STATE, ensure_configured
+from .background import WHEN_FULL, BackgroundSink
 from .payloads import DEFAULT_MAX_EVENT_CHARS, DEFAULT_MAX_VALUE_CHARS, PayloadLimits, SideFiles
 from .processors import (
     add_log_level,
@@ -60,14 +73,16 @@ from .processors import (
     safe_values,
     stamp_hierarchy,
 )
+from .propagation import ENV_SCOPE, ENV_TRACEPARENT, root_from_environment
 from .redaction import Redactor, TextRedactor
 from .scopes import close_implicit
-from .sinks import ConsoleSink, DocumentSink, FileSink, MemorySink, StreamSink
+from .sinks import FSYNC_MODES, ConsoleSink, DocumentSink, FileSink, MemorySink, StreamSink
 from .typing import Processor, Sink
 
 __all__ = [
     "ENVIRONMENT_VARIABLES",
     "PRESETS",
+    "THREAD_MODES",
     "ConfigError",
     "Settings",
     "build_chain",
@@ -83,10 +98,25 @@ PRESETS: Final = ("dev", "prod", "test", "off")
 
 _OFF_WORDS: Final = frozenset({"false", "0", "off", "no"})
 
-_ENVIRONMENT: Final = {"level": "WF_LOG_LEVEL", "file": "WF_LOG_FILE", "doc_dir": "WF_LOG_DOC_DIR"}
+_ENVIRONMENT: Final = {
+    "level": "WF_LOG_LEVEL",
+    "file": "WF_LOG_FILE",
+    "doc_dir": "WF_LOG_DOC_DIR",
+    "threads": "WF_LOG_THREADS",
+    "fsync": "WF_LOG_FSYNC",
+}
 
-ENVIRONMENT_VARIABLES: Final = ("WF_LOG_PRESET", *_ENVIRONMENT.values(), "WORKFLOW_LOGGING")
+ENVIRONMENT_VARIABLES: Final = (
+    "WF_LOG_PRESET",
+    *_ENVIRONMENT.values(),
+    "WORKFLOW_LOGGING",
+    ENV_TRACEPARENT,
+    ENV_SCOPE,
+)
 """Every environment variable wf_structlog reads."""
+
+THREAD_MODES: Final = ("auto", "explicit")
+"""Values of the ``threads`` setting."""
 
 
 class ConfigError(ValueError):
@@ -115,6 +145,12 @@ class Settings:
     max_event_chars: int = DEFAULT_MAX_EVENT_CHARS
     payload_files: bool = False
     file_mode: int = 0o600
+    threads: str = "explicit"
+    non_blocking: bool = False
+    queue_size: int = 10_000
+    when_full: str = "block"
+    fsync: str = "never"
+    stdlib: bool = False
 
 
 _TOML_TYPES: Final = {
@@ -135,6 +171,12 @@ _TOML_TYPES: Final = {
     "max_event_chars": int,
     "payload_files": bool,
     "file_mode": int,
+    "threads": str,
+    "non_blocking": bool,
+    "queue_size": int,
+    "when_full": str,
+    "fsync": str,
+    "stdlib": bool,
 }
 
 
@@ -277,6 +319,18 @@ def _bool_or_none(setting: str, value: object) -> bool | None:
     raise ConfigError(f"{setting} must be True or False, got {value!r}")
 
 
+def _choice(setting: str, value: object, choices: tuple[str, ...]) -> str:
+    if isinstance(value, str) and value.strip().lower() in choices:
+        return value.strip().lower()
+    raise ConfigError(f"{setting} must be one of {', '.join(choices)}, got {value!r}")
+
+
+def _positive(setting: str, value: object) -> int:
+    if isinstance(value, int) and not isinstance(value, bool) and value > 0:
+        return value
+    raise ConfigError(f"{setting} must be a positive integer, got {value!r}")
+
+
 def _names(setting: str, value: object) -> list[str]:
     if isinstance(value, str):
         return [value]
@@ -304,6 +358,12 @@ def configure(
     max_event_chars: int | None = None,
     payload_files: bool | None = None,
     file_mode: int | None = None,
+    threads: str | None = None,
+    non_blocking: bool | None = None,
+    queue_size: int | None = None,
+    when_full: str | None = None,
+    fsync: str | None = None,
+    stdlib: bool | None = None,
 ) -> Settings:
     """Configure logging for the whole process; every logger, even one made earlier, follows.
 
@@ -331,6 +391,16 @@ def configure(
         max_event_chars: characters of long strings one event keeps in all.
         payload_files: whether cut strings are also written whole next to ``file``.
         file_mode: permission bits of the files wf_structlog creates (default ``0o600``).
+        threads: ``"auto"`` makes ``ThreadPoolExecutor`` (and ``run_in_executor``) and
+            ``threading.Thread`` carry the caller's scope; ``"explicit"`` leaves that to
+            :func:`~wf_structlog.wrap` and :class:`~wf_structlog.ContextThreadPoolExecutor`.
+        non_blocking: whether outputs are written by a background thread through a queue.
+        queue_size: how many events that queue holds.
+        when_full: ``"block"`` (a logging call waits for room) or ``"drop"`` (the event is
+            dropped and counted in an ``events_dropped`` warning).
+        fsync: ``"never"``, ``"scope"`` or ``"event"``: when the NDJSON file is synced to disk.
+        stdlib: whether records of the standard ``logging`` module (from any library) are
+            logged as events, by a handler on the root logger (see :mod:`wf_structlog.stdlib`).
 
     Returns:
         The settings now in force.
@@ -358,8 +428,14 @@ def configure(
         max_event_chars=max_event_chars,
         payload_files=payload_files,
         file_mode=file_mode,
+        threads=threads,
+        non_blocking=non_blocking,
+        queue_size=queue_size,
+        when_full=when_full,
+        fsync=fsync,
+        stdlib=stdlib,
     )
-    apply(settings)
+    _apply_with_environment(settings)
     return settings
 
 
@@ -390,8 +466,11 @@ def resolve(
         "file": _path_or_none("file", overrides.get("file")),
         "doc_dir": _path_or_none("doc_dir", overrides.get("doc_dir")),
     }
-    for flag in ("console", "stdout", "capture", "strict", "payload_files"):
+    for flag in ("console", "stdout", "capture", "strict", "payload_files", "non_blocking"):
         explicit[flag] = _bool_or_none(flag, overrides.get(flag))
+    explicit["stdlib"] = _bool_or_none("stdlib", overrides.get("stdlib"))
+    for setting in ("threads", "when_full", "fsync", "queue_size"):
+        explicit[setting] = overrides.get(setting)
     values.update({key: value for key, value in explicit.items() if value is not None})
     for setting in ("file", "doc_dir"):
         if overrides.get(setting) == "":
@@ -429,6 +508,12 @@ def resolve(
         ),
         payload_files=values.get("payload_files", False),
         file_mode=_file_mode(values.get("file_mode", Settings.file_mode)),
+        threads=_choice("threads", values.get("threads", Settings.threads), THREAD_MODES),
+        non_blocking=values.get("non_blocking", False),
+        queue_size=_positive("queue_size", values.get("queue_size", Settings.queue_size)),
+        when_full=_choice("when_full", values.get("when_full", Settings.when_full), WHEN_FULL),
+        fsync=_choice("fsync", values.get("fsync", Settings.fsync), FSYNC_MODES),
+        stdlib=values.get("stdlib", False),
     )
     if settings.payload_files and settings.file is None:
         raise ConfigError("payload_files needs file: cut values are written next to that file")
@@ -490,11 +575,21 @@ def _add_sinks(settings: Settings, sinks: list[Sink]) -> tuple[list[Sink], Memor
     if settings.stdout:
         sinks.append(StreamSink())
     if settings.file:
-        sinks.append(_path_sink(_with_mode(FileSink, settings), "file", settings.file))
+        sinks.append(
+            _path_sink(
+                functools.partial(FileSink, mode=settings.file_mode, fsync=settings.fsync),
+                "file",
+                settings.file,
+            )
+        )
     if settings.doc_dir:
         sinks.append(_path_sink(_with_mode(DocumentSink, settings), "doc_dir", settings.doc_dir))
+    if settings.non_blocking and sinks:
+        sinks[:] = [
+            BackgroundSink(sinks, maxsize=settings.queue_size, when_full=settings.when_full)
+        ]
     if memory is not None:
-        sinks.append(memory)
+        sinks.append(memory)  # in the caller's thread, so a test sees events at once
     return sinks, memory
 
 
@@ -522,8 +617,24 @@ def apply(settings: Settings) -> None:
         STATE.settings = settings
         set_level(LEVELS[settings.level], settings.enabled)
         STATE.configured = True
+    if settings.enabled and settings.threads == "auto":
+        threads.install()
+    else:
+        threads.uninstall()
+    if settings.enabled and settings.stdlib:
+        stdlib.install()
+    else:
+        stdlib.uninstall()
+    if settings.enabled:
+        _lifecycle.install()
     _faults.forget()
     _close(old)
+
+
+def _apply_with_environment(settings: Settings) -> None:
+    """:func:`apply`, then continue the scope the environment names (``TRACEPARENT``)."""
+    apply(settings)
+    STATE.root = root_from_environment(os.environ) if settings.enabled else None
 
 
 def reset() -> None:
@@ -538,8 +649,11 @@ def reset() -> None:
         STATE.sinks = ()
         STATE.memory = None
         STATE.settings = None
+        STATE.root = None
         STATE.configured = False
         reset_to_first_use()
+    threads.uninstall()
+    stdlib.uninstall()
     _close(old)
 
 
@@ -567,7 +681,7 @@ def configure_from_environment() -> Settings:
                 kept = trial
         _faults.report("config", f"{first}; ignoring {', '.join(dropped)}")
         settings = resolve(None, kept)
-        apply(settings)
+        _apply_with_environment(settings)
         return settings
 
 

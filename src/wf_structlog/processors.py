@@ -21,7 +21,7 @@ from typing import Any
 from structlog.contextvars import merge_contextvars
 
 from ._levels import LEVEL_OF_METHOD
-from ._state import CURRENT
+from ._state import CURRENT, STATE
 from .safe import safe_values
 from .typing import EventDict
 
@@ -42,10 +42,14 @@ def stamp_hierarchy(logger: Any, method_name: str, event_dict: EventDict) -> Eve
     Inside a scope its keys win over the same keys bound on a logger: a logger bound with
     ``agent="planner"`` used inside the researcher's interaction logs ``agent="researcher"``,
     because that is where the event happened. Outside any scope the event is left unstamped.
+    An event logged in a scope that another process opened (continued with
+    :func:`wf_structlog.attach`, or inherited by ``fork``) is marked ``attached``.
     """
-    scope = CURRENT.get()
+    scope = CURRENT.get() or STATE.root
     if scope is not None:
         event_dict.update(scope.stamp)
+        if scope.pid != STATE.pid:
+            event_dict["attached"] = True
     return event_dict
 
 
@@ -83,7 +87,6 @@ class _Sequence:
         os.register_at_fork(after_in_child=self.reset)
 
     def reset(self) -> None:
-        self.pid = os.getpid()
         self.next = itertools.count(1).__next__
 
 
@@ -93,7 +96,7 @@ _sequence = _Sequence()
 def add_sequence(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     """Add ``seq`` (1, 2, ... in this process) and ``pid``: together they name an event uniquely."""
     event_dict["seq"] = _sequence.next()
-    event_dict["pid"] = _sequence.pid
+    event_dict["pid"] = STATE.pid
     return event_dict
 
 

@@ -21,7 +21,7 @@ import orjson
 
 from . import schema
 
-__all__ = ["ReduceWarning", "Reducer", "reduce"]
+__all__ = ["ReduceWarning", "Reducer", "parse_line", "reduce"]
 
 Event = Mapping[str, Any]
 Source = str | os.PathLike[str] | Event | Iterable[Event] | Iterable[str] | Iterable[bytes]
@@ -144,20 +144,13 @@ class Reducer:
     def add_line(self, line: bytes | str) -> None:
         """Add one NDJSON line; blank lines are ignored, other non-objects counted in
         :attr:`skipped`."""
-        if not isinstance(line, bytes | str):
-            self.skipped += 1
-            return
-        if not line.strip():
-            return
         try:
-            event = orjson.loads(line)
-        except orjson.JSONDecodeError:
+            event = parse_line(line)
+        except ValueError:
             self.skipped += 1
             return
-        if isinstance(event, dict):
+        if event is not None:
             self.add(event)
-        else:
-            self.skipped += 1
 
     def add_file(self, path: str | os.PathLike[str]) -> None:
         """Add every line of an NDJSON file."""
@@ -177,6 +170,26 @@ class Reducer:
         """All documents, ordered by start time."""
         docs = [_build(run) for run in self._runs.values()]
         return sorted(docs, key=lambda doc: (doc["start_time"] or "", doc["id"]))
+
+
+def parse_line(line: bytes | str) -> dict[str, Any] | None:
+    """The JSON object on one NDJSON line, or ``None`` for a blank line.
+
+    Args:
+        line: one line, with or without its newline.
+
+    Raises:
+        ValueError: the line is not a JSON object (a truncated line, text from another
+            program, a JSON array).
+    """
+    if not isinstance(line, bytes | str):
+        raise ValueError(f"not a line: {type(line).__name__}")
+    if not line.strip():
+        return None
+    event = orjson.loads(line)  # orjson.JSONDecodeError is a ValueError
+    if not isinstance(event, dict):
+        raise ValueError("not a JSON object")
+    return event
 
 
 def reduce(*sources: Source) -> list[dict[str, Any]]:
@@ -284,7 +297,7 @@ def _scope_part(node: _Node, started_under: Counter[Any], agent: Any = None) -> 
             events.append(_clean(item, agent))
     if "exception" in end:
         errors.append({k: end[k] for k in ("event", "timestamp", "level", "exception") if k in end})
-    observed = len(node.items) + started_under[node.span_id]
+    observed = sum(not item.get("attached") for item in node.items) + started_under[node.span_id]
     children = end.get("children")
     return {
         "status": end.get("status", schema.STATUS_INCOMPLETE) if end else schema.STATUS_INCOMPLETE,
@@ -322,7 +335,9 @@ def _hint(nodes: Iterable[_Node], key: str, scope_key: str, scope_id: str) -> An
 def _build(run: _Run) -> dict[str, Any]:
     nodes = [run.workflow, *run.iterations.values(), *run.interactions.values()]
     started_under = Counter(
-        node.start.get("parent_span_id") for node in nodes if node.start is not None
+        node.start.get("parent_span_id")
+        for node in nodes
+        if node.start is not None and not node.start.get("attached")
     )
     for node in list(run.interactions.values()):  # placeholders for iterations never seen
         run.scope("iteration", {"iteration_id": _iteration_of(node)})

@@ -16,11 +16,17 @@ Every event is a flat dict. Keys written by wf_structlog:
 ``agent``                 agent of the enclosing interaction
 ``span_id``               id of the innermost enclosing scope (on a scope's own events: itself)
 ``parent_span_id``        on scope start and end events: id of the enclosing scope
+``attached``              ``true`` on an event (or a scope's start) whose enclosing scope was
+                          opened in another process; its end event's ``children`` cannot
+                          count it, so readers leave it out of that count
 ``exception``             ``{type, message, traceback}`` when the call passed ``exc_info``
 ``unserializable``        paths of values that could only be kept as their ``repr``
 ``processor_errors``      processors that failed on this event; the event kept the rest
 ``positional_args``       arguments of a log call whose ``%``-format failed
 ``redaction_failed``      redaction itself failed: only the stream keys were kept
+``dropped``               on an ``events_dropped`` warning: how many events a full queue lost
+``logger``                on a record of the standard ``logging`` module: its logger's name
+``action_type``           on an action logged by the legacy ``WorkflowLogger.log_action``
 ========================  =================================================================
 
 Scope start events (``workflow.start``, ``iteration.start``, ``interaction.start``) may carry
@@ -30,7 +36,8 @@ events and child scopes were logged directly in the scope, so a reader can tell 
 scope from one whose events are missing without trusting clocks), ``output`` for an interaction,
 and ``exception`` (``{type, message, traceback}``) when an exception escaped. ``metadata``
 events add to their scope's metadata; ``resource`` events (``resource``, ``details``) to its
-resources.
+resources. An action of a function decorated with ``action(name)`` is an event named ``name``
+with ``input``, ``output`` (absent when it raised), ``status`` and ``duration_ms``.
 Events outside any scope carry none of the hierarchy keys. The hierarchy keys are reserved:
 inside a scope its values replace any the caller passed.
 """
@@ -58,9 +65,14 @@ SCOPE_EVENTS: Final = {
 }
 """Reserved event names of scope boundaries, mapped to ``(kind, phase)``."""
 
+SCOPE_END_EVENTS: Final = frozenset(f"{kind}.end" for kind in SCOPE_KINDS)
+"""The end events of every scope kind."""
+
 METADATA_EVENT: Final = "metadata"
 RESOURCE_EVENT: Final = "resource"
 MISUSE_EVENT: Final = "scope_misuse"
+DROPPED_EVENT: Final = "events_dropped"
+"""Written by the non-blocking writer when its queue was full: ``dropped`` events were lost."""
 
 STAMP_KEYS: Final = frozenset(
     {
@@ -73,6 +85,7 @@ STAMP_KEYS: Final = frozenset(
         "parent_span_id",
         "pid",
         "seq",
+        "attached",
     }
 )
 """Keys that place an event in the hierarchy or the stream; documents do not repeat them."""

@@ -12,12 +12,12 @@ outside any workflow goes into an implicit workflow named after the program, clo
 
 from __future__ import annotations
 
-import atexit
 import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
 
+from . import _scope
 from ._ids import new_run_id
 from ._scope import (
     CLOSED,
@@ -26,9 +26,8 @@ from ._scope import (
     ScopeError,
     misuse,
     started_enabled,
-    structure,
 )
-from ._state import CURRENT, STATE
+from ._state import STATE, current
 from .sinks import document_path
 
 __all__ = [
@@ -98,7 +97,7 @@ class WorkflowScope(Scope):
 
     def _implicit_iteration_scope(self) -> IterationScope:
         """The iteration that interactions opened directly in this workflow go into."""
-        with structure:
+        with _scope.structure:
             it = self._implicit_iteration
             if it is None or it._phase != OPEN:
                 it = IterationScope(None, {})
@@ -127,7 +126,7 @@ class IterationScope(Scope):
         return type(self)(self._wanted, self._metadata)
 
     def _resolve_parent(self, prev: Scope | None) -> Scope | None:
-        live = _open_ancestor(self, prev)
+        live = _past_automatic(_open_ancestor(self, prev))
         if isinstance(live, IterationScope | InteractionScope):
             misuse(f"iteration opened inside {live!r}; iterations do not nest")
         wf = _workflow_of(live) or _implicit_workflow()
@@ -173,7 +172,7 @@ class InteractionScope(Scope):
         return type(self)(self.agent, self.input, self._metadata)
 
     def _resolve_parent(self, prev: Scope | None) -> Scope | None:
-        live = _open_ancestor(self, prev)
+        live = _past_automatic(_open_ancestor(self, prev))
         if isinstance(live, InteractionScope | IterationScope):
             return live
         wf = _workflow_of(live) or _implicit_workflow()
@@ -205,6 +204,19 @@ def _open_ancestor(child: Scope, scope: Scope | None) -> Scope | None:
     return live
 
 
+def _past_automatic(scope: Scope | None) -> Scope | None:
+    """*scope*, unless it is an automatic interaction (``log_llm_call``'s): that one ends when
+    the next scope opens where it is, and the new scope goes where the automatic one was
+    opened from."""
+    if not (isinstance(scope, InteractionScope) and scope._implicit and scope.is_open):
+        return scope
+    scope._finish(None, None)
+    before = scope._prev
+    while before is not None and not before.is_open:
+        before = before._prev or before.parent
+    return before
+
+
 def _workflow_of(scope: Scope | None) -> WorkflowScope | None:
     while scope is not None and not isinstance(scope, WorkflowScope):
         scope = scope.parent
@@ -224,10 +236,8 @@ def _program_name() -> str:
 def _implicit_workflow() -> WorkflowScope:
     """The workflow scopes opened outside any workflow go into; it closes at exit."""
     global _implicit
-    with structure:
+    with _scope.structure:
         if _implicit is None or _implicit._phase != OPEN:
-            if _implicit is None:
-                atexit.register(close_implicit)
             _implicit = WorkflowScope(_program_name(), {})
             _implicit._implicit = True
             _implicit._open_under(None)
@@ -235,8 +245,8 @@ def _implicit_workflow() -> WorkflowScope:
 
 
 def close_implicit() -> None:
-    """End the implicit workflow, if one is open (at exit, on reset, around test captures)."""
-    if _implicit is not None and _implicit.is_open:
+    """End the implicit workflow, if this process opened it (on reset, around test captures)."""
+    if _implicit is not None and _implicit.is_open and _implicit.pid == STATE.pid:
         _implicit._finish(None, None)
 
 
@@ -277,13 +287,14 @@ def interaction(agent: str, input: Any = None, **metadata: Any) -> InteractionSc
 
 
 def current_scope() -> Scope | None:
-    """The innermost open scope of the calling thread or task, or ``None``."""
-    return CURRENT.get()
+    """The innermost open scope of the calling thread or task (else the scope this process
+    was attached to from its environment), or ``None``."""
+    return current()
 
 
 def _current_or_misuse(what: str, **fields: Any) -> Scope | None:
     """The current scope; outside any, a misuse that still logs what was passed."""
-    scope = CURRENT.get()
+    scope = current()
     if scope is None and started_enabled():
         misuse(f"{what}() called outside any scope", **fields)
     return scope

@@ -9,12 +9,13 @@ import sys
 import tempfile
 import threading
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Final
 
 import orjson
 from rich.console import Console
 
-from . import _faults
+from . import _faults, schema
+from ._forksafe import renew_after_fork
 from .console import ConsoleRenderer
 from .reducer import Reducer
 from .renderers import NDJSONRenderer, to_json
@@ -31,19 +32,34 @@ def _write_all(fd: int, data: bytes) -> None:
             view = view[os.write(fd, view) :]
 
 
+FSYNC_MODES: Final = ("never", "scope", "event")
+"""When :class:`FileSink` asks the disk itself to keep what was written (``fsync``)."""
+
+_sync = getattr(os, "fdatasync", os.fsync)
+
+
 class FileSink:
     """Append NDJSON lines to a file.
 
     Each event is one ``os.write`` on an ``O_APPEND`` descriptor: it is in the operating system
     when the logging call returns (a process killed a moment later loses nothing), and lines
-    from several threads or processes appending to the same file never interleave.
+    from several threads or processes appending to the same file never interleave. Surviving
+    a power loss as well takes ``fsync``, at a cost per call: see *fsync*.
 
     Args:
         path: the file; created (with its directory) if missing, appended to if present.
         mode: permission bits if the file is created (an existing file keeps its own).
+        fsync: ``"never"`` (the operating system writes when it likes), ``"scope"`` (after
+            every scope's end event, and on :meth:`flush`) or ``"event"`` (after every event).
     """
 
-    def __init__(self, path: str | os.PathLike[str], mode: int = 0o600) -> None:
+    def __init__(
+        self, path: str | os.PathLike[str], mode: int = 0o600, *, fsync: str = "never"
+    ) -> None:
+        if fsync not in FSYNC_MODES:
+            raise ValueError(f"fsync must be one of {', '.join(FSYNC_MODES)}, got {fsync!r}")
+        self._sync_every = fsync == "event"
+        self._sync_at_ends = fsync == "scope"
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
@@ -53,6 +69,15 @@ class FileSink:
     def emit(self, method_name: str, event_dict: EventDict) -> None:
         """Write one line."""
         _write_all(self._fd, self._render(None, method_name, event_dict))
+        if self._sync_every or (
+            self._sync_at_ends and event_dict.get("event") in schema.SCOPE_END_EVENTS
+        ):
+            _sync(self._fd)
+
+    def flush(self) -> None:
+        """``fsync`` the file, unless *fsync* is ``"never"`` (each line is in the OS already)."""
+        if (self._sync_every or self._sync_at_ends) and self._fd >= 0:
+            _sync(self._fd)
 
     def close(self) -> None:
         """Close the descriptor; later events are not written."""
@@ -73,6 +98,10 @@ class StreamSink:
         self._stream = stream
         self._render = NDJSONRenderer()
         self._lock = threading.Lock()
+        renew_after_fork(self)
+
+    def _after_fork(self) -> None:
+        self._lock = threading.Lock()
 
     def emit(self, method_name: str, event_dict: EventDict) -> None:
         """Write one line and flush it."""
@@ -88,6 +117,9 @@ class StreamSink:
                 stream.write(line.decode("utf-8"))
                 stream.flush()
 
+    def flush(self) -> None:
+        """Nothing to do: each line is flushed as it is written."""
+
     def close(self) -> None:
         """Nothing to release: the stream belongs to its owner."""
 
@@ -102,9 +134,15 @@ class ConsoleSink:
 
     def __init__(self, renderer: ConsoleRenderer | None = None, stream: IO[str] | None = None):
         self._renderer = renderer or ConsoleRenderer()
+        self._stream = stream
+        self._after_fork()
+        renew_after_fork(self)
+
+    def _after_fork(self) -> None:
+        # A new Console too: its own lock may have been held by another thread at the fork.
         self._console = Console(
-            file=stream,
-            stderr=stream is None,
+            file=self._stream,
+            stderr=self._stream is None,
             soft_wrap=True,
             markup=False,
             emoji=False,
@@ -117,6 +155,9 @@ class ConsoleSink:
         line = self._renderer(None, method_name, event_dict)
         with self._lock:
             self._console.print(line)
+
+    def flush(self) -> None:
+        """Nothing to do: each event is printed as it comes."""
 
     def close(self) -> None:
         """Nothing to release."""
@@ -131,6 +172,9 @@ class MemorySink:
     def emit(self, method_name: str, event_dict: EventDict) -> None:
         """Keep the event."""
         self.events.append(event_dict)
+
+    def flush(self) -> None:
+        """Nothing to do: events are kept as they come."""
 
     def close(self) -> None:
         """Nothing to release; the events stay readable."""
@@ -163,6 +207,11 @@ class DocumentSink:
         self.doc_dir.mkdir(parents=True, exist_ok=True)
         with tempfile.TemporaryFile(dir=self.doc_dir):
             pass  # fail now, at configure(), if documents could not be written here
+        self._after_fork()
+        renew_after_fork(self)
+
+    def _after_fork(self) -> None:
+        # A forked child writes the documents of the workflows it runs, not its parent's.
         self._reducer = Reducer()
         self._written: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._lock = threading.Lock()
@@ -197,6 +246,9 @@ class DocumentSink:
         finally:
             os.close(fd)
         os.replace(partial, path)
+
+    def flush(self) -> None:
+        """Nothing to do: a document is written whole when its workflow ends."""
 
     def close(self) -> None:
         """Forget unfinished runs."""

@@ -55,13 +55,14 @@ def capture(**overrides: Any) -> Iterator[Capture]:
     Args:
         **overrides: as for :func:`wf_structlog.configure` (``level``, ``file``, ...).
 
-    The environment (``WF_LOG_*``, ``WORKFLOW_LOGGING``) is ignored, so a test captures the
-    same on every machine. Scopes are cleared inside the block, and implicit ones closed at
-    both ends, so a test neither sees nor leaves behind another's scopes.
+    The environment (``WF_LOG_*``, ``WORKFLOW_LOGGING``, ``TRACEPARENT``) is ignored, so a
+    test captures the same on every machine. Scopes are cleared inside the block, and implicit
+    ones closed at both ends, so a test neither sees nor leaves behind another's scopes.
     """
     previous = STATE.settings if STATE.configured else None
     close_implicit()
     token = CURRENT.set(None)
+    root, STATE.root = STATE.root, None
     apply(resolve("test", {}, **overrides))
     assert STATE.memory is not None
     try:
@@ -71,6 +72,7 @@ def capture(**overrides: Any) -> Iterator[Capture]:
         CURRENT.reset(token)
         if previous is not None:
             apply(previous)
+            STATE.root = root
         else:
             reset()
 

@@ -22,5 +22,8 @@ class Sink(Protocol):
     def emit(self, method_name: str, event_dict: EventDict) -> None:
         """Write one event."""
 
+    def flush(self) -> None:
+        """Make what was emitted so far as durable as the sink promises (at scope ends, exit)."""
+
     def close(self) -> None:
         """Release resources; called when the configuration is replaced."""

@@ -1,0 +1,73 @@
+"""``wf-log report``: one self-contained HTML file to look at a run, with no server.
+
+The page holds a timeline (a lane per agent, bars for interactions and actions), the
+collapsible tree with inputs and outputs, and the stats tables. Everything is inline: no
+network, no CDN. The documents are embedded as JSON in a ``<script type="application/json">``
+with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, and the page builds its DOM with
+``textContent`` only, so text from the log (prompts are untrusted) can never become markup.
+A Content-Security-Policy lets only the page's own script run and forbids any network access.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import importlib.resources
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+import orjson
+
+from . import stats
+
+__all__ = ["embed_json", "render"]
+
+_ASSETS: Final = ("report.html", "report.css", "report.js")
+_PLACEHOLDER: Final = re.compile(r"\{\{(title|style|script|data|csp)\}\}")
+_JSON_ESCAPES: Final = {
+    ord("<"): "\\u003c",
+    ord(">"): "\\u003e",
+    ord("&"): "\\u0026",
+    0x2028: "\\u2028",
+    0x2029: "\\u2029",
+}
+
+
+def embed_json(value: Any) -> str:
+    """*value* as JSON that is safe inside an HTML ``<script>`` element.
+
+    Args:
+        value: anything orjson serialises.
+    """
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode().translate(_JSON_ESCAPES)
+
+
+def render(documents: Iterable[Mapping[str, Any]], title: str | None = None) -> str:
+    """The HTML report of *documents*.
+
+    Args:
+        documents: workflow documents (see ``document.schema.json``).
+        title: the page title (default: the workflow names).
+    """
+    documents = list(documents)
+    if title is None:
+        names = dict.fromkeys(str(document["name"]) for document in documents)
+        title = "wf-log report: " + (", ".join(names) or "no runs")
+    template, style, script = (_asset(name) for name in _ASSETS)
+    digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
+    parts = {
+        "title": html.escape(title),
+        "style": style,
+        "script": script,
+        "data": embed_json(
+            {"title": title, "documents": documents, "stats": stats.compute(documents)}
+        ),
+        "csp": f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'",
+    }
+    return _PLACEHOLDER.sub(lambda match: parts[match[1]], template)
+
+
+def _asset(name: str) -> str:
+    return importlib.resources.files(__package__).joinpath(f"_report/{name}").read_text("utf-8")

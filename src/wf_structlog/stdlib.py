@@ -1,0 +1,139 @@
+"""The bridge from the standard library's ``logging``: its records become our events.
+
+``configure(stdlib=True)`` (on under the ``prod`` preset) puts a :class:`WorkflowHandler` on
+the root logger, so a record from ``logging.getLogger(...)`` anywhere in the process (an HTTP
+client, say) goes through the processor chain like any event: stamped with the current scope
+(the handler runs in the thread that logged, so it sees that thread's scopes), redacted, and
+written to the same outputs and documents. Inside an interaction it is one of its actions.
+
+Nothing of ours is written through ``logging``, so our output cannot come back: records of the
+``wf_structlog`` and ``structlog`` loggers, and any logged from inside our own chain or from
+the non-blocking writer thread, are left alone.
+
+To keep your own ``logging`` handlers and have them print our NDJSON, give them
+:func:`formatter` instead.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any, Final
+
+from structlog import DropEvent
+from structlog.stdlib import ProcessorFormatter
+
+from ._levels import LEVELS
+from ._logger import _log
+from ._pipeline import run_chain
+from ._state import STATE
+from .renderers import to_json
+from .typing import EventDict
+
+__all__ = ["WorkflowHandler", "formatter", "install", "render_ndjson_str", "uninstall"]
+
+_OWN_LOGGERS: Final = ("wf_structlog", "structlog")
+_WRITER_THREAD: Final = "wf_structlog-writer"
+_RECORD_KEYS: Final = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+"""The attributes every ``LogRecord`` has; any other came from ``extra=`` and is a field."""
+
+
+def _method_of(levelno: int) -> str:
+    """The name of our level at or just below *levelno* (``25`` -> ``info``)."""
+    name = "debug"
+    for candidate, number in LEVELS.items():
+        if levelno >= number:
+            name = candidate
+    return name
+
+
+def _is_ours(record: logging.LogRecord) -> bool:
+    root = record.name.partition(".")[0]
+    return root in _OWN_LOGGERS or threading.current_thread().name == _WRITER_THREAD
+
+
+class WorkflowHandler(logging.Handler):
+    """A ``logging`` handler that logs each record as an event through our chain.
+
+    The event is the record's message, with ``logger`` (the record's logger name), the
+    record's ``extra=`` fields, and ``exception`` when it has ``exc_info``. Records below the
+    configured level are skipped, like our own calls.
+    """
+
+    def emit(self, record: logging.LogRecord) -> None:
+        """Log *record* as an event (a failure is reported by ``logging``, never raised)."""
+        if _is_ours(record) or not STATE.enabled or record.levelno < STATE.min_level:
+            return
+        try:
+            fields = {k: v for k, v in record.__dict__.items() if k not in _RECORD_KEYS}
+            fields["logger"] = record.name
+            if record.exc_info:
+                fields["exc_info"] = record.exc_info
+            _log({}, _method_of(record.levelno), record.getMessage(), (), fields)
+        except Exception:
+            self.handleError(record)
+
+
+_handler: WorkflowHandler | None = None
+_previous_level = logging.WARNING
+
+
+def install() -> None:
+    """Put a :class:`WorkflowHandler` on the root logger (once), at the configured level.
+
+    The root logger's level is lowered to the configured one, so libraries' ``info`` records
+    reach the handler; :func:`uninstall` puts the previous level back.
+    """
+    global _handler, _previous_level
+    root = logging.getLogger()
+    if _handler is None:
+        _handler = WorkflowHandler()
+        _previous_level = root.level
+        root.addHandler(_handler)
+    root.setLevel(STATE.min_level)
+
+
+def uninstall() -> None:
+    """Take the handler off the root logger, if it is there, and restore the root's level."""
+    global _handler
+    if _handler is None:
+        return
+    root = logging.getLogger()
+    root.removeHandler(_handler)
+    root.setLevel(_previous_level)
+    _handler = None
+
+
+def _logger_name(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
+    event_dict["logger"] = event_dict["_record"].name
+    return event_dict
+
+
+def _our_chain(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
+    processed = run_chain(method_name, event_dict)
+    if processed is None:
+        raise DropEvent
+    return processed
+
+
+def render_ndjson_str(logger: Any, method_name: str, event_dict: EventDict) -> str:
+    """Render *event_dict* as one line of JSON, as a ``str`` (what ``logging`` formatters
+    return; the handler adds the newline)."""
+    return to_json(event_dict).decode()
+
+
+def formatter() -> ProcessorFormatter:
+    """A structlog ``ProcessorFormatter`` that runs our chain and renders NDJSON lines.
+
+    For your own ``logging`` handlers: ``handler.setFormatter(wf_structlog.stdlib.formatter())``.
+    It renders only; records formatted this way are not in our outputs or documents (use
+    ``configure(stdlib=True)`` for that).
+    """
+    return ProcessorFormatter(
+        processors=[
+            _logger_name,
+            ProcessorFormatter.remove_processors_meta,
+            _our_chain,
+            render_ndjson_str,
+        ],
+    )

@@ -1,0 +1,122 @@
+"""Records of the standard logging module become events, in the current scope, redacted."""
+
+from __future__ import annotations
+
+import io
+import logging
+import threading
+from collections.abc import Iterator
+
+import orjson
+import pytest
+
+import wf_structlog as wfl
+from wf_structlog.stdlib import WorkflowHandler, formatter
+from wf_structlog.testing import capture
+
+http = logging.getLogger("httpclient")
+
+
+def ours() -> list[logging.Handler]:
+    return [h for h in logging.getLogger().handlers if isinstance(h, WorkflowHandler)]
+
+
+@pytest.fixture
+def bridged() -> Iterator[wfl.testing.Capture]:
+    with capture(stdlib=True) as logs:
+        yield logs
+
+
+class TestBridge:
+    def test_records_land_in_the_current_scope(self, bridged: wfl.testing.Capture) -> None:
+        """A library's info record inside an interaction is one of its actions, with the
+        logger's name, its extra fields (tokens count in usage) and redacted secrets."""
+        with wfl.workflow("w"), wfl.interaction("researcher"):
+            http.info("GET %s", "/search", extra={"api_key": "sk-1", "input_tokens": 7})
+        (document,) = bridged.documents
+        (action,) = document["iterations"][0]["interactions"][0]["actions"]
+        assert action["event"] == "GET /search"
+        assert action["logger"] == "httpclient"
+        assert action["api_key"] == "[REDACTED]"
+        assert document["usage"]["input_tokens"] == 7
+        assert document["complete"]
+
+    def test_errors_with_exc_info_are_errors(self, bridged: wfl.testing.Capture) -> None:
+        """logger.exception lands in the scope's errors with the exception described."""
+        with wfl.workflow("w"):
+            try:
+                raise ConnectionError("reset")
+            except ConnectionError:
+                http.exception("request failed")
+        (error,) = bridged.documents[0]["errors"]
+        assert error["exception"]["type"] == "ConnectionError"
+        assert error["level"] == "error"
+
+    def test_each_thread_logs_in_its_own_scope(self, bridged: wfl.testing.Capture) -> None:
+        """The handler runs in the logging thread, so the record gets that thread's scope."""
+        with wfl.workflow("w"), wfl.interaction("a"):
+            worker = threading.Thread(target=http.warning, args=("slow",))
+            worker.start()
+            worker.join()
+        (turn,) = bridged.documents[0]["iterations"][0]["interactions"]
+        assert [a["event"] for a in turn["actions"]] == ["slow"]
+
+    def test_own_loggers_are_skipped(self, bridged: wfl.testing.Capture) -> None:
+        """Records of wf_structlog and structlog loggers never come back in as events."""
+        logging.getLogger("wf_structlog.x").warning("loop?")
+        logging.getLogger("structlog").warning("loop?")
+        assert bridged.events == []
+
+    def test_level_is_ours(self) -> None:
+        """Records below the configured level are skipped."""
+        with capture(stdlib=True, level="warning") as logs:
+            http.info("quiet")
+            http.warning("loud")
+        assert [e["event"] for e in logs.events] == ["loud"]
+
+
+class TestInstall:
+    def test_installed_once_and_removed(self) -> None:
+        """configure(stdlib=True) installs one handler however often it is called; a
+        configuration without it, or reset(), removes it and restores the root's level."""
+        level = logging.getLogger().level
+        wfl.configure("test", stdlib=True)
+        wfl.configure("test", stdlib=True)
+        assert len(ours()) == 1
+        assert logging.getLogger().level == logging.DEBUG
+        wfl.configure("test")
+        assert ours() == []
+        wfl.configure("test", stdlib=True)
+        wfl.reset()
+        assert ours() == []
+        assert logging.getLogger().level == level
+
+    def test_prod_turns_it_on(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Under prod a library's record is an NDJSON line on stdout."""
+        wfl.configure("prod")
+        http.warning("from a library")
+        line = orjson.loads(capsys.readouterr().out)
+        assert (line["event"], line["logger"]) == ("from a library", "httpclient")
+
+
+class TestFormatter:
+    def test_renders_ndjson_as_str_in_your_handler(self, bridged: wfl.testing.Capture) -> None:
+        """formatter() runs our chain and renders one JSON line as str for a stdlib handler,
+        stamped with the scope and redacted; it does not add the record to our outputs."""
+        stream = io.StringIO()
+        handler = logging.StreamHandler(stream)
+        handler.setFormatter(formatter())
+        own = logging.getLogger("own")
+        own.addHandler(handler)
+        own.propagate = False
+        try:
+            with wfl.workflow("w"):
+                own.warning("hello", extra={"password": "p"})
+        finally:
+            own.removeHandler(handler)
+            own.propagate = True
+        line = orjson.loads(stream.getvalue())
+        assert (line["event"], line["logger"], line["workflow"]) == ("hello", "own", "w")
+        assert line["level"] == "warning"
+        assert "password" not in line or line["password"] == "[REDACTED]"
+        assert [e["event"] for e in bridged.events] == ["workflow.start", "workflow.end"]
