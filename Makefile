@@ -9,7 +9,7 @@ $(BIN)/.installed: pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-.PHONY: demo test lint bench
+.PHONY: demo test lint bench bench-concurrency
 demo: $(BIN)/.installed  ## run the multi-agent example
 	$(BIN)/python examples/multi_agent.py
 
@@ -21,3 +21,6 @@ test: $(BIN)/.installed  ## lint, type-check and run the test suite
 
 bench: $(BIN)/.installed  ## benchmarks (by hand, not in CI)
 	$(BIN)/python benchmarks/bench.py $(BENCH_ARGS)
+
+bench-concurrency: $(BIN)/.installed  ## threads and processes into one file (by hand, not in CI)
+	$(BIN)/python benchmarks/concurrency.py $(BENCH_ARGS)

@@ -359,6 +359,11 @@ def format_table(results: Sequence[Result]) -> str:
         )
         for r in results
     ]
+    return render_table(header, rows)
+
+
+def render_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """*rows* of cells under *header* as plain text, one column per cell."""
     table = [header, *rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(header))]
 
@@ -370,18 +375,27 @@ def format_table(results: Sequence[Result]) -> str:
     return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
 
 
+def clean_environment() -> None:
+    """Unset wf_structlog's variables, so the shell's settings cannot change what is measured."""
+    for name in ENVIRONMENT_VARIABLES:
+        os.environ.pop(name, None)
+
+
+def versions() -> str:
+    """The versions of Python and of the libraries measured, for the first line of a report."""
+    return (
+        f"Python {platform.python_version()}, wf_structlog {wf_structlog.__version__}, "
+        f"structlog {structlog.__version__}, orjson {orjson.__version__}"
+    )
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every benchmark and print the table; always returns 0."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--quick", action="store_true", help="a much shorter run")
     plan = QUICK if parser.parse_args(argv).quick else FULL
-    for name in ENVIRONMENT_VARIABLES:  # so the shell's settings cannot change what is measured
-        os.environ.pop(name, None)
-    print(
-        f"Python {platform.python_version()}, wf_structlog {wf_structlog.__version__}, "
-        f"structlog {structlog.__version__}, orjson {orjson.__version__}; "
-        f"{plan.rounds} rounds of {plan.events:,} events / {plan.calls:,} calls"
-    )
+    clean_environment()
+    print(f"{versions()}; {plan.rounds} rounds of {plan.events:,} events / {plan.calls:,} calls")
     try:
         with tempfile.TemporaryDirectory(prefix="wf_structlog-bench-") as tmp:
             results = [
