@@ -9,6 +9,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import orjson
 import pytest
 
 import wf_structlog as wfl
@@ -409,3 +410,41 @@ class TestFailure:
     def test_disabling_every_key_name_is_allowed(self) -> None:
         """Every built-in key name can be turned off."""
         Redactor(disable=sorted(SECRET_KEYS))
+
+
+class TestTracebackLocals:
+    @staticmethod
+    def fail(prompt: str) -> None:
+        api_key = "sk-proj-" + "Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6"
+        session_note = f"using {api_key} for {prompt}"
+        raise RuntimeError(session_note)
+
+    def log_failure(self) -> None:
+        try:
+            self.fail("summarise")
+        except RuntimeError:
+            wfl.get_logger().exception("call failed")
+
+    def test_locals_are_never_included_unless_asked(self, tmp_path: Path) -> None:
+        """By default (every preset) a logged exception carries no local variables."""
+        path = tmp_path / "run.ndjson"
+        wfl.configure("prod", stdout=False, file=path)
+        self.log_failure()
+        (event,) = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+        assert "locals" not in event["exception"]
+        assert "sk-proj-" not in path.read_text()
+
+    def test_asked_for_locals_are_redacted(self, tmp_path: Path) -> None:
+        """traceback_locals=True adds each frame's locals, redacted by name and by value."""
+        path = tmp_path / "run.ndjson"
+        wfl.configure("prod", stdout=False, file=path, traceback_locals=True)
+        self.log_failure()
+        text = path.read_text()
+        assert "Ab3dE6gH9jK2mN5pQ8sT1vW4yZ7bC0eF3hJ6" not in text
+        (event,) = [orjson.loads(line) for line in text.splitlines()]
+        frames = event["exception"]["locals"]
+        assert frames[-1]["frame"].endswith(" in fail")
+        variables = frames[-1]["variables"]
+        assert variables["prompt"] == "summarise"
+        assert variables["api_key"].startswith("[REDACTED")
+        assert "[REDACTED:openai_key]" in variables["session_note"]

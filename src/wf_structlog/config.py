@@ -26,6 +26,7 @@ setting             environment                meaning
 ``max_event_chars``                            characters of long strings per event (1 MiB)
 ``payload_files``                              keep cut strings whole next to ``file``
 ``file_mode``                                  permission bits of files created (``0o600``)
+``traceback_locals``                           logged exceptions carry local variables
 ``threads``         ``WF_LOG_THREADS``         ``auto``: the standard thread pool and
                                                ``threading.Thread`` carry the caller's scope;
                                                ``explicit``: only ``wrap`` and
@@ -70,6 +71,7 @@ from .processors import (
     add_sequence,
     add_timestamp,
     format_exceptions,
+    format_exceptions_with_locals,
     safe_values,
     stamp_hierarchy,
 )
@@ -151,6 +153,7 @@ class Settings:
     when_full: str = "block"
     fsync: str = "never"
     stdlib: bool = False
+    traceback_locals: bool = False
 
 
 _TOML_TYPES: Final = {
@@ -177,6 +180,7 @@ _TOML_TYPES: Final = {
     "when_full": str,
     "fsync": str,
     "stdlib": bool,
+    "traceback_locals": bool,
 }
 
 
@@ -364,6 +368,7 @@ def configure(
     when_full: str | None = None,
     fsync: str | None = None,
     stdlib: bool | None = None,
+    traceback_locals: bool | None = None,
 ) -> Settings:
     """Configure logging for the whole process; every logger, even one made earlier, follows.
 
@@ -401,6 +406,8 @@ def configure(
         fsync: ``"never"``, ``"scope"`` or ``"event"``: when the NDJSON file is synced to disk.
         stdlib: whether records of the standard ``logging`` module (from any library) are
             logged as events, by a handler on the root logger (see :mod:`wf_structlog.stdlib`).
+        traceback_locals: whether logged exceptions carry each frame's local variables
+            (redacted like any value); off in every preset.
 
     Returns:
         The settings now in force.
@@ -434,6 +441,7 @@ def configure(
         when_full=when_full,
         fsync=fsync,
         stdlib=stdlib,
+        traceback_locals=traceback_locals,
     )
     _apply_with_environment(settings)
     return settings
@@ -468,7 +476,8 @@ def resolve(
     }
     for flag in ("console", "stdout", "capture", "strict", "payload_files", "non_blocking"):
         explicit[flag] = _bool_or_none(flag, overrides.get(flag))
-    explicit["stdlib"] = _bool_or_none("stdlib", overrides.get("stdlib"))
+    for flag in ("stdlib", "traceback_locals"):
+        explicit[flag] = _bool_or_none(flag, overrides.get(flag))
     for setting in ("threads", "when_full", "fsync", "queue_size"):
         explicit[setting] = overrides.get(setting)
     values.update({key: value for key, value in explicit.items() if value is not None})
@@ -514,6 +523,7 @@ def resolve(
         when_full=_choice("when_full", values.get("when_full", Settings.when_full), WHEN_FULL),
         fsync=_choice("fsync", values.get("fsync", Settings.fsync), FSYNC_MODES),
         stdlib=values.get("stdlib", False),
+        traceback_locals=values.get("traceback_locals", False),
     )
     if settings.payload_files and settings.file is None:
         raise ConfigError("payload_files needs file: cut values are written next to that file")
@@ -551,7 +561,7 @@ def build_chain(settings: Settings) -> tuple[Processor, ...]:
         add_timestamp,
         add_log_level,
         add_sequence,
-        format_exceptions,
+        format_exceptions_with_locals if settings.traceback_locals else format_exceptions,
         *own,
         _redactor(settings),
     )

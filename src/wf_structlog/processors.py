@@ -30,6 +30,7 @@ __all__ = [
     "add_sequence",
     "add_timestamp",
     "format_exceptions",
+    "format_exceptions_with_locals",
     "merge_contextvars",
     "safe_values",
     "stamp_hierarchy",
@@ -100,10 +101,14 @@ def add_sequence(logger: Any, method_name: str, event_dict: EventDict) -> EventD
     return event_dict
 
 
-def describe_exception(exc: BaseException, tb: TracebackType | None = None) -> dict[str, str]:
-    """``{type, message, traceback}`` of *exc*, without local variables.
+def describe_exception(
+    exc: BaseException, tb: TracebackType | None = None, *, with_locals: bool = False
+) -> dict[str, Any]:
+    """``{type, message, traceback}`` of *exc*; with *with_locals*, also ``locals``: for each
+    frame, ``{"frame": "file:line in function", "variables": {name: value}}``.
 
-    An exception whose ``__str__`` raises is still described, by its type.
+    An exception whose ``__str__`` raises is still described, by its type. Local variables
+    are only values in the event: the redactor and the payload limits treat them like any.
     """
     name = type(exc).__qualname__
     try:
@@ -112,23 +117,46 @@ def describe_exception(exc: BaseException, tb: TracebackType | None = None) -> d
     except Exception:
         message = f"<{name}: message could not be formatted>"
         lines = [*traceback.format_tb(tb or exc.__traceback__), f"{name}: {message}\n"]
-    return {"type": name, "message": message, "traceback": "".join(lines)}
+    described: dict[str, Any] = {"type": name, "message": message, "traceback": "".join(lines)}
+    if with_locals:
+        described["locals"] = [
+            {
+                "frame": f"{frame.f_code.co_filename}:{line} in {frame.f_code.co_name}",
+                "variables": dict(frame.f_locals),
+            }
+            for frame, line in traceback.walk_tb(tb or exc.__traceback__)
+        ]
+    return described
 
 
 def format_exceptions(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     """Turn ``exc_info`` (``True``, an exception or a ``sys.exc_info()`` tuple) into ``exception``.
 
     ``log.exception(...)`` passes ``exc_info=True``. Without an exception in flight nothing is
-    added.
+    added. Local variables are never included: see :func:`format_exceptions_with_locals`.
     """
+    return _format(event_dict, with_locals=False)
+
+
+def format_exceptions_with_locals(
+    logger: Any, method_name: str, event_dict: EventDict
+) -> EventDict:
+    """:func:`format_exceptions`, with each frame's local variables under ``locals`` (what
+    ``configure(traceback_locals=True)`` asks for; redacted like every other value)."""
+    return _format(event_dict, with_locals=True)
+
+
+def _format(event_dict: EventDict, *, with_locals: bool) -> EventDict:
     exc_info = event_dict.pop("exc_info", None)
     if not exc_info:
         return event_dict
     if isinstance(exc_info, BaseException):
-        event_dict["exception"] = describe_exception(exc_info)
+        event_dict["exception"] = describe_exception(exc_info, with_locals=with_locals)
         return event_dict
     if not isinstance(exc_info, tuple):
         exc_info = sys.exc_info()
     if exc_info[1] is not None:
-        event_dict["exception"] = describe_exception(exc_info[1], exc_info[2])
+        event_dict["exception"] = describe_exception(
+            exc_info[1], exc_info[2], with_locals=with_locals
+        )
     return event_dict
