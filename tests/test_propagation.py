@@ -52,6 +52,15 @@ def pooled_call(item: int) -> int:
     return os.getpid()
 
 
+def run_all(workers: list[Any]) -> None:
+    """Start every process, wait for each, and check it succeeded."""
+    for worker in workers:
+        worker.start()
+    for worker in workers:
+        worker.join(120)
+        assert worker.exitcode == 0
+
+
 def assert_one_complete_tree(path: Path, agents: dict[str, int]) -> dict[str, Any]:
     """The file reduces to one run whose iteration holds every agent's calls, complete."""
     events = read(path)
@@ -182,11 +191,7 @@ class TestProcesses:
                 )
                 for n in range(3)
             ]
-            for worker in workers:
-                worker.start()
-            for worker in workers:
-                worker.join(60)
-                assert worker.exitcode == 0
+            run_all(workers)
         assert_one_complete_tree(path, {f"agent{n}": 30 for n in range(3)})
 
     def test_fork_inherits_the_scope(self, tmp_path: Path) -> None:
@@ -198,11 +203,7 @@ class TestProcesses:
             workers = [
                 context.Process(target=inherited_agent, args=(f"agent{n}", 40)) for n in range(3)
             ]
-            for worker in workers:
-                worker.start()
-            for worker in workers:
-                worker.join(60)
-                assert worker.exitcode == 0
+            run_all(workers)
         assert_one_complete_tree(path, {f"agent{n}": 40 for n in range(3)})
 
     def test_process_pool_with_wrap(self, tmp_path: Path) -> None:
@@ -249,11 +250,7 @@ def test_many_processes_and_threads_one_file_every_event_in_its_scope(tmp_path: 
         workers = [
             context.Process(target=crew, args=(found, str(path), p, p % 2 == 1)) for p in range(4)
         ]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join(120)
-            assert worker.exitcode == 0
+        run_all(workers)
     events = read(path)  # raises if any line were torn
     starts = {e["interaction_id"]: e["agent"] for e in events if e["event"] == "interaction.start"}
     calls = [e for e in events if e["event"] == "tool_call"]
