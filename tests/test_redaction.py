@@ -399,7 +399,7 @@ class TestFailure:
         def explode(*args: Any) -> None:
             raise RecursionError("deep")
 
-        monkeypatch.setattr(Redactor, "_item", explode)
+        monkeypatch.setattr(Redactor, "_string", explode)
         with testing.capture() as logs:
             get_logger().info("hello sk-" + B62, brand_new_key="plain")
         (event,) = logs.events

@@ -67,13 +67,10 @@ from ._state import STATE, ensure_configured
 from .background import WHEN_FULL, BackgroundSink
 from .payloads import DEFAULT_MAX_EVENT_CHARS, DEFAULT_MAX_VALUE_CHARS, PayloadLimits, SideFiles
 from .processors import (
-    add_log_level,
-    add_sequence,
-    add_timestamp,
     format_exceptions,
     format_exceptions_with_locals,
     safe_values,
-    stamp_hierarchy,
+    stamp_event,
 )
 from .propagation import ENV_SCOPE, ENV_TRACEPARENT, root_from_environment
 from .redaction import Redactor, TextRedactor
@@ -557,10 +554,7 @@ def build_chain(settings: Settings) -> tuple[Processor, ...]:
     own = (safe_values, *settings.processors) if settings.processors else ()
     return (
         merge_contextvars,
-        stamp_hierarchy,
-        add_timestamp,
-        add_log_level,
-        add_sequence,
+        stamp_event,
         format_exceptions_with_locals if settings.traceback_locals else format_exceptions,
         *own,
         _redactor(settings),

@@ -2,8 +2,11 @@
 
 The order the presets use (see :func:`wf_structlog.config.build_chain`)::
 
-    merge_contextvars -> stamp_hierarchy -> add_timestamp -> add_log_level -> add_sequence
-    -> format_exceptions -> [safe_values -> your processors] -> Redactor
+    merge_contextvars -> stamp_event -> format_exceptions -> [safe_values -> your processors]
+    -> Redactor
+
+:func:`stamp_event` does in one call what :func:`stamp_hierarchy`, :func:`add_timestamp`,
+:func:`add_log_level` and :func:`add_sequence` do one after the other.
 
 ``safe_values`` runs only with your processors; otherwise the redactor's walk makes values safe.
 """
@@ -16,7 +19,7 @@ import sys
 import time
 import traceback
 from types import TracebackType
-from typing import Any
+from typing import Any, Final
 
 from structlog.contextvars import merge_contextvars
 
@@ -33,7 +36,9 @@ __all__ = [
     "format_exceptions_with_locals",
     "merge_contextvars",
     "safe_values",
+    "stamp_event",
     "stamp_hierarchy",
+    "utc_now",
 ]
 
 
@@ -54,23 +59,35 @@ def stamp_hierarchy(logger: Any, method_name: str, event_dict: EventDict) -> Eve
     return event_dict
 
 
-_second_cache: tuple[int, str] = (-1, "")
+_DIGITS: Final = tuple(f"{n:03d}" for n in range(1000))
+_millisecond: tuple[int, str] = (-1, "")
+"""The last millisecond formatted, and its text up to the millisecond (``...T06:41:52.123``)."""
 
 
-def _utc_iso(microseconds: int) -> str:
-    global _second_cache
-    sec, micro = divmod(microseconds, 1_000_000)
-    cached_sec, prefix = _second_cache
-    if sec != cached_sec:
-        prefix = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(sec))
-        _second_cache = (sec, prefix)
-    return f"{prefix}.{micro:06d}Z"
+def _format_millisecond(millisecond: int) -> str:
+    global _millisecond
+    second, milli = divmod(millisecond, 1000)
+    prefix = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second)) + _DIGITS[milli]
+    _millisecond = (millisecond, prefix)  # one tuple: threads see a whole pair or the old one
+    return prefix
+
+
+def utc_now() -> str:
+    """The current UTC time as ISO-8601 with microseconds and a ``Z``.
+
+    Formatting is done once per millisecond; each call appends its microseconds.
+    """
+    # Rounding the float to whole microseconds is exact at this magnitude (< 2**53).
+    millisecond, micro = divmod(round(time.time() * 1_000_000), 1000)
+    cached, prefix = _millisecond
+    if millisecond != cached:
+        prefix = _format_millisecond(millisecond)
+    return prefix + _DIGITS[micro] + "Z"
 
 
 def add_timestamp(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     """Add ``timestamp``: the current UTC time as ISO-8601 with microseconds and a ``Z``."""
-    # Rounding the float to whole microseconds is exact at this magnitude (< 2**53).
-    event_dict["timestamp"] = _utc_iso(round(time.time() * 1_000_000))
+    event_dict["timestamp"] = utc_now()
     return event_dict
 
 
@@ -98,6 +115,26 @@ def add_sequence(logger: Any, method_name: str, event_dict: EventDict) -> EventD
     """Add ``seq`` (1, 2, ... in this process) and ``pid``: together they name an event uniquely."""
     event_dict["seq"] = _sequence.next()
     event_dict["pid"] = STATE.pid
+    return event_dict
+
+
+def stamp_event(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
+    """:func:`stamp_hierarchy`, :func:`add_timestamp`, :func:`add_log_level` and
+    :func:`add_sequence` in one call, with the same result: what the presets' chain uses.
+
+    A processor call is a good part of what one of these four costs, so one call for the four
+    is measurably faster on every event. Use the four separately to put processors between them.
+    """
+    scope = CURRENT.get() or STATE.root
+    pid = STATE.pid
+    if scope is not None:
+        event_dict.update(scope.stamp)
+        if scope.pid != pid:
+            event_dict["attached"] = True
+    event_dict["timestamp"] = utc_now()
+    event_dict["level"] = LEVEL_OF_METHOD.get(method_name, method_name)
+    event_dict["seq"] = _sequence.next()
+    event_dict["pid"] = pid
     return event_dict
 
 

@@ -94,6 +94,10 @@ _INT_MAX: Final = 2**64 - 1
 
 # Keys wf_structlog writes itself just before redaction, never from user data: not scanned.
 _OURS: Final = frozenset({"level", "timestamp", "seq", "pid"})
+# What Redactor._event does with the value of a key it has seen before.
+_PLAIN: Final = 0
+_SECRET: Final = 1
+_OURS_KIND: Final = 2
 _NATIVE: Final = frozenset({str, int, float, bool, type(None)})
 
 
@@ -143,7 +147,8 @@ class Redactor:
         self._limits = limits
         self._max_event_chars = limits.max_event_chars if limits is not None else 0
         self._decided: dict[Any, bool] = {}
-        self._plain: dict[Any, str] = {}  # keys seen before that are neither secret nor ours
+        # Top-level keys seen before whose shown form is themselves: what to do with their value.
+        self._kinds: dict[Any, int] = dict.fromkeys(_OURS, _OURS_KIND)
         self._clean: dict[str, str] = {}  # short strings seen before, as they are shown
         self._keys_shown: dict[str, str] = {}
 
@@ -181,18 +186,27 @@ class Redactor:
             return kept | {"redaction_failed": True}
 
     def _event(self, event_dict: EventDict) -> EventDict:
-        # The common case inline: a key seen before, a short string seen before, a number.
-        plain, clean = self._plain, self._clean
+        """The common case, in place: every key seen before and shown as itself.
+
+        Only values that change are written back, after the loop; an event with a key not seen
+        before goes, untouched, to :meth:`_copy`.
+        """
+        kinds, clean = self._kinds, self._clean
+        changed: list[tuple[Any, Any]] = []
         budget = [self._max_event_chars]
-        out: dict[str, Any] = {}
         walk: _RedactingWalk | None = None
         for key, value in event_dict.items():
-            out_key = plain.get(key)
-            if out_key is not None:
-                cls = value.__class__
+            kind = kinds.get(key)
+            if kind is None:
+                return self._copy(event_dict)
+            cls = value.__class__
+            if kind == _PLAIN:
                 if cls is str:
                     shown = clean.get(value) if len(value) <= _CACHED_CHARS else None
-                    out[out_key] = shown if shown is not None else self._string(value, budget)
+                    if shown is None:
+                        shown = self._string(value, budget)
+                    if shown is not value:
+                        changed.append((key, shown))
                     continue
                 if (
                     (cls is int and _INT_MIN <= value <= _INT_MAX)
@@ -200,29 +214,40 @@ class Redactor:
                     or value is None
                     or (cls is float and value - value == 0.0)  # finite: inf - inf is nan
                 ):
-                    out[out_key] = value
                     continue
-            elif key in _OURS and value.__class__ in _NATIVE:
-                out[key] = value
+            elif kind == _SECRET:
+                changed.append((key, REPLACEMENT))
+                continue
+            elif cls in _NATIVE:  # one of ours
                 continue
             if walk is None:
                 walk = _RedactingWalk(self, budget)
-            self._item(walk, out, key, value)
+            changed.append((key, walk.convert(value, (key,), 0)))
+        for key, shown in changed:
+            event_dict[key] = shown
         if walk is not None and walk.flagged:
-            earlier = out.get(FLAG_KEY)
-            out[FLAG_KEY] = [*(earlier if isinstance(earlier, list) else ()), *walk.flagged]
-        return out
+            _add_flags(event_dict, walk.flagged)
+        return event_dict
 
-    def _item(self, walk: _RedactingWalk, out: dict[str, Any], key: Any, value: Any) -> None:
-        out_key = walk.key(key, ("<key>",))
-        if out_key in out:
-            walk.flag((out_key,), "")
-        if self.is_secret(key):
-            out[out_key] = REPLACEMENT
-            return
-        if key.__class__ is str and out_key == key and len(self._plain) < _CACHE_LIMIT:
-            self._plain[key] = key
-        out[out_key] = walk.convert(value, (out_key,), 0)
+    def _copy(self, event_dict: EventDict) -> EventDict:
+        """Any event: a new dict, keys made strings and searched like values."""
+        budget = [self._max_event_chars]
+        walk = _RedactingWalk(self, budget)
+        out: dict[str, Any] = {}
+        for key, value in event_dict.items():
+            if key in _OURS and value.__class__ in _NATIVE:
+                out[key] = value
+                continue
+            out_key = walk.key(key, ("<key>",))
+            if out_key in out:
+                walk.flag((out_key,), "")
+            secret = self.is_secret(key)
+            out[out_key] = REPLACEMENT if secret else walk.convert(value, (out_key,), 0)
+            if key.__class__ is str and out_key == key and len(self._kinds) < _CACHE_LIMIT:
+                self._kinds[key] = _SECRET if secret else _PLAIN
+        if walk.flagged:
+            _add_flags(out, walk.flagged)
+        return out
 
     def _key(self, key: str) -> str:
         """A key as shown: searched by the rules, but not given to your functions (a function
@@ -283,6 +308,11 @@ class _RedactingWalk(Walk):
         ):
             return [self.text(value[0]), REPLACEMENT]  # a (name, value) pair, as headers come
         return super().container(value, path, depth)
+
+
+def _add_flags(event_dict: EventDict, flagged: list[str]) -> None:
+    earlier = event_dict.get(FLAG_KEY)
+    event_dict[FLAG_KEY] = [*(earlier if isinstance(earlier, list) else ()), *flagged]
 
 
 def _user_rules(patterns: Mapping[str, str] | Iterable[str | tuple[str, str]]) -> list[Rule]:

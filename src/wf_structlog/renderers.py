@@ -9,7 +9,10 @@ import orjson
 from .safe import make_safe
 from .typing import EventDict
 
-_NDJSON = orjson.OPT_APPEND_NEWLINE | orjson.OPT_NON_STR_KEYS
+# No OPT_NON_STR_KEYS: it doubles orjson's time, and the redactor already made every key a
+# string; a key a later processor adds that is not one makes orjson raise, and to_json's
+# fallback converts it.
+_NDJSON = orjson.OPT_APPEND_NEWLINE
 
 
 def _safe_default(value: Any) -> Any:
@@ -39,6 +42,16 @@ _UNICODE_BREAKS: Final = (
 )
 
 
+def ndjson_line(event_dict: EventDict) -> bytes:
+    """*event_dict* as one line of JSON, newline included (see :class:`NDJSONRenderer`)."""
+    line = to_json(event_dict, _NDJSON)
+    # isascii is one vectorised pass; searching bytes for the breaks costs ~1 ns a byte.
+    if not line.isascii() and (b"\xc2\x85" in line or b"\xe2\x80" in line):
+        for raw, escaped in _UNICODE_BREAKS:
+            line = line.replace(raw, escaped)
+    return line
+
+
 class NDJSONRenderer:
     """One JSON object per line, newline included, with orjson.
 
@@ -48,8 +61,4 @@ class NDJSONRenderer:
     """
 
     def __call__(self, logger: Any, method_name: str, event_dict: EventDict) -> bytes:
-        line = to_json(event_dict, _NDJSON)
-        if b"\xc2\x85" in line or b"\xe2\x80" in line:
-            for raw, escaped in _UNICODE_BREAKS:
-                line = line.replace(raw, escaped)
-        return line
+        return ndjson_line(event_dict)
