@@ -115,12 +115,16 @@ class PayloadLimits:
             text: a string longer than ``short_chars``.
             budget: ``[characters left]`` for this event; what *text* keeps is taken from it.
         """
+        size = len(text)
+        if size <= budget[0] and size <= self.max_value_chars:  # the usual: it fits whole
+            budget[0] -= size
+            return text
         keep = min(self.max_value_chars, max(budget[0], self.short_chars))
-        if len(text) > keep:
+        if size > keep:
             text = cut(text, keep, self.side_files)
             budget[0] -= keep
         else:
-            budget[0] -= len(text)
+            budget[0] -= size
         return text
 
 

@@ -60,15 +60,21 @@ def stamp_hierarchy(logger: Any, method_name: str, event_dict: EventDict) -> Eve
 
 
 _DIGITS: Final = tuple(f"{n:03d}" for n in range(1000))
+_second: tuple[int, str] = (-1, "")
+"""The last second formatted, as text up to its dot (``2026-11-25T06:41:52.``)."""
 _millisecond: tuple[int, str] = (-1, "")
-"""The last millisecond formatted, and its text up to the millisecond (``...T06:41:52.123``)."""
+"""The last millisecond formatted, as text up to the millisecond (``...T06:41:52.123``)."""
 
 
 def _format_millisecond(millisecond: int) -> str:
-    global _millisecond
+    global _second, _millisecond
     second, milli = divmod(millisecond, 1000)
-    prefix = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second)) + _DIGITS[milli]
-    _millisecond = (millisecond, prefix)  # one tuple: threads see a whole pair or the old one
+    cached, text = _second
+    if second != cached:
+        text = time.strftime("%Y-%m-%dT%H:%M:%S.", time.gmtime(second))
+        _second = (second, text)  # one tuple: threads see a whole pair or the old one
+    prefix = text + _DIGITS[milli]
+    _millisecond = (millisecond, prefix)
     return prefix
 
 
