@@ -10,6 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +21,11 @@ from hypothesis import strategies as st
 
 import wf_structlog as wfl
 from wf_structlog import configure, get_logger, testing
+from wf_structlog._filewrite import CAN_HOLD_GIL, write_all, write_holding_gil
 from wf_structlog._state import STATE
 from wf_structlog.console import ConsoleRenderer, agent_style, default_columns
 from wf_structlog.renderers import NDJSONRenderer
-from wf_structlog.sinks import ConsoleSink
+from wf_structlog.sinks import ConsoleSink, FileSink
 from wf_structlog.typing import EventDict
 
 
@@ -344,3 +346,85 @@ class TestHostileTextInARealTerminal:
         line = NDJSONRenderer()(None, "info", {"event": text, text: [text]})
         assert len(line.decode().splitlines()) == 1
         assert orjson.loads(line)[text] == [text]
+
+
+class TestFileSharedByThreads:
+    def test_a_second_thread_switches_to_the_write_that_keeps_the_gil(self, tmp_path: Path) -> None:
+        """One thread writes with os.write; once another writes too, writes keep the GIL, and
+        every line of both is whole."""
+        sink = FileSink(tmp_path / "run.ndjson")
+        sink.emit("info", {"event": "main", "i": 0})
+        assert sink._write is write_all
+        worker = threading.Thread(
+            target=lambda: [sink.emit("info", {"event": "t", "i": i}) for i in range(50)]
+        )
+        worker.start()
+        worker.join()
+        sink.emit("info", {"event": "main", "i": 1})
+        assert sink._write is (write_holding_gil if CAN_HOLD_GIL else write_all)
+        events = read_ndjson(tmp_path / "run.ndjson")
+        assert [(e["event"], e["i"]) for e in events] == [
+            ("main", 0),
+            *[("t", i) for i in range(50)],
+            ("main", 1),
+        ]
+
+    def test_pipes_keep_releasing_the_gil(self, tmp_path: Path) -> None:
+        """A FIFO can block: it is never written while holding the GIL."""
+        fifo = tmp_path / "fifo"
+        os.mkfifo(fifo)
+        reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+        try:
+            sink = FileSink(fifo)
+            for name in ("a", "b"):
+                thread = threading.Thread(target=sink.emit, args=("info", {"event": name}))
+                thread.start()
+                thread.join()
+            assert sink._write is write_all
+            assert os.read(reader, 1000).count(b"\n") == 2
+        finally:
+            os.close(reader)
+
+    @pytest.mark.skipif(not CAN_HOLD_GIL, reason="no C library write on this platform")
+    def test_errors_of_the_gil_holding_write_are_oserrors(self, tmp_path: Path) -> None:
+        """A closed descriptor raises what os.write raises."""
+        fd = os.open(tmp_path / "f", os.O_WRONLY | os.O_CREAT)
+        os.close(fd)
+        with pytest.raises(OSError, match="Bad file descriptor") as caught:
+            write_holding_gil(fd, b"x\n")
+        assert caught.value.errno == errno.EBADF
+
+    def test_file_size_limit_reached_by_threads(self, tmp_path: Path) -> None:
+        """Threads logging into a file that hits the size limit (a short write, then EFBIG):
+        the program goes on, stderr says it once, and the file holds only whole lines."""
+        path = tmp_path / "run.ndjson"
+        script = textwrap.dedent(
+            f"""
+            import resource, signal, threading
+            import wf_structlog as wfl
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (20_000, resource.RLIM_INFINITY))
+            wfl.configure("prod", stdout=False, file={str(path)!r})
+            log = wfl.get_logger()
+
+            def work(n):
+                for i in range(200):
+                    log.info("e", n=n, i=i, text="x" * 300)
+
+            threads = [threading.Thread(target=work, args=(n,)) for n in range(3)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            print("still running")
+            """
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True
+        )
+        assert done.stdout == "still running\n"
+        assert done.stderr.count("File too large") == 1
+        data = path.read_bytes()
+        assert len(data) == 20_000
+        whole = data[: data.rindex(b"\n") + 1]
+        assert all(orjson.loads(line)["event"] == "e" for line in whole.splitlines())

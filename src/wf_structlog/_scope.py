@@ -77,6 +77,8 @@ class Scope:
         """The status to end with; ``None`` means ``"ok"`` unless an exception escapes."""
         self.parent: Scope | None = None
         self.stamp: dict[str, Any] = {}
+        # (processor, stamp, stamp as that processor shows it): see processors.RedactThenStamp.
+        self._shown_stamp: tuple[object, object, Mapping[str, Any]] = (None, None, {})
         self._metadata = dict(metadata)
         self._phase = NEW
         self._implicit = False

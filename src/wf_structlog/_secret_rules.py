@@ -173,21 +173,18 @@ class Scanner:
         object.__setattr__(self, "_gates", gates)
         object.__setattr__(self, "_always", tuple(r for r in self.rules if not r.needles))
 
-    def candidates(self, text: str) -> list[int]:
-        """Indexes of the rules whose needles occur in *text*, in rule order."""
-        found: set[int] | None = None
-        for gate, members in self._gates:
-            if gate in text:
-                for needle, index in members:
-                    if needle in text:
-                        found = {index} if found is None else found | {index}
-        return sorted(found) if found else []
-
     def redact(self, text: str) -> str:
         """*text* with every secret the rules find replaced by its rule's marker."""
         if len(text) >= MIN_SECRET_CHARS:
-            for index in self.candidates(text):
-                text = self.rules[index].redact(text)
+            found: list[int] | None = None
+            for gate, members in self._gates:
+                if gate in text:
+                    for needle, index in members:
+                        if needle in text:
+                            found = [index] if found is None else [*found, index]
+            if found is not None:
+                for index in sorted(set(found)):  # rule order, each rule once
+                    text = self.rules[index].redact(text)
         for rule in self._always:
             text = rule.redact(text)
         return text

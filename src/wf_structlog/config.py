@@ -67,6 +67,7 @@ from ._state import STATE, ensure_configured
 from .background import WHEN_FULL, BackgroundSink
 from .payloads import DEFAULT_MAX_EVENT_CHARS, DEFAULT_MAX_VALUE_CHARS, PayloadLimits, SideFiles
 from .processors import (
+    RedactThenStamp,
     format_exceptions,
     format_exceptions_with_locals,
     safe_values,
@@ -549,14 +550,19 @@ def build_chain(settings: Settings) -> tuple[Processor, ...]:
     """The processor chain for *settings*, in order.
 
     The redactor makes every value safe as it walks it, so ``safe_values`` runs separately
-    only when your processors need to see safe values.
+    only when your processors need to see safe values. Without processors of your own, the
+    stamping is done after redaction (:class:`~wf_structlog.processors.RedactThenStamp`): the
+    same events, with the scope's ids redacted once per scope instead of on every event.
     """
-    own = (safe_values, *settings.processors) if settings.processors else ()
+    fmt = format_exceptions_with_locals if settings.traceback_locals else format_exceptions
+    if not settings.processors:
+        return (merge_contextvars, fmt, RedactThenStamp(_redactor(settings)))
     return (
         merge_contextvars,
         stamp_event,
-        format_exceptions_with_locals if settings.traceback_locals else format_exceptions,
-        *own,
+        fmt,
+        safe_values,
+        *settings.processors,
         _redactor(settings),
     )
 

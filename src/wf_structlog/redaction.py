@@ -166,6 +166,9 @@ class Redactor:
     def redact_text(self, text: str) -> str:
         """*text* with every secret the rules and functions find replaced (never cut)."""
         text = self._scanner.redact(text)
+        return self._apply_functions(text) if self._functions else text
+
+    def _apply_functions(self, text: str) -> str:
         for function in self._functions:
             try:
                 text = function(text)
