@@ -69,7 +69,7 @@ class TestStampEvent:
                 scope.__enter__()
             try:
                 fused = stamp_event(None, method_name, {"k": 1})
-                plain = {"k": 1}
+                plain: EventDict = {"k": 1}
                 for processor in (stamp_hierarchy, add_timestamp, add_log_level, add_sequence):
                     plain = processor(None, method_name, plain)
             finally:

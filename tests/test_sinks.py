@@ -355,9 +355,12 @@ class TestFileSharedByThreads:
         sink = FileSink(tmp_path / "run.ndjson")
         sink.emit("info", {"event": "main", "i": 0})
         assert sink._write is write_all
-        worker = threading.Thread(
-            target=lambda: [sink.emit("info", {"event": "t", "i": i}) for i in range(50)]
-        )
+
+        def work() -> None:
+            for i in range(50):
+                sink.emit("info", {"event": "t", "i": i})
+
+        worker = threading.Thread(target=work)
         worker.start()
         worker.join()
         sink.emit("info", {"event": "main", "i": 1})
