@@ -13,6 +13,7 @@ from structlog.typing import FilteringBoundLogger
 
 import wf_structlog
 from wf_structlog import get_logger, testing
+from wf_structlog._logger import BoundLogger
 from wf_structlog.testing import Capture
 
 
@@ -177,11 +178,31 @@ class TestLevels:
             assert settings.enabled is False
             log = get_logger()
             log.error("nothing")
+            log.log(logging.CRITICAL, "nothing")
+            log.exception("nothing")
             with wf_structlog.workflow("w"):
                 log.info("nothing")
             assert not path.exists()
             assert capfd.readouterr() == ("", "")
             assert log.get_effective_level() > logging.CRITICAL
+
+    def test_switching_back_on_restores_every_method(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Loggers made while logging was off log again once it is back on, log() included."""
+        monkeypatch.setenv("WORKFLOW_LOGGING", "off")
+        wf_structlog.configure("test")
+        log = get_logger(agent="a")
+        assert log.log(logging.ERROR, "off") is None
+        monkeypatch.delenv("WORKFLOW_LOGGING")
+        with testing.capture() as logs:
+            log.log(logging.ERROR, "on")
+            log.info("on too")
+        assert [(e["event"], e["level"]) for e in logs.events] == [
+            ("on", "error"),
+            ("on too", "info"),
+        ]
+        assert BoundLogger.log.__doc__ == (
+            'Log at *level*, a number (``logging.INFO``) or a name (``"info"``).'
+        )
 
 
 class TestNeverRaises:

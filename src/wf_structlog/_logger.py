@@ -189,7 +189,8 @@ def _install(methods: Mapping[str, Callable[..., Any] | staticmethod[..., Any]])
         setattr(BoundLogger, name, method)
 
 
-_DOCS: Final = {name: getattr(BoundLogger, name).__doc__ for name in METHOD_NUMBERS}
+_DOCS: Final = {name: getattr(BoundLogger, name).__doc__ for name in [*METHOD_NUMBERS, "log"]}
+_LOG: Final = BoundLogger.log
 
 
 def set_level(level: int, enabled: bool) -> None:
@@ -205,12 +206,13 @@ def set_level(level: int, enabled: bool) -> None:
             name: _ENABLED[name] if enabled and number >= level else _DISABLED[name]
             for name, number in METHOD_NUMBERS.items()
         }
+        | {"log": _LOG if enabled else _disabled_method("log")}
     )
 
 
 def reset_to_first_use() -> None:
     """Make the next call configure from the environment first (the zero-configuration path)."""
-    _install({name: _first_use_method(name) for name in METHOD_NUMBERS})
+    _install({name: _first_use_method(name) for name in METHOD_NUMBERS} | {"log": _LOG})
 
 
 reset_to_first_use()
