@@ -14,6 +14,7 @@ named ``fail-...`` gets the provider's 400 error. Every request body is kept in 
 from __future__ import annotations
 
 import itertools
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -148,26 +149,35 @@ def _response(answer: _Answer, status: str) -> dict[str, Any]:
 def _response_events(answer: _Answer) -> Iterator[tuple[str | None, Any]]:
     sequence = itertools.count()
     created = _response(answer, "in_progress")
-    yield "response.created", {
-        "type": "response.created",
-        "sequence_number": next(sequence),
-        "response": created,
-    }
-    for word in answer.words:
-        yield "response.output_text.delta", {
-            "type": "response.output_text.delta",
+    yield (
+        "response.created",
+        {
+            "type": "response.created",
             "sequence_number": next(sequence),
-            "item_id": f"msg_{answer.id}",
-            "output_index": 0,
-            "content_index": 0,
-            "delta": word,
-            "logprobs": [],
-        }
-    yield "response.completed", {
-        "type": "response.completed",
-        "sequence_number": next(sequence),
-        "response": _response(answer, "completed"),
-    }
+            "response": created,
+        },
+    )
+    for word in answer.words:
+        yield (
+            "response.output_text.delta",
+            {
+                "type": "response.output_text.delta",
+                "sequence_number": next(sequence),
+                "item_id": f"msg_{answer.id}",
+                "output_index": 0,
+                "content_index": 0,
+                "delta": word,
+                "logprobs": [],
+            },
+        )
+    yield (
+        "response.completed",
+        {
+            "type": "response.completed",
+            "sequence_number": next(sequence),
+            "response": _response(answer, "completed"),
+        },
+    )
 
 
 def _anthropic_usage(answer: _Answer) -> dict[str, Any]:
@@ -203,11 +213,14 @@ def _message_events(answer: _Answer) -> Iterator[tuple[str | None, Any]]:
         delta = {"type": "text_delta", "text": word}
         yield "content_block_delta", {"type": "content_block_delta", "index": 0, "delta": delta}
     yield "content_block_stop", {"type": "content_block_stop", "index": 0}
-    yield "message_delta", {
-        "type": "message_delta",
-        "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-        "usage": {"output_tokens": answer.output_tokens},
-    }
+    yield (
+        "message_delta",
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+            "usage": {"output_tokens": answer.output_tokens},
+        },
+    )
     yield "message_stop", {"type": "message_stop"}
 
 
@@ -290,6 +303,11 @@ class _Server(ThreadingHTTPServer):
         super().__init__((host, port), _Handler)
         self.owner = owner
         self.numbers = itertools.count(1)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """Quiet when a client hangs up on a stream it stopped reading, as clients may."""
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class FakeLLMServer:

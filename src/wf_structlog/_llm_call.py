@@ -121,9 +121,7 @@ class LLMCall:
         if self._first is None:
             self._first = time.perf_counter()
 
-    def end(
-        self, status: str, found: Mapping[str, Any], exc: BaseException | None = None
-    ) -> None:
+    def end(self, status: str, found: Mapping[str, Any], exc: BaseException | None = None) -> None:
         """Log the call once, with *found* (what the response said) and its *status*."""
         if self._ended:
             return
