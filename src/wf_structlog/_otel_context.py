@@ -7,6 +7,7 @@ not use it pays nothing.
 
 from __future__ import annotations
 
+import os
 import sys
 import threading
 from typing import Final
@@ -14,6 +15,14 @@ from typing import Final
 _REMEMBERED: Final = 4096
 _joined: dict[str, None] = {}
 _lock = threading.Lock()
+
+
+def _renew_lock() -> None:
+    global _lock
+    _lock = threading.Lock()
+
+
+os.register_at_fork(after_in_child=_renew_lock)
 
 
 def span_to_join() -> tuple[str, str] | None:
