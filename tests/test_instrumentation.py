@@ -366,6 +366,23 @@ class TestFailures:
         assert calls(sdks) == []
 
 
+def test_raw_responses_are_logged_without_reading_them(
+    sdks: Capture,
+    oai: openai.OpenAI,
+    server: FakeLLMServer,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """A call through with_raw_response is logged (status, request id) and the raw response
+    reaches the caller unread, who parses it as usual."""
+    raw = oai.chat.completions.with_raw_response.create(model="m", messages=USER)
+    assert raw.parse().choices[0].message.content == REPLY
+    call = the_call(sdks)
+    assert call["status"] == "ok"
+    assert call["request_id"] == last_request_id(server)
+    assert "response" not in call
+    assert capsys.readouterr().err == ""
+
+
 class TestScopes:
     def test_a_call_outside_any_interaction_opens_an_automatic_one(
         self, sdks: Capture, oai: openai.OpenAI

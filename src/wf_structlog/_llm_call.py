@@ -153,6 +153,12 @@ class LLMCall:
         """Log a whole response and return it, or return the stream wrapped by *wrap_stream*
         (which logs when it ends); *result* itself if recording fails."""
         with guard(self.api):
+            raw = getattr(result, "http_response", None)
+            if raw is not None:  # with_raw_response: the body is the caller's to read
+                self.end(
+                    schema.STATUS_OK, {"request_id": raw.headers.get(self.api.request_id_header)}
+                )
+                return result
             if self.streaming:
                 return wrap_stream(result, self)
             found = self.api.response(result)
