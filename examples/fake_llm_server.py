@@ -232,18 +232,24 @@ def _prompt(path: str, body: dict[str, Any]) -> str:
     return _text(messages[-1].get("content", ""))
 
 
-class _Handler(BaseHTTPRequestHandler):
+class QuietHandler(BaseHTTPRequestHandler):
+    """A request handler that does not log each request on stderr."""
+
     server: _Server
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: tests and the demo print what they want."""
 
+
+class _Handler(QuietHandler):
     def do_POST(self) -> None:
         body = orjson.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
         record = {"path": self.path, "headers": dict(self.headers), "body": body}
-        self.server.owner.requests.append(record)
+        owner = self.server.owner
+        assert isinstance(owner, FakeLLMServer)
+        owner.requests.append(record)
         anthropic = self.path.endswith("/messages")
-        answer = _Answer(body, _prompt(self.path, body), next(self.server.numbers))
+        answer = _Answer(body, _prompt(self.path, body), next(owner.numbers))
         if answer.model.startswith("fail"):
             self._error(anthropic, answer)
         elif self.path.endswith("/chat/completions"):
@@ -299,10 +305,9 @@ class _Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, owner: FakeLLMServer, host: str, port: int) -> None:
-        super().__init__((host, port), _Handler)
+    def __init__(self, owner: LocalServer, handler: type[QuietHandler], port: int) -> None:
+        super().__init__(("127.0.0.1", port), handler)
         self.owner = owner
-        self.numbers = itertools.count(1)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """Quiet when a client hangs up on a stream it stopped reading, as clients may."""
@@ -310,28 +315,23 @@ class _Server(ThreadingHTTPServer):
             super().handle_error(request, client_address)
 
 
-class FakeLLMServer:
-    """The fake APIs on ``127.0.0.1`` (a free port unless *port* is given), in a thread.
+class LocalServer:
+    """An HTTP server on ``127.0.0.1`` (a free port unless *port* is given), serving in a
+    thread while the ``with`` block runs.
 
     Args:
+        handler: the request handler; it finds this object as ``self.server.owner``.
         port: the port to listen on; 0 picks a free one.
     """
 
-    def __init__(self, port: int = 0) -> None:
-        self.requests: list[dict[str, Any]] = []
-        """Each request received: ``path``, ``headers`` and JSON ``body``."""
-        self._server = _Server(self, "127.0.0.1", port)
+    def __init__(self, handler: type[QuietHandler], port: int = 0) -> None:
+        self._server = _Server(self, handler, port)
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 
     @property
     def url(self) -> str:
-        """``http://127.0.0.1:<port>``: the Anthropic client's ``base_url``."""
+        """``http://127.0.0.1:<port>``."""
         return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    @property
-    def openai_url(self) -> str:
-        """The OpenAI client's ``base_url``."""
-        return f"{self.url}/v1"
 
     def __enter__(self) -> Self:
         self._thread.start()
@@ -342,3 +342,22 @@ class FakeLLMServer:
     ) -> None:
         self._server.shutdown()
         self._server.server_close()
+
+
+class FakeLLMServer(LocalServer):
+    """The fake APIs on ``127.0.0.1``; :attr:`url` is the Anthropic client's ``base_url``.
+
+    Args:
+        port: the port to listen on; 0 picks a free one.
+    """
+
+    def __init__(self, port: int = 0) -> None:
+        super().__init__(_Handler, port)
+        self.requests: list[dict[str, Any]] = []
+        """Each request received: ``path``, ``headers`` and JSON ``body``."""
+        self.numbers = itertools.count(1)
+
+    @property
+    def openai_url(self) -> str:
+        """The OpenAI client's ``base_url``."""
+        return f"{self.url}/v1"

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import gzip
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
+from fake_llm_server import LocalServer, QuietHandler
 from opentelemetry.proto.collector.trace.v1.trace_service_pb2 import (
     ExportTraceServiceRequest,
     ExportTraceServiceResponse,
@@ -44,19 +43,15 @@ class Received:
         return f"<span {self.name!r} {self.span_id} parent={self.parent_span_id}>"
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: _Server
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet."""
-
-    def do_POST(self) -> None:
+class _Handler(QuietHandler):
+    def do_POST(self) -> None:  # noqa: N802 (the name http.server calls)
         data = self.rfile.read(int(self.headers.get("content-length", 0)))
         if self.headers.get("content-encoding") == "gzip":
             data = gzip.decompress(data)
         request = ExportTraceServiceRequest()
         request.ParseFromString(data)
         owner = self.server.owner
+        assert isinstance(owner, OTLPReceiver)
         with owner.lock:
             owner.bodies.append(data)
             owner.headers.append(dict(self.headers))
@@ -73,44 +68,20 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(payload)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-
-    def __init__(self, owner: OTLPReceiver) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.owner = owner
-
-
-class OTLPReceiver:
-    """Receives OTLP/HTTP traces at :attr:`endpoint` until the ``with`` block ends."""
+class OTLPReceiver(LocalServer):
+    """Receives OTLP/HTTP traces at :attr:`url` until the ``with`` block ends."""
 
     def __init__(self) -> None:
+        super().__init__(_Handler)
         self.spans: list[Received] = []
         self.bodies: list[bytes] = []
         """Each request's body, decompressed: what a secret must never be found in."""
         self.headers: list[dict[str, str]] = []
         self.lock = threading.Lock()
         self.arrived = threading.Condition(self.lock)
-        self._server = _Server(self)
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
-
-    @property
-    def endpoint(self) -> str:
-        """The base URL (``OTEL_EXPORTER_OTLP_ENDPOINT``)."""
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def wait_for(self, count: int, timeout: float = 10.0) -> list[Received]:
         """The spans received, once there are at least *count* (or *timeout* passed)."""
         with self.arrived:
             self.arrived.wait_for(lambda: len(self.spans) >= count, timeout)
             return list(self.spans)
-
-    def __enter__(self) -> Self:
-        self._thread.start()
-        return self
-
-    def __exit__(
-        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        self._server.shutdown()
-        self._server.server_close()

@@ -376,7 +376,7 @@ def test_instrumented_calls_and_otlp_export_carry_no_secret(
     bearer = "Kd93mQz7Rt2Xw8Ln5Vb1Yc6Hs4Jf0Pa"
     prompt = f"deploy with {openai_key} and Authorization: Bearer {bearer}"
     with FakeLLMServer() as server, OTLPReceiver() as receiver:
-        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.endpoint)
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url)
         wfl.configure("prod", stdout=False, file=tmp_path / "run.ndjson", otlp=True)
         wfl.instrument()
         try:

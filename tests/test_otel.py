@@ -30,7 +30,7 @@ from wf_structlog.otel import OTelSink
 def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[OTLPReceiver]:
     """A receiver the standard OTEL_EXPORTER_OTLP_ENDPOINT points at."""
     with OTLPReceiver() as running:
-        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", running.endpoint)
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", running.url)
         yield running
 
 
@@ -234,7 +234,7 @@ def test_spans_are_sent_at_exit(receiver: OTLPReceiver, tmp_path: Path) -> None:
             wfl.get_logger().info("llm_call", model="m", input_tokens=1, output_tokens=1)
         """
     )
-    env = {**os.environ, "WF_LOG_OTLP": "1", "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.endpoint}
+    env = {**os.environ, "WF_LOG_OTLP": "1", "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url}
     subprocess.run([sys.executable, "-c", program], env=env, check=True, timeout=60)
     spans = by_name(receiver.wait_for(4, timeout=2))
     assert set(spans) == {"workflow left-open", "iteration 1", "invoke_agent a", "chat m"}

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ._llm_call import Api, given
+from ._llm_call import Api, request_fields
 
 _MODULE: Final = "anthropic.resources.messages.messages"
 
@@ -24,14 +24,6 @@ def _usage(usage: Any) -> dict[str, Any]:
     if usage.input_tokens is not None:
         found["input_tokens"] = usage.input_tokens + (read or 0) + (written or 0)
     return found
-
-
-def _request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "model": given(kwargs, "model"),
-        "prompt": given(kwargs, "messages"),
-        "system": given(kwargs, "system"),
-    }
 
 
 def _response(message: Any) -> dict[str, Any]:
@@ -76,7 +68,7 @@ MESSAGES: Final = Api(
     provider="anthropic",
     endpoint="messages",
     request_id_header="request-id",
-    request=_request,
+    request=request_fields("messages", "system"),
     response=_response,
     fold=_Fold,
 )

@@ -75,6 +75,21 @@ def given(kwargs: Mapping[str, Any], key: str) -> Any:
     return None if type(value).__name__ in {"Omit", "NotGiven"} else value
 
 
+def request_fields(
+    prompt: str, system: str | None = None
+) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """:attr:`Api.request` for a method whose model is ``model``, whose prompt is the argument
+    *prompt*, and whose system text (if it has one) the argument *system*."""
+
+    def request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        fields = {"model": given(kwargs, "model"), "prompt": given(kwargs, prompt)}
+        if system is not None:
+            fields["system"] = given(kwargs, system)
+        return fields
+
+    return request
+
+
 @contextlib.contextmanager
 def guard(api: Api) -> Iterator[None]:
     """Swallow a failure of recording (never of the call), saying it once on stderr."""

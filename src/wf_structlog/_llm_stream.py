@@ -24,7 +24,9 @@ class _Watched:
         self._wf_fold: Fold | None = None
         self._wf_chunks = 0
         self._wf_request_id: str | None = None
+        self._wf_ended = False
         self._wf_call = call
+        self._wf_reading = _Reading(self)
         with guard(call.api):
             self._wf_fold = call.api.fold(call.asked)
             headers = stream.response.headers
@@ -41,6 +43,9 @@ class _Watched:
         return keep
 
     def _wf_end(self, status: str, exc: BaseException | None = None) -> None:
+        if self._wf_ended:
+            return
+        self._wf_ended = True  # once, even if logging it fails: never again from __del__
         with guard(self._wf_call.api):
             found = self._wf_fold.fields() if self._wf_fold is not None else {}
             found.setdefault("request_id", self._wf_request_id)
@@ -57,6 +62,24 @@ class _Watched:
             self._wf_context.run(self._wf_end, schema.STATUS_ABANDONED)
 
 
+class _Reading:
+    """Around each read of the SDK stream: its end or its failure ends the call."""
+
+    def __init__(self, watched: _Watched) -> None:
+        self._watched = watched
+
+    def __enter__(self) -> None:
+        pass
+
+    def __exit__(
+        self, t: type[BaseException] | None, e: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if isinstance(e, StopIteration | StopAsyncIteration):
+            self._watched._wf_end(schema.STATUS_OK)
+        elif e is not None:
+            self._watched._wf_end(status_of(e), e)
+
+
 class Stream(_Watched):
     """A synchronous SDK stream, watched."""
 
@@ -65,14 +88,8 @@ class Stream(_Watched):
 
     def __next__(self) -> Any:
         while True:
-            try:
+            with self._wf_reading:
                 item = next(self._wf_stream)
-            except StopIteration:
-                self._wf_end(schema.STATUS_OK)
-                raise
-            except BaseException as exc:
-                self._wf_end(status_of(exc), exc)
-                raise
             if self._wf_keep(item):
                 return item
 
@@ -98,14 +115,8 @@ class AsyncStream(_Watched):
 
     async def __anext__(self) -> Any:
         while True:
-            try:
+            with self._wf_reading:
                 item = await self._wf_stream.__anext__()
-            except StopAsyncIteration:
-                self._wf_end(schema.STATUS_OK)
-                raise
-            except BaseException as exc:
-                self._wf_end(status_of(exc), exc)
-                raise
             if self._wf_keep(item):
                 return item
 

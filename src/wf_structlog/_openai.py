@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
-from ._llm_call import Api, given
+from ._llm_call import Api, given, request_fields
 
 _CHAT_MODULE: Final = "openai.resources.chat.completions.completions"
 _RESPONSES_MODULE: Final = "openai.resources.responses.responses"
@@ -25,10 +25,6 @@ def _chat_usage(usage: Any) -> dict[str, Any]:
         "cached_tokens": _details(usage, "prompt_tokens_details", "cached_tokens"),
         "reasoning_tokens": _details(usage, "completion_tokens_details", "reasoning_tokens"),
     }
-
-
-def _chat_request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    return {"model": given(kwargs, "model"), "prompt": given(kwargs, "messages")}
 
 
 def _ask_for_usage(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -83,14 +79,6 @@ class _ChatFold:
         return {**self._found, "response": "".join(self._parts)}
 
 
-def _responses_request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
-    return {
-        "model": given(kwargs, "model"),
-        "prompt": given(kwargs, "input"),
-        "system": given(kwargs, "instructions"),
-    }
-
-
 def _responses_response(response: Any) -> dict[str, Any]:
     usage = response.usage
     incomplete = getattr(response.incomplete_details, "reason", None)
@@ -133,20 +121,20 @@ class _ResponsesFold:
         return {"response": "".join(self._parts), **self._found}
 
 
-CHAT: Final = Api(
-    provider="openai",
-    endpoint="chat.completions",
-    request_id_header="x-request-id",
-    request=_chat_request,
+def _api(endpoint: str, **parts: Any) -> Api:
+    return Api(provider="openai", endpoint=endpoint, request_id_header="x-request-id", **parts)
+
+
+CHAT: Final = _api(
+    "chat.completions",
+    request=request_fields("messages"),
     response=_chat_response,
     fold=_ChatFold,
     prepare=_ask_for_usage,
 )
-RESPONSES: Final = Api(
-    provider="openai",
-    endpoint="responses",
-    request_id_header="x-request-id",
-    request=_responses_request,
+RESPONSES: Final = _api(
+    "responses",
+    request=request_fields("input", "instructions"),
     response=_responses_response,
     fold=_ResponsesFold,
 )

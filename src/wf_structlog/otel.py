@@ -175,6 +175,10 @@ class OTelSink:
         self._open: dict[str, _Open] = {}
         self._lock = threading.Lock()
         self._queue = _ExportQueue(self._exporter, max_queue, flush_seconds)
+        _forksafe.renew_after_fork(self)
+
+    def _after_fork(self) -> None:
+        self._lock = threading.Lock()
 
     @property
     def dropped(self) -> int:
