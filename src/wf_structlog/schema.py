@@ -39,7 +39,12 @@ without trusting clocks), ``output`` for an interaction,
 and ``exception`` (``{type, message, traceback}``) when an exception escaped. ``metadata``
 events add to their scope's metadata; ``resource`` events (``resource``, ``details``) to its
 resources. An action of a function decorated with ``action(name)`` is an event named ``name``
-with ``input``, ``output`` (absent when it raised), ``status`` and ``duration_ms``.
+with ``input``, ``output`` (absent when it raised), ``status`` and ``duration_ms``. A call of
+an instrumented LLM SDK (:mod:`wf_structlog.instrumentation`) is an ``llm_call`` event with
+``provider``, ``model``, ``response_model``, ``prompt``, ``response``, the token counts
+(``input_tokens``, ``output_tokens``, ``cached_tokens``, ``reasoning_tokens``), ``cost``,
+``status``, ``duration_ms``, and where known ``finish_reason``, ``request_id``, ``stream``,
+``time_to_first_chunk_ms`` and, for a failed call, ``error_type``.
 Events outside any scope carry none of the hierarchy keys. The hierarchy keys are reserved:
 inside a scope its values replace any the caller passed.
 """
