@@ -185,6 +185,18 @@ class TestSpans:
         assert span.resource["service.name"] == "crew"
         assert receiver.headers[0]["x-team"] == "agents"
 
+    def test_without_a_service_name_the_program_names_it(
+        self, receiver: OTLPReceiver, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """With no OTEL_SERVICE_NAME, spans name the running program as the service."""
+        monkeypatch.delenv("OTEL_SERVICE_NAME", raising=False)
+        monkeypatch.delenv("OTEL_RESOURCE_ATTRIBUTES", raising=False)
+        wfl.configure("test", otlp=True)
+        with wfl.workflow("w"):
+            pass
+        (span,) = receiver.wait_for(1)
+        assert span.resource["service.name"] == Path(sys.argv[0]).stem
+
     def test_bad_otlp_setting(self) -> None:
         """A value of WF_LOG_OTLP or otlp that is not a flag is a config error."""
         with pytest.raises(wfl.ConfigError, match="otlp must be True or False"):

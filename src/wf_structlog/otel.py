@@ -14,7 +14,8 @@ the workflow's id is the trace id, and each scope's id its span id.
   ``gen_ai.tool.name``, ``error.type``. Every other field is an attribute ``wf.<key>``.
 
 Where spans go is OpenTelemetry's to say: the standard ``OTEL_EXPORTER_OTLP_*`` variables
-(endpoint, headers, timeout, ...) and ``OTEL_SERVICE_NAME``. Spans are exported by a thread of
+(endpoint, headers, timeout, ...), ``OTEL_SERVICE_NAME`` and ``OTEL_RESOURCE_ATTRIBUTES``;
+without a service name, the program's name is used. Spans are exported by a thread of
 the sink's own, at the end of every workflow and every few seconds; at exit the sink waits a
 bounded time for them. A collector that cannot be reached costs the program nothing: the
 exporter's retries are bounded by its timeout, then the spans are dropped and counted
@@ -26,7 +27,6 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import logging
-import os
 import threading
 from collections.abc import Mapping, Sequence
 from typing import Any, Final
@@ -41,6 +41,7 @@ from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, Trace
 
 from . import _faults, _forksafe, schema
 from ._ids import new_span_id
+from .scopes import _program_name
 from .typing import EventDict
 
 __all__ = ["OTelSink"]
@@ -169,9 +170,10 @@ class OTelSink:
         flush_seconds: float = 5.0,
     ) -> None:
         self._exporter = exporter if exporter is not None else OTLPSpanExporter()
-        self._resource = Resource.create(
-            {} if os.environ.get("OTEL_SERVICE_NAME") else {"service.name": "wf_structlog"}
-        )
+        self._resource = Resource.create()
+        if str(self._resource.attributes.get("service.name")).startswith("unknown_service"):
+            # Neither OTEL_SERVICE_NAME nor OTEL_RESOURCE_ATTRIBUTES named it: the program does.
+            self._resource = self._resource.merge(Resource({"service.name": _program_name()}))
         self._open: dict[str, _Open] = {}
         self._lock = threading.Lock()
         self._queue = _ExportQueue(self._exporter, max_queue, flush_seconds)
