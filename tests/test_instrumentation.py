@@ -480,6 +480,16 @@ class TestSwitching:
         with pytest.raises(ValueError, match="choose among openai, anthropic"):
             wfl.instrument("cohere")
 
+    def test_a_bad_environment_value_is_ignored_at_first_use(
+        self, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Without configure(), a WF_LOG_INSTRUMENT naming an unknown SDK is left out and
+        said on stderr; logging goes on."""
+        monkeypatch.setenv("WF_LOG_INSTRUMENT", "cohere")
+        wfl.get_logger().info("hello")
+        assert "ignoring WF_LOG_INSTRUMENT" in capsys.readouterr().err
+        assert instrumentation.instrumented() == ()
+
     def test_logging_off_leaves_calls_alone(
         self, oai: openai.OpenAI, server: FakeLLMServer
     ) -> None:

@@ -581,7 +581,9 @@ def _sdks(value: object) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(name.strip().lower() for name in names if name.strip()))
     for sdk in chosen:
         if sdk not in SDKS:
-            raise ConfigError(f"instrument: cannot instrument {sdk!r}; choose among {SDKS}")
+            raise ConfigError(
+                f"instrument: cannot instrument {sdk!r}; choose among {', '.join(SDKS)}"
+            )
         if importlib.util.find_spec(sdk) is None:
             raise ConfigError(
                 f"instrument: the {sdk} SDK is not installed (pip install 'wf-structlog[{sdk}]')"
