@@ -5,9 +5,14 @@ dev console, appends every event to ``<out>/run.ndjson`` and writes the finished
 document to ``<out>/research-<run id>.json``; then the NDJSON is reduced back to the document
 and summarised.
 
+With ``--openai`` the agents call a local fake OpenAI-compatible server (``fake_llm_server``)
+through the real ``openai`` client instead, and nothing logs the calls by hand: the
+instrumentation does (``configure(instrument=["openai"])``), with usage and cost from the
+price table. The writer streams its answer.
+
 ::
 
-    python examples/multi_agent.py [--out DIR] [--quiet]
+    python examples/multi_agent.py [--out DIR] [--quiet] [--openai]
 """
 
 from __future__ import annotations
@@ -16,7 +21,7 @@ import argparse
 import hashlib
 from collections import Counter
 from pathlib import Path
-from typing import Any, Final, NamedTuple
+from typing import Any, Final, NamedTuple, Protocol
 
 import wf_structlog as wfl
 from wf_structlog import get_logger
@@ -59,8 +64,14 @@ def fake_llm(prompt: str) -> Completion:
     return Completion(" ".join(words).capitalize() + ".", len(prompt.split()), len(words))
 
 
-def ask(agent_log: wfl.BoundLogger, prompt: str) -> str:
-    """Call the model and log the call with its tokens and cost."""
+class Model(Protocol):
+    """What the agents call: ``ask(agent_log, prompt, stream) -> reply``."""
+
+    def __call__(self, agent_log: wfl.BoundLogger, prompt: str, stream: bool = False) -> str: ...
+
+
+def ask(agent_log: wfl.BoundLogger, prompt: str, stream: bool = False) -> str:
+    """Call the fake model and log the call with its tokens and cost."""
     reply = fake_llm(prompt)
     cost = (reply.input_tokens * INPUT_PRICE + reply.output_tokens * OUTPUT_PRICE) / 1000
     agent_log.info(
@@ -90,7 +101,29 @@ class SearchTool:
         return urls[hashlib.sha256(query.encode()).digest()[0] % len(urls)]
 
 
-def plan(topic: str, draft: str, number: int) -> str:
+class OpenAIModel:
+    """The real ``openai`` client, talking to *base_url*; instrumentation logs its calls."""
+
+    def __init__(self, base_url: str) -> None:
+        import openai  # only here: the plain demo does not need the SDK
+
+        self._client = openai.OpenAI(base_url=base_url, api_key="sk-demo", max_retries=0)
+
+    def __call__(self, agent_log: wfl.BoundLogger, prompt: str, stream: bool = False) -> str:
+        messages: Any = [{"role": "user", "content": prompt}]
+        if not stream:
+            reply = self._client.chat.completions.create(model=OPENAI_MODEL, messages=messages)
+            return reply.choices[0].message.content or ""
+        chunks = self._client.chat.completions.create(
+            model=OPENAI_MODEL, messages=messages, stream=True
+        )
+        return "".join(chunk.choices[0].delta.content or "" for chunk in chunks)
+
+
+OPENAI_MODEL: Final = "gpt-4o-mini"
+
+
+def plan(ask: Model, topic: str, draft: str, number: int) -> str:
     """The planner's turn: decide what to look up next."""
     with wfl.interaction(agent="planner", input={"topic": topic, "iteration": number}) as it:
         step = ask(log, f"Plan round {number} of {ITERATIONS} on {topic}. Draft: {draft}")
@@ -98,7 +131,7 @@ def plan(topic: str, draft: str, number: int) -> str:
         return step
 
 
-def research(step: str, search: SearchTool) -> str:
+def research(ask: Model, step: str, search: SearchTool) -> str:
     """The researcher's turn: search, fetch a page, summarise it."""
     with wfl.interaction(agent="researcher", input=step) as it:
         query = " ".join(step.split()[:3])
@@ -116,25 +149,26 @@ def research(step: str, search: SearchTool) -> str:
         return notes
 
 
-def write(topic: str, notes: str, draft: str) -> str:
-    """The writer's turn: fold the notes into the draft."""
+def write(ask: Model, topic: str, notes: str, draft: str) -> str:
+    """The writer's turn: fold the notes into the draft (streamed)."""
     with wfl.interaction(agent="writer", input=notes) as it:
-        new_draft = ask(writer_log, f"Improve this draft on {topic} with '{notes}': {draft}")
+        prompt = f"Improve this draft on {topic} with '{notes}': {draft}"
+        new_draft = ask(writer_log, prompt, stream=True)
         it.output = new_draft
         return new_draft
 
 
-def run(topic: str) -> wfl.WorkflowScope:
-    """Run the workflow; returns its (finished) scope."""
+def run(topic: str, ask: Model = ask) -> wfl.WorkflowScope:
+    """Run the workflow with *ask* as the model; returns its (finished) scope."""
     search = SearchTool()
     with wfl.workflow("research", user="u1") as wf:
         wfl.add_metadata(topic=topic, model=MODEL)
         draft = ""
         for number in range(1, ITERATIONS + 1):
             with wfl.iteration():
-                step = plan(topic, draft, number)
-                notes = research(step, search)
-                draft = write(topic, notes, draft)
+                step = plan(ask, topic, draft, number)
+                notes = research(ask, step, search)
+                draft = write(ask, topic, notes, draft)
         return wf
 
 
@@ -160,14 +194,26 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, default=Path("out"), metavar="DIR", help="where to write (default: out)"
     )
     parser.add_argument("--quiet", action="store_true", help="no console output once configured")
+    parser.add_argument(
+        "--openai", action="store_true", help="call a local fake OpenAI server with the real SDK"
+    )
     args = parser.parse_args(argv)
 
     log.info("hello", note="logged before any configuration")
 
     ndjson = args.out / "run.ndjson"
-    wfl.configure(preset="dev", file=ndjson, doc_dir=args.out, console=not args.quiet)
+    instrument = ["openai"] if args.openai else []
+    wfl.configure(
+        preset="dev", file=ndjson, doc_dir=args.out, console=not args.quiet, instrument=instrument
+    )
     try:
-        wf = run("structured logs for LLM agents")
+        if args.openai:
+            from fake_llm_server import FakeLLMServer
+
+            with FakeLLMServer() as server:
+                wf = run("structured logs for LLM agents", OpenAIModel(server.openai_url))
+        else:
+            wf = run("structured logs for LLM agents")
         document_path = wf.document_path
     finally:
         # Close the NDJSON file, so that calling main() again (as tests do) starts afresh.

@@ -209,7 +209,7 @@ class TestBadValues:
 
 
 def test_wheel_contains_presets_and_schema(tmp_path: Path) -> None:
-    """An installed wheel has the presets and the document schema."""
+    """An installed wheel has the presets, the document schema and the price table."""
     subprocess.run(
         [
             sys.executable,
@@ -232,6 +232,7 @@ def test_wheel_contains_presets_and_schema(tmp_path: Path) -> None:
         assert f"wf_structlog/configs/{preset}.toml" in names
     assert "wf_structlog/document.schema.json" in names
     assert "wf_structlog/py.typed" in names
+    assert "wf_structlog/prices.toml" in names
 
 
 class TestZeroConfigurationFallback:

@@ -47,6 +47,31 @@ def test_multi_agent_demo(tmp_path: Path) -> None:
     assert any(a["event"] == "tool_call" for a in researcher["actions"])
 
 
+def test_multi_agent_demo_through_the_openai_sdk(tmp_path: Path) -> None:
+    """With --openai the same run goes through the real openai client to a local fake server,
+    and instrumentation alone logs the nine calls, with usage, cost, and the writer's streams."""
+    subprocess.run(
+        [sys.executable, str(EXAMPLES / "multi_agent.py"), "--out", str(tmp_path), "--openai"],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    (doc_path,) = tmp_path.glob("research-*.json")
+    document = orjson.loads(doc_path.read_bytes())
+    jsonschema.validate(document, wfl.document_schema())
+    turns = [turn for it in document["iterations"] for turn in it["interactions"]]
+    calls = [a for turn in turns for a in turn["actions"] if a["event"] == "llm_call"]
+    assert len(calls) == 9
+    assert {(c["provider"], c["model"], c["status"]) for c in calls} == {
+        ("openai", "gpt-4o-mini", "ok")
+    }
+    assert [c.get("stream", False) for c in calls] == [False, False, True] * 3
+    assert document["usage"]["calls"] == 9
+    assert document["usage"]["input_tokens"] == sum(c["input_tokens"] for c in calls)
+    assert document["usage"]["cost"] == pytest.approx(sum(c["cost"] for c in calls))
+
+
 STYLES = ("legacy_api", "auto_scopes", "decorators", "root_logger", "stdlib_bridge")
 
 

@@ -14,10 +14,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import anthropic
+import openai
 import orjson
 import pytest
+from fake_llm_server import FakeLLMServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from otlp_receiver import OTLPReceiver
 from test_redaction import FOUND
 
 import wf_structlog as wfl
@@ -360,3 +364,47 @@ def test_a_real_process_writes_no_secret(tmp_path: Path, preset: str) -> None:
     assert output.count(b"[REDACTED:") >= len(FOUND)
     assert (tmp_path / "run.ndjson").stat().st_size > 0
     assert leaks(output, secrets) == []
+
+
+def test_instrumented_calls_and_otlp_export_carry_no_secret(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Keys given to the SDK clients and secrets inside prompts (so inside the echoed replies
+    too) reach neither the NDJSON file nor the OTLP payload the collector decodes."""
+    openai_key = "sk-proj-" + "Qx7vR2mZ9kLp4TnW8yBc3HdF6gJs1AeU5oXi0Ml"
+    anthropic_key = "sk-ant-api03-" + "Zr8Kq2Wm5Xn7Bv4Tc9Ly3Hs6Jd1Pf0Ga"
+    bearer = "Kd93mQz7Rt2Xw8Ln5Vb1Yc6Hs4Jf0Pa"
+    prompt = f"deploy with {openai_key} and Authorization: Bearer {bearer}"
+    with FakeLLMServer() as server, OTLPReceiver() as receiver:
+        monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url)
+        wfl.configure("prod", stdout=False, file=tmp_path / "run.ndjson", otlp=True)
+        wfl.instrument()
+        try:
+            oai = openai.OpenAI(base_url=server.openai_url, api_key=openai_key, max_retries=0)
+            claude = anthropic.Anthropic(base_url=server.url, api_key=anthropic_key)
+            user: Any = [{"role": "user", "content": prompt}]
+            with wfl.workflow("w"), wfl.interaction("a", input=prompt):
+                oai.chat.completions.create(model="gpt-4o-mini", messages=user)
+                list(oai.chat.completions.create(model="m", messages=user, stream=True))
+                oai.responses.create(model="m", input=prompt, instructions=anthropic_key)
+                claude.messages.create(model="m", max_tokens=9, messages=user, system=prompt)
+            spans = receiver.wait_for(11)
+        finally:
+            wfl.uninstrument()
+            wfl.reset()
+    # 3 scopes, 4 calls, and the 4 HTTP requests httpx logged (prod logs stdlib records)
+    assert len(spans) == 11
+    assert [s.attributes.get("wf.event") for s in spans].count("llm_call") == 4
+    headers = {k.lower(): v for k, v in server.requests[0]["headers"].items()}
+    assert headers["authorization"] == f"Bearer {openai_key}"  # the key did go through
+    secrets = [
+        Secret("openai_key", openai_key, (openai_key[3:],)),
+        Secret("anthropic_key", anthropic_key, (anthropic_key[7:],)),
+        Secret("bearer_token", bearer, (bearer,)),
+    ]
+    written = (tmp_path / "run.ndjson").read_bytes()
+    assert written.count(b"llm_call") == 4
+    assert b"[REDACTED:openai_key]" in written
+    assert b"[REDACTED:openai_key]" in b"".join(receiver.bodies)
+    assert leaks(written, secrets) == []
+    assert leaks(b"".join(receiver.bodies), secrets) == []

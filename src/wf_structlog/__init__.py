@@ -14,6 +14,7 @@ from ._logger import BoundLogger, get_logger
 from .agents import action, agent
 from .auto import SimpleWorkflowLogger, log_llm_call
 from .config import ConfigError, Settings, configure, current_settings, reset
+from .instrumentation import instrument, uninstrument
 from .legacy import WorkflowLogger
 from .propagation import attach, carrier, carrier_env, wrap
 from .reducer import Reducer, ReduceWarning, reduce
@@ -64,6 +65,7 @@ __all__ = [
     "document_schema",
     "get_logger",
     "get_workflow_logger",
+    "instrument",
     "interaction",
     "iteration",
     "log_llm_call",
@@ -72,6 +74,7 @@ __all__ = [
     "set_current_workflow",
     "set_global_verbosity",
     "testing",
+    "uninstrument",
     "workflow",
     "wrap",
 ]

@@ -46,13 +46,7 @@ def log_llm_call(
         output_tokens: completion tokens (summed likewise).
         **fields: anything else to log on the event (``cost``, ``temperature``, ...).
     """
-    scope = current()
-    if not isinstance(scope, InteractionScope) or (scope._implicit and scope.agent != agent):
-        scope = InteractionScope(agent, prompt, {})
-        scope._implicit = True
-        scope.start()
-    if scope._implicit and response is not None:
-        scope.output = response
+    enter_interaction(agent, prompt, response)
     given = {
         "model": model,
         "prompt": prompt,
@@ -61,6 +55,18 @@ def log_llm_call(
         "output_tokens": output_tokens,
     }
     get_logger().info("llm_call", **{k: v for k, v in given.items() if v is not None}, **fields)
+
+
+def enter_interaction(agent: str, prompt: Any, response: Any) -> None:
+    """Make the current scope an interaction: the one open here, else the automatic
+    interaction of *agent* (opened if needed, its output set to *response*)."""
+    scope = current()
+    if not isinstance(scope, InteractionScope) or (scope._implicit and scope.agent != agent):
+        scope = InteractionScope(agent, prompt, {})
+        scope._implicit = True
+        scope.start()
+    if scope._implicit and response is not None:
+        scope.output = response
 
 
 class SimpleWorkflowLogger:

@@ -40,6 +40,13 @@ setting             environment                meaning
 ``enabled``         ``WORKFLOW_LOGGING``       ``false`` turns all logging off
 ``stdlib``                                     records of the standard ``logging`` module
                                                become events (see ``wf_structlog.stdlib``)
+``instrument``      ``WF_LOG_INSTRUMENT``      LLM SDKs whose calls are logged by themselves
+                                               (``openai``, ``anthropic``; comma-separated
+                                               in the environment)
+``prices``          ``WF_LOG_PRICES``          prices of models (a mapping, or a TOML or
+                                               JSON file) over the shipped table
+``otlp``            ``WF_LOG_OTLP``            export runs as OpenTelemetry spans over
+                                               OTLP/HTTP (``OTEL_EXPORTER_OTLP_*`` honoured)
 ==================  =========================  ===============================================
 
 A TOML file of your own starts from the ``dev`` preset, or from another built-in one named by
@@ -52,6 +59,7 @@ import dataclasses
 import functools
 import importlib
 import importlib.resources
+import importlib.util
 import os
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
@@ -65,6 +73,8 @@ from ._levels import LEVEL_OF_METHOD, LEVELS
 from ._logger import reset_to_first_use, set_level
 from ._state import STATE, ensure_configured
 from .background import WHEN_FULL, BackgroundSink
+from .cost import ModelPrice, load_prices
+from .instrumentation import SDKS, follow_configuration
 from .payloads import DEFAULT_MAX_EVENT_CHARS, DEFAULT_MAX_VALUE_CHARS, PayloadLimits, SideFiles
 from .processors import (
     RedactThenStamp,
@@ -97,6 +107,7 @@ PRESETS: Final = ("dev", "prod", "test", "off")
 """The built-in presets, one TOML file each in ``configs/``."""
 
 _OFF_WORDS: Final = frozenset({"false", "0", "off", "no"})
+_ON_WORDS: Final = frozenset({"true", "1", "on", "yes"})
 
 _ENVIRONMENT: Final = {
     "level": "WF_LOG_LEVEL",
@@ -104,6 +115,9 @@ _ENVIRONMENT: Final = {
     "doc_dir": "WF_LOG_DOC_DIR",
     "threads": "WF_LOG_THREADS",
     "fsync": "WF_LOG_FSYNC",
+    "instrument": "WF_LOG_INSTRUMENT",
+    "prices": "WF_LOG_PRICES",
+    "otlp": "WF_LOG_OTLP",
 }
 
 ENVIRONMENT_VARIABLES: Final = (
@@ -152,6 +166,9 @@ class Settings:
     fsync: str = "never"
     stdlib: bool = False
     traceback_locals: bool = False
+    instrument: tuple[str, ...] = ()
+    prices: tuple[tuple[str, ModelPrice], ...] = ()
+    otlp: bool = False
 
 
 _TOML_TYPES: Final = {
@@ -179,6 +196,9 @@ _TOML_TYPES: Final = {
     "fsync": str,
     "stdlib": bool,
     "traceback_locals": bool,
+    "instrument": list,
+    "prices": str,
+    "otlp": bool,
 }
 
 
@@ -367,6 +387,9 @@ def configure(
     fsync: str | None = None,
     stdlib: bool | None = None,
     traceback_locals: bool | None = None,
+    instrument: Iterable[str] | None = None,
+    prices: str | os.PathLike[str] | Mapping[str, Any] | None = None,
+    otlp: bool | None = None,
 ) -> Settings:
     """Configure logging for the whole process; every logger, even one made earlier, follows.
 
@@ -406,6 +429,12 @@ def configure(
             logged as events, by a handler on the root logger (see :mod:`wf_structlog.stdlib`).
         traceback_locals: whether logged exceptions carry each frame's local variables
             (redacted like any value); off in every preset.
+        instrument: LLM SDKs whose calls are logged by themselves, each as one ``llm_call``
+            action (``"openai"``, ``"anthropic"``; see :mod:`wf_structlog.instrumentation`).
+        prices: prices of models, over the shipped table (see :mod:`wf_structlog.cost`): a
+            mapping, or the path of a TOML or JSON file.
+        otlp: whether runs are exported as OpenTelemetry spans over OTLP/HTTP, to where the
+            ``OTEL_EXPORTER_OTLP_*`` environment variables say (see :mod:`wf_structlog.otel`).
 
     Returns:
         The settings now in force.
@@ -440,6 +469,9 @@ def configure(
         fsync=fsync,
         stdlib=stdlib,
         traceback_locals=traceback_locals,
+        instrument=instrument,
+        prices=prices,
+        otlp=otlp,
     )
     _apply_with_environment(settings)
     return settings
@@ -474,9 +506,9 @@ def resolve(
     }
     for flag in ("console", "stdout", "capture", "strict", "payload_files", "non_blocking"):
         explicit[flag] = _bool_or_none(flag, overrides.get(flag))
-    for flag in ("stdlib", "traceback_locals"):
+    for flag in ("stdlib", "traceback_locals", "otlp"):
         explicit[flag] = _bool_or_none(flag, overrides.get(flag))
-    for setting in ("threads", "when_full", "fsync", "queue_size"):
+    for setting in ("threads", "when_full", "fsync", "queue_size", "instrument", "prices"):
         explicit[setting] = overrides.get(setting)
     values.update({key: value for key, value in explicit.items() if value is not None})
     for setting in ("file", "doc_dir"):
@@ -522,6 +554,9 @@ def resolve(
         fsync=_choice("fsync", values.get("fsync", Settings.fsync), FSYNC_MODES),
         stdlib=values.get("stdlib", False),
         traceback_locals=values.get("traceback_locals", False),
+        instrument=_sdks(values.get("instrument", ())),
+        prices=_prices(values.get("prices")),
+        otlp=_flag("otlp", values.get("otlp", False)),
     )
     if settings.payload_files and settings.file is None:
         raise ConfigError("payload_files needs file: cut values are written next to that file")
@@ -537,6 +572,40 @@ _REDACTION_OVERRIDES: Final = (
     "max_event_chars",
     "file_mode",
 )
+
+
+def _sdks(value: object) -> tuple[str, ...]:
+    names = value.split(",") if isinstance(value, str) else _names("instrument", value)
+    chosen = tuple(dict.fromkeys(name.strip().lower() for name in names if name.strip()))
+    for sdk in chosen:
+        if sdk not in SDKS:
+            raise ConfigError(
+                f"instrument: cannot instrument {sdk!r}; choose among {', '.join(SDKS)}"
+            )
+        if importlib.util.find_spec(sdk) is None:
+            raise ConfigError(
+                f"instrument: the {sdk} SDK is not installed (pip install 'wf-structlog[{sdk}]')"
+            )
+    return chosen
+
+
+def _prices(value: object) -> tuple[tuple[str, ModelPrice], ...]:
+    if value is None or value == "":
+        return ()
+    if not isinstance(value, str | os.PathLike | Mapping):
+        raise ConfigError(f"prices must be a mapping or a file path, got {value!r}")
+    try:
+        return tuple(load_prices(value).items())
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
+
+
+def _flag(setting: str, value: object) -> bool:
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _OFF_WORDS | _ON_WORDS:
+        return value.strip().lower() in _ON_WORDS
+    raise ConfigError(f"{setting} must be true or false, got {value!r}")
 
 
 def _list(setting: str, values: Mapping[str, Any]) -> list[Any]:
@@ -598,9 +667,21 @@ def _add_sinks(settings: Settings, sinks: list[Sink]) -> tuple[list[Sink], Memor
         sinks[:] = [
             BackgroundSink(sinks, maxsize=settings.queue_size, when_full=settings.when_full)
         ]
+    if settings.otlp:
+        sinks.append(_otel_sink())  # not behind the queue: it only gathers, a thread exports
     if memory is not None:
         sinks.append(memory)  # in the caller's thread, so a test sees events at once
     return sinks, memory
+
+
+def _otel_sink() -> Sink:
+    try:
+        from .otel import OTelSink
+    except ImportError as exc:
+        raise ConfigError(
+            f"otlp needs OpenTelemetry ({exc.name} is missing): pip install 'wf-structlog[otel]'"
+        ) from None
+    return OTelSink()
 
 
 def _with_mode(factory: Callable[..., Sink], settings: Settings) -> Callable[[str], Sink]:
@@ -635,6 +716,7 @@ def apply(settings: Settings) -> None:
         stdlib.install()
     else:
         stdlib.uninstall()
+    follow_configuration(settings.instrument if settings.enabled else ())
     if settings.enabled:
         _lifecycle.install()
     _faults.forget()
@@ -664,6 +746,7 @@ def reset() -> None:
         reset_to_first_use()
     threads.uninstall()
     stdlib.uninstall()
+    follow_configuration(())
     _close(old)
 
 

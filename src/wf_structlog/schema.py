@@ -31,13 +31,20 @@ Every event is a flat dict. Keys written by wf_structlog:
 
 Scope start events (``workflow.start``, ``iteration.start``, ``interaction.start``) may carry
 ``metadata``, and ``input`` for an interaction, and ``parent_workflow_id`` for a workflow opened
-inside another. Scope end events carry ``status``, ``duration_ms``, ``children`` (how many
-events and child scopes were logged directly in the scope, so a reader can tell a complete
-scope from one whose events are missing without trusting clocks), ``output`` for an interaction,
+inside another; a workflow started inside an active OpenTelemetry span takes that span's trace
+id as its id and names the span in ``trace_parent_span_id``. Scope end events carry
+``status``, ``duration_ms``, ``children`` (how many events and child scopes were logged
+directly in the scope, so a reader can tell a complete scope from one whose events are missing
+without trusting clocks), ``output`` for an interaction,
 and ``exception`` (``{type, message, traceback}``) when an exception escaped. ``metadata``
 events add to their scope's metadata; ``resource`` events (``resource``, ``details``) to its
 resources. An action of a function decorated with ``action(name)`` is an event named ``name``
-with ``input``, ``output`` (absent when it raised), ``status`` and ``duration_ms``.
+with ``input``, ``output`` (absent when it raised), ``status`` and ``duration_ms``. A call of
+an instrumented LLM SDK (:mod:`wf_structlog.instrumentation`) is an ``llm_call`` event with
+``provider``, ``model``, ``response_model``, ``prompt``, ``response``, the token counts
+(``input_tokens``, ``output_tokens``, ``cached_tokens``, ``reasoning_tokens``), ``cost``,
+``status``, ``duration_ms``, and where known ``finish_reason``, ``request_id``, ``stream``,
+``time_to_first_chunk_ms`` and, for a failed call, ``error_type``.
 Events outside any scope carry none of the hierarchy keys. The hierarchy keys are reserved:
 inside a scope its values replace any the caller passed.
 """

@@ -19,6 +19,7 @@ from typing import Any, Self
 
 from . import _scope
 from ._ids import new_run_id
+from ._otel_context import span_to_join
 from ._scope import (
     CLOSED,
     OPEN,
@@ -57,6 +58,7 @@ class WorkflowScope(Scope):
         self._iterations = 0
         self._implicit_iteration: IterationScope | None = None
         self._parent_workflow: WorkflowScope | None = None
+        self._trace_parent: str | None = None
 
     @property
     def id(self) -> str:
@@ -79,6 +81,9 @@ class WorkflowScope(Scope):
 
     def _resolve_parent(self, prev: Scope | None) -> Scope | None:
         self._parent_workflow = _workflow_of(prev)
+        joined = span_to_join() if self._parent_workflow is None else None
+        if joined is not None:  # the program's OpenTelemetry span: this run joins its trace
+            self.run_id, self._trace_parent = joined
         return None  # a workflow is the root of its own run
 
     def _make_stamp(self) -> dict[str, Any]:
@@ -88,6 +93,8 @@ class WorkflowScope(Scope):
         fields = super()._start_fields()
         if self._parent_workflow is not None:
             fields["parent_workflow_id"] = self._parent_workflow.run_id
+        if self._trace_parent is not None:
+            fields["trace_parent_span_id"] = self._trace_parent
         return fields
 
     def _next_number(self, wanted: int | None) -> int:
