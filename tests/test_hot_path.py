@@ -59,6 +59,7 @@ def in_scopes() -> Iterator[testing.Capture]:
 
 
 class TestStampEvent:
+    @settings(deadline=None)
     @given(method_name=st.sampled_from(METHODS), inside=st.booleans())
     def test_is_the_four_processors_in_one(self, method_name: str, inside: bool) -> None:
         """stamp_event adds what stamp_hierarchy, add_timestamp, add_log_level and add_sequence
