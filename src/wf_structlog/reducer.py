@@ -34,6 +34,7 @@ class ReduceWarning(UserWarning):
     """Some input lines were not events and were skipped."""
 
 
+_SCOPE_EVENT_NAMES = frozenset(schema.SCOPE_EVENTS)
 _ORDER_KEYS = operator.itemgetter("timestamp", "pid", "seq")
 
 
@@ -112,24 +113,15 @@ class _Run:
             node = nodes[node_id] = _Node(kind, node_id)
         return node
 
-    def innermost(self, event: Event) -> _Node:
-        node_id = event.get("interaction_id")
-        if isinstance(node_id, str):
-            return self.node(self.interactions, "interaction", node_id)
-        node_id = event.get("iteration_id")
-        if isinstance(node_id, str):
-            return self.node(self.iterations, "iteration", node_id)
-        return self.workflow
-
-    def first_time(self, pid: Any, seq: Any) -> bool:
-        """Whether the event *seq* of process *pid* is new to the run."""
+    def seen_before(self, pid: Any, seq: Any) -> bool:
+        """Whether the event *seq* of process *pid* was added to the run already; notes it."""
         seen = self.seen.get(pid)
         if seen is None:
             seen = self.seen[pid] = set()
         elif seq in seen:
-            return False
+            return True
         seen.add(seq)
-        return True
+        return False
 
 
 class Reducer:
@@ -148,6 +140,7 @@ class Reducer:
 
     def add(self, event: Event) -> None:
         """Add one event dict."""
+        # Runs once per event: the common case (an event in an interaction) calls nothing.
         run_id = event.get("workflow_id")
         if not isinstance(run_id, str):
             self.unscoped += 1
@@ -156,12 +149,11 @@ class Reducer:
         if run is None:
             run = self._runs[run_id] = _Run(run_id)
         seq = event.get("seq")
-        if seq is not None and not run.first_time(event.get("pid"), seq):
+        if seq is not None and run.seen_before(event.get("pid"), seq):
             return
         name = event.get("event")
-        boundary = schema.SCOPE_EVENTS.get(name) if isinstance(name, str) else None
-        if boundary is not None:
-            kind, phase = boundary
+        if isinstance(name, str) and name in _SCOPE_EVENT_NAMES:
+            kind, phase = schema.SCOPE_EVENTS[name]
             node = run.scope(kind, event)
             if node is not None:
                 if phase == "start":
@@ -169,7 +161,17 @@ class Reducer:
                 else:
                     node.end = node.end or event
                 return
-        run.innermost(event).items.append(event)
+        node_id = event.get("interaction_id")
+        if isinstance(node_id, str):
+            node = run.interactions.get(node_id) or run.node(run.interactions, "interaction", node_id)
+        else:
+            node_id = event.get("iteration_id")
+            node = (
+                run.node(run.iterations, "iteration", node_id)
+                if isinstance(node_id, str)
+                else run.workflow
+            )
+        node.items.append(event)
 
     def add_line(self, line: bytes | str) -> None:
         """Add one NDJSON line; blank lines are ignored, other non-objects counted in
@@ -298,8 +300,11 @@ def _add_sources(reducer: Reducer, sources: Iterable[Source]) -> None:
 # -- building documents ----------------------------------------------------------------------
 
 
+_NUMBERS = (int, float)
+
+
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, _NUMBERS) and not isinstance(value, bool)
 
 
 _USAGE_FIELDS = (*schema.USAGE_KEYS, "cost")
@@ -310,7 +315,7 @@ def _count_usage(usage: dict[str, Any], item: Event) -> None:
     counted = False
     for key in schema.USAGE_KEYS:
         value = item.get(key)
-        if _number(value):
+        if isinstance(value, _NUMBERS) and not isinstance(value, bool):  # _number, inlined
             usage[key] += value
             counted = True
     cost = item.get("cost")
@@ -361,16 +366,33 @@ class _Cleaner:
         return first + tuple(k for k in keys if k not in first and k not in dropped)
 
 
+_SPECIAL_EVENTS = (schema.METADATA_EVENT, schema.RESOURCE_EVENT)  # a tuple: names may not hash
+
+
+def _special(item: Event, metadata: dict[str, Any], resources: list[dict[str, Any]]) -> bool:
+    """Add a ``metadata`` or ``resource`` event to *metadata* or *resources*; whether it was
+    one (a ``metadata`` event without a mapping is an ordinary event)."""
+    if item["event"] == schema.RESOURCE_EVENT:
+        resources.append({"name": item.get("resource"), "details": item.get("details") or {}})
+        return True
+    if isinstance(item.get("metadata"), Mapping):
+        metadata.update(item["metadata"])
+        return True
+    return False
+
+
 def _scope_part(
+    doc: dict[str, Any],
+    events_key: str,
     node: _Node,
     started_under: Counter[Any],
     clean: _Cleaner,
     agent: Any = None,
     consume: bool = False,
-) -> dict[str, Any]:
-    """The keys every scope has, with its own items sorted into metadata, resources, errors
-    and events (returned under ``events``). With *consume*, the node lets go of its items,
-    so that they are freed as the document is built."""
+) -> None:
+    """Add to *doc* the keys every scope has, with its own items sorted into metadata,
+    resources, errors and events (under *events_key*). With *consume*, the node lets go of its
+    items, so that they are freed as the document is built."""
     start, end = node.start or {}, node.end or {}
     start_metadata = start.get("metadata")
     metadata = dict(start_metadata) if isinstance(start_metadata, Mapping) else {}
@@ -378,39 +400,34 @@ def _scope_part(
     errors: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
     usage: dict[str, Any] = {"calls": 0, "input_tokens": 0, "output_tokens": 0}
-    observed = started_under[node.span_id]
+    observed = started_under.get(node.span_id, 0)  # no Counter.__missing__ call
     items = _sorted(node.items)
     if consume:
         node.items = []
-    for item in items:
+    for item in items:  # once per event: names bound outside the loop where it pays
         observed += not item.get("attached")
         if not item.keys().isdisjoint(_USAGE_FIELDS):
             _count_usage(usage, item)
-        name = item.get("event")
-        if name == schema.METADATA_EVENT and isinstance(item.get("metadata"), Mapping):
-            metadata.update(item["metadata"])
-        elif name == schema.RESOURCE_EVENT:
-            resources.append({"name": item.get("resource"), "details": item.get("details") or {}})
-        elif item.get("level") in schema.ERROR_LEVELS:
+        if item.get("event") in _SPECIAL_EVENTS and _special(item, metadata, resources):
+            continue
+        if item.get("level") in schema.ERROR_LEVELS:
             errors.append(clean(item, agent))
         else:
             events.append(clean(item, agent))
     if "exception" in end:
         errors.append({k: end[k] for k in ("event", "timestamp", "level", "exception") if k in end})
     children = end.get("children")
-    return {
-        "status": end.get("status", schema.STATUS_INCOMPLETE) if end else schema.STATUS_INCOMPLETE,
-        "start_time": start.get("timestamp"),
-        "end_time": end.get("timestamp"),
-        "duration_ms": end.get("duration_ms"),
-        "complete": bool(start) and bool(end) and (children is None or children == observed),
-        "metadata": metadata,
-        "resources": resources,
-        "errors": errors,
-        "error_count": len(errors),
-        "usage": usage,
-        "events": events,
-    }
+    doc["status"] = end.get("status", schema.STATUS_INCOMPLETE) if end else schema.STATUS_INCOMPLETE
+    doc["start_time"] = start.get("timestamp")
+    doc["end_time"] = end.get("timestamp")
+    doc["duration_ms"] = end.get("duration_ms")
+    doc["complete"] = bool(start) and bool(end) and (children is None or children == observed)
+    doc["metadata"] = metadata
+    doc["resources"] = resources
+    doc["errors"] = errors
+    doc["error_count"] = len(errors)
+    doc["usage"] = usage
+    doc[events_key] = events
 
 
 _ORPHANS = "0" * 16
@@ -440,8 +457,9 @@ def _build(run: _Run, consume: bool = False) -> dict[str, Any]:
         for node in nodes
         if node.start is not None and not node.start.get("attached")
     )
-    for node in list(run.interactions.values()):  # placeholders for iterations never seen
-        run.scope("iteration", {"iteration_id": _iteration_of(node)})
+    iteration_of = {node.id: _iteration_of(node) for node in run.interactions.values()}
+    for iteration_id in iteration_of.values():  # placeholders for iterations never seen
+        run.node(run.iterations, "iteration", iteration_id)
     # Every field looked up among the events, before any event is let go of.
     numbers = {
         node.id: node.field("iteration") or _hint(nodes, "iteration", "iteration_id", node.id)
@@ -464,9 +482,8 @@ def _build(run: _Run, consume: bool = False) -> dict[str, Any]:
         doc: dict[str, Any] = {"id": node.id, "agent": agent, "input": node.field("input")}
         doc["output"] = (node.end or {}).get("output")
         parent = node.field("parent_span_id")
-        iteration_id = _iteration_of(node)
-        doc.update(_scope_part(node, started_under, clean, agent, consume))
-        doc["actions"] = doc.pop("events")
+        iteration_id = iteration_of[node.id]
+        _scope_part(doc, "actions", node, started_under, clean, agent, consume)
         if parent is not None and parent != iteration_id:
             doc["parent_interaction_id"] = parent
         by_iteration.setdefault(iteration_id, []).append(doc)
@@ -474,13 +491,13 @@ def _build(run: _Run, consume: bool = False) -> dict[str, Any]:
     iterations = []
     for node in iterations_order:
         doc = {"id": node.id, "number": numbers[node.id]}
-        doc.update(_scope_part(node, started_under, clean, consume=consume))
+        _scope_part(doc, "events", node, started_under, clean, consume=consume)
         doc["interactions"] = by_iteration.get(node.id, [])
         for child in doc["interactions"]:
             _add_child(doc, child)
         iterations.append(doc)
 
-    document.update(_scope_part(wf, started_under, clean, consume=consume))
+    _scope_part(document, "events", wf, started_under, clean, consume=consume)
     if parent_run is not None:
         document["parent_workflow_id"] = parent_run
     document["iterations"] = iterations
