@@ -24,6 +24,40 @@ T = TypeVar("T")
 
 
 @dataclass(frozen=True)
+class Plan:
+    """How much work each measurement does (``--quick``: :data:`QUICK`, else :data:`FULL`)."""
+
+    events: int
+    """Events written per round of the file benchmarks (targets 1 and 4)."""
+    calls: int
+    """Calls made per round of the no-op benchmarks (target 2)."""
+    rounds: int
+    reducer_events: int
+    """Events reduced (target 3), in one fresh process per side and round."""
+    reducer_rounds: int
+    memory_events: tuple[int, int]
+    """A short and a long workflow (target 5): memory must not grow from one to the other."""
+
+
+FULL: Final = Plan(
+    events=30_000,
+    calls=1_000_000,
+    rounds=5,
+    reducer_events=1_000_000,
+    reducer_rounds=3,
+    memory_events=(100_000, 1_000_000),
+)
+QUICK: Final = Plan(
+    events=2_000,
+    calls=100_000,
+    rounds=3,
+    reducer_events=200_000,
+    reducer_rounds=1,
+    memory_events=(20_000, 200_000),
+)
+
+
+@dataclass(frozen=True)
 class Result:
     """One row of the table: our number, the peer's, and the ratio we aim for.
 
@@ -58,9 +92,9 @@ class Result:
 class LoggerLike(Protocol):
     """The part of a logger the loops call: wf_structlog's, structlog's and the peers' have it."""
 
-    def info(self, event: Any = None, *args: Any, **kw: Any) -> Any: ...
+    def info(self, event: str, /, *args: Any, **kw: Any) -> Any: ...
 
-    def debug(self, event: Any = None, *args: Any, **kw: Any) -> Any: ...
+    def debug(self, event: str, /, *args: Any, **kw: Any) -> Any: ...
 
 
 def log_events(log: LoggerLike, n: int) -> int:
@@ -121,7 +155,8 @@ def check_lines(path: Path, expected: int, who: str) -> None:
 
 
 def _number(value: float, unit: str) -> str:
-    return f"{value:,.0f} {unit}" if unit == "ev/s" else f"{value:,.1f} {unit}"
+    digits = {"ev/s": 0, "s": 2}.get(unit, 1)
+    return f"{value:,.{digits}f} {unit}"
 
 
 def format_table(results: Sequence[Result]) -> str:

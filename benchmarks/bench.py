@@ -1,0 +1,74 @@
+"""Every target of issue 7 in one table: ``make bench`` (``BENCH_ARGS=--quick``: about a minute).
+
+Each target is measured as a ratio against its peer in the same run (rounds take turns, so a
+busy machine slows both sides alike):
+
+1. the ``prod`` chain into a file, against structlog's production setup, the standard library
+   with python-json-logger, and loguru (:mod:`chain`, :mod:`peers`);
+2. a call that writes nothing, against a no-op function (:mod:`chain`);
+3. ``reduce()`` on a million events, against a naive parse-and-group loop (:mod:`reducing`);
+4. 4 threads into one file, against 1 thread (:mod:`concurrency`);
+5. the memory of a long workflow, with the document on and off (:mod:`memory`).
+
+The peers come from the ``bench`` dependency group. It prints the table and exits 0 whatever
+the results: it reports, it does not gate.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.metadata
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+from chain import bench_below_level, bench_file, bench_off, bench_redaction
+from common import FULL, QUICK, clean_environment, format_table, versions
+from concurrency import bench_threads
+from memory import BOUND_MB, bench_memory
+from reducing import bench_reducer
+
+
+def _peer_versions() -> str:
+    return ", ".join(
+        f"{name} {importlib.metadata.version(name)}" for name in ("python-json-logger", "loguru")
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run every benchmark and print the table; always returns 0."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--quick", action="store_true", help="a much shorter run")
+    plan = QUICK if parser.parse_args(argv).quick else FULL
+    clean_environment()  # before any process starts: they inherit the environment
+    print(
+        f"{versions()}, {_peer_versions()}; {os.cpu_count()} cores, "
+        f"load {os.getloadavg()[0]:.2f}; {plan.rounds} rounds of {plan.events:,} events / "
+        f"{plan.calls:,} calls; reducer: {plan.reducer_rounds} round(s) of "
+        f"{plan.reducer_events:,} events",
+        flush=True,
+    )
+    with tempfile.TemporaryDirectory(prefix="wf_structlog-bench-") as tmp:
+        results = [
+            *bench_file(plan, Path(tmp)),
+            bench_redaction(plan),
+            bench_off(plan),
+            bench_below_level(plan),
+            *bench_reducer(plan.reducer_events, plan.reducer_rounds, Path(tmp)),
+            *bench_threads(plan, Path(tmp)),
+            *bench_memory(*plan.memory_events, Path(tmp)),
+        ]
+    print(format_table(results))
+    print(
+        f"ev/s: median of the rounds; ns: best round, net of the loop; reducer: median, each "
+        f"side in a fresh process (peak RSS: ru_maxrss); threads: median of each round's ratio; "
+        f"memory: stated bound {BOUND_MB:,} MB per million events with the document on; "
+        f"load at the end {os.getloadavg()[0]:.2f}"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
