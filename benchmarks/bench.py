@@ -63,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(format_table(results))
     print(
         f"ev/s: median of the rounds; ns: best round, net of the loop; reducer: median, each "
-        f"side in a fresh process (peak RSS: ru_maxrss); threads: median of each round's ratio; "
+        f"side in a fresh process (peak RSS: VmHWM); threads: median of each round's ratio; "
         f"memory: stated bound {BOUND_MB:,} MB per million events with the document on; "
         f"load at the end {os.getloadavg()[0]:.2f}"
     )

@@ -147,6 +147,18 @@ def structlog_prod_logger(file: Any) -> LoggerLike:
     return log
 
 
+def peak_rss() -> int:
+    """This process's peak resident memory so far, in bytes.
+
+    From ``VmHWM``, which starts afresh at ``exec``, where ``ru_maxrss`` carries the parent's
+    peak over into a child started with fork and exec (Linux).
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024  # in kB
+    raise RuntimeError("no VmHWM in /proc/self/status: peak memory needs Linux")
+
+
 def check_lines(path: Path, expected: int, who: str) -> None:
     """Fail loudly if a side wrote nothing or dropped events: its speed would mean nothing."""
     written = path.read_bytes().count(b"\n")

@@ -7,19 +7,18 @@
 
 Each run is a fresh process (``python memory.py on|off EVENTS DIR``) that logs a short
 workflow first (imports, caches), then the measured one, and reports its peak resident memory
-(``ru_maxrss``) before and after.
+(``VmHWM``) before and after.
 """
 
 from __future__ import annotations
 
-import resource
 import subprocess
 import sys
 from pathlib import Path
 from typing import Final
 
 import orjson
-from common import Result
+from common import Result, peak_rss
 from workload import run_workflow
 
 import wf_structlog
@@ -32,10 +31,6 @@ GROWTH_TARGET: Final = 1.05
 """With the document off: peak at the long workflow, at most this times the short one's."""
 
 
-def _peak() -> int:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
-
-
 def _child(document: str, events: int, tmp: Path) -> None:
     """Log one workflow of *events* events; print the peak RSS before and after, in bytes."""
     wf_structlog.configure(
@@ -46,9 +41,9 @@ def _child(document: str, events: int, tmp: Path) -> None:
     )
     log = wf_structlog.get_logger()
     run_workflow(log, "warm-up", 1_000)
-    before = _peak()
+    before = peak_rss()
     run_workflow(log, "memory", events)
-    print(orjson.dumps({"before": before, "after": _peak()}).decode())
+    print(orjson.dumps({"before": before, "after": peak_rss()}).decode())
 
 
 def _measure(document: str, events: int, tmp: Path) -> dict[str, int]:

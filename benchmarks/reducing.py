@@ -3,13 +3,12 @@
 The events are a realistic run (:mod:`workload`) of several workflows, logged through the
 ``prod`` chain into two NDJSON files. Each side runs in a fresh process of its own, started as
 ``python reducing.py SIDE FILE...``, which imports the same modules, times its work, and
-reports its peak resident memory (``ru_maxrss``): both are measured the same way, with the
+reports its peak resident memory (``VmHWM``): both are measured the same way, with the
 result of the work still alive at the peak.
 """
 
 from __future__ import annotations
 
-import resource
 import statistics
 import subprocess
 import sys
@@ -19,7 +18,7 @@ from time import perf_counter_ns
 from typing import Any, Final
 
 import orjson
-from common import Result, rounds
+from common import Result, peak_rss, rounds
 from workload import run_workflow
 
 import wf_structlog
@@ -68,7 +67,7 @@ def _child(side: str, paths: Sequence[str]) -> None:
     start = perf_counter_ns()
     result = SIDES[side]([Path(p) for p in paths])
     took = perf_counter_ns() - start
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # KiB on Linux
+    peak = peak_rss()
     print(orjson.dumps({"ns": took, "peak": peak, "size": len(result)}).decode())
 
 
@@ -86,7 +85,10 @@ def _measure(side: str, paths: Sequence[Path]) -> dict[str, int]:
 def bench_reducer(events: int, repeats: int, tmp: Path) -> list[Result]:
     """Time and peak memory of ``reduce()`` on *events* events, and of :func:`naive`."""
     paths = write_events(tmp, events)
-    lines = sum(path.read_bytes().count(b"\n") for path in paths)
+    lines = 0
+    for path in paths:
+        with path.open("rb") as file:
+            lines += sum(1 for _ in file)
     size = sum(path.stat().st_size for path in paths) / 2**20
     ours, peer = rounds(
         [lambda: _measure("reduce", paths), lambda: _measure("naive", paths)], repeats
