@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import gc
-import operator
 import os
 import warnings
 from collections import Counter
@@ -23,6 +22,7 @@ from typing import Any
 import orjson
 
 from . import schema
+from ._kept import Item, Keeper, first_order, in_order, kept_value, order
 
 __all__ = ["ReduceWarning", "Reducer", "parse_line", "reduce"]
 
@@ -35,45 +35,29 @@ class ReduceWarning(UserWarning):
 
 
 _SCOPE_EVENT_NAMES = frozenset(schema.SCOPE_EVENTS)
-_ORDER_KEYS = operator.itemgetter("timestamp", "pid", "seq")
-
-
-def _sorted(events: Iterable[Event]) -> list[Event]:
-    """*events* in the order they were logged: by timestamp, then pid and seq."""
-    try:
-        # Computed in C; falls back to _order when an event lacks a key or has the wrong type.
-        return sorted(events, key=_ORDER_KEYS)
-    except (KeyError, TypeError):
-        return sorted(events, key=_order)
-
-
-def _order(event: Event) -> tuple[str, int, int]:
-    timestamp, pid, seq = event.get("timestamp"), event.get("pid"), event.get("seq")
-    return (
-        timestamp if isinstance(timestamp, str) else "",
-        pid if isinstance(pid, int) else -1,
-        seq if isinstance(seq, int) else -1,
-    )
 
 
 class _Node:
-    __slots__ = ("end", "id", "items", "kind", "start")
+    __slots__ = ("aside", "end", "id", "items", "kind", "start")
 
     def __init__(self, kind: str, node_id: str) -> None:
         self.kind = kind
         self.id = node_id
         self.start: Event | None = None
         self.end: Event | None = None
-        self.items: list[Event] = []
+        self.items: list[Item] = []
+        self.aside: dict[str, Any] | None = None
+        """The hierarchy keys of the last item, for the next one to share."""
 
     def field(self, key: str) -> Any:
         """*key* from the start event, else the end event, else the earliest item having it."""
         for event in (self.start, self.end):
             if event is not None and key in event:
                 return event[key]
-        for item in _sorted(self.items):
-            if key in item:
-                return item[key]
+        for item in in_order(self.items):
+            found, value = kept_value(item, key)
+            if found:
+                return value
         return None
 
     @property
@@ -82,8 +66,8 @@ class _Node:
 
     def first_key(self) -> tuple[str, int, int]:
         if self.start is not None:
-            return _order(self.start)
-        return min((_order(item) for item in self.items), default=("", -1, -1))
+            return order(self.start)
+        return first_order(self.items)
 
 
 class _Run:
@@ -103,8 +87,9 @@ class _Run:
         node_id = event.get(schema.SCOPE_ID_KEYS[kind])
         if not isinstance(node_id, str):
             return None
-        return self.node(self.iterations if kind == "iteration" else self.interactions, kind,
-                         node_id)
+        return self.node(
+            self.iterations if kind == "iteration" else self.interactions, kind, node_id
+        )
 
     @staticmethod
     def node(nodes: dict[str, _Node], kind: str, node_id: str) -> _Node:
@@ -133,6 +118,7 @@ class Reducer:
 
     def __init__(self) -> None:
         self._runs: dict[str, _Run] = {}
+        self._keeper = Keeper()
         self.skipped = 0
         """Lines given to :meth:`add_line` that were not JSON objects."""
         self.unscoped = 0
@@ -163,7 +149,9 @@ class Reducer:
                 return
         node_id = event.get("interaction_id")
         if isinstance(node_id, str):
-            node = run.interactions.get(node_id) or run.node(run.interactions, "interaction", node_id)
+            node = run.interactions.get(node_id) or run.node(
+                run.interactions, "interaction", node_id
+            )
         else:
             node_id = event.get("iteration_id")
             node = (
@@ -171,7 +159,9 @@ class Reducer:
                 if isinstance(node_id, str)
                 else run.workflow
             )
-        node.items.append(event)
+        item = self._keeper.keep(event, node.aside)
+        node.aside = item[2]
+        node.items.append(item)
 
     def add_line(self, line: bytes | str) -> None:
         """Add one NDJSON line; blank lines are ignored, other non-objects counted in
@@ -336,34 +326,18 @@ def _add_child(total: dict[str, Any], child: Mapping[str, Any]) -> None:
 
 
 _COST_DIGITS = 10
-_FIRST_KEYS = ("event", "timestamp", "level")
 
 
-class _Cleaner:
-    """Copies events as a document shows them: event, timestamp, level first, no hierarchy keys,
-    no ``agent`` where it is the interaction's.
-
-    Events of one kind share their keys, so the keys to keep are worked out once per shape
-    (the event's keys in order, and whether its agent is dropped).
-    """
-
-    __slots__ = ("_kept",)
-
-    def __init__(self) -> None:
-        self._kept: dict[tuple[tuple[str, ...], bool], tuple[str, ...]] = {}
-
-    def __call__(self, event: Event, agent: Any = None) -> dict[str, Any]:
-        shape = (tuple(event), "agent" in event and event["agent"] == agent)
-        kept = self._kept.get(shape)
-        if kept is None:
-            kept = self._kept[shape] = self._keys(*shape)
-        return {key: event[key] for key in kept}
-
-    @staticmethod
-    def _keys(keys: tuple[str, ...], drop_agent: bool) -> tuple[str, ...]:
-        first = tuple(key for key in _FIRST_KEYS if key in keys)
-        dropped = schema.STAMP_KEYS | {"agent"} if drop_agent else schema.STAMP_KEYS
-        return first + tuple(k for k in keys if k not in first and k not in dropped)
+def _shown(kept: dict[str, Any], agent: Any, consume: bool) -> dict[str, Any]:
+    """The event as its document shows it: without ``agent`` where it is the interaction's.
+    With *consume*, the kept copy itself, else a copy of it: a document never shares a dict
+    with a reducer that goes on."""
+    if "agent" in kept and kept["agent"] == agent:
+        if not consume:
+            return {key: value for key, value in kept.items() if key != "agent"}
+        del kept["agent"]
+        return kept
+    return kept if consume else dict(kept)
 
 
 _SPECIAL_EVENTS = (schema.METADATA_EVENT, schema.RESOURCE_EVENT)  # a tuple: names may not hash
@@ -386,7 +360,6 @@ def _scope_part(
     events_key: str,
     node: _Node,
     started_under: Counter[Any],
-    clean: _Cleaner,
     agent: Any = None,
     consume: bool = False,
 ) -> None:
@@ -401,19 +374,19 @@ def _scope_part(
     events: list[dict[str, Any]] = []
     usage: dict[str, Any] = {"calls": 0, "input_tokens": 0, "output_tokens": 0}
     observed = started_under.get(node.span_id, 0)  # no Counter.__missing__ call
-    items = _sorted(node.items)
+    items = in_order(node.items)
     if consume:
         node.items = []
-    for item in items:  # once per event: names bound outside the loop where it pays
-        observed += not item.get("attached")
-        if not item.keys().isdisjoint(_USAGE_FIELDS):
-            _count_usage(usage, item)
-        if item.get("event") in _SPECIAL_EVENTS and _special(item, metadata, resources):
+    for _, attached, _, kept in items:  # once per event
+        observed += not attached
+        if not kept.keys().isdisjoint(_USAGE_FIELDS):
+            _count_usage(usage, kept)
+        if kept.get("event") in _SPECIAL_EVENTS and _special(kept, metadata, resources):
             continue
-        if item.get("level") in schema.ERROR_LEVELS:
-            errors.append(clean(item, agent))
+        if kept.get("level") in schema.ERROR_LEVELS:
+            errors.append(_shown(kept, agent, consume))
         else:
-            events.append(clean(item, agent))
+            events.append(_shown(kept, agent, consume))
     if "exception" in end:
         errors.append({k: end[k] for k in ("event", "timestamp", "level", "exception") if k in end})
     children = end.get("children")
@@ -442,9 +415,14 @@ def _iteration_of(node: _Node) -> str:
 def _hint(nodes: Iterable[_Node], key: str, scope_key: str, scope_id: str) -> Any:
     """*key* from any event of the scope *scope_id*, for placeholders never seen directly."""
     for node in nodes:
-        for event in (node.start, node.end, *node.items):
+        for event in (node.start, node.end):
             if event is not None and event.get(scope_key) == scope_id and key in event:
                 return event[key]
+        for item in node.items:
+            if kept_value(item, scope_key) == (True, scope_id):
+                found, value = kept_value(item, key)
+                if found:
+                    return value
     return None
 
 
@@ -474,7 +452,6 @@ def _build(run: _Run, consume: bool = False) -> dict[str, Any]:
     iterations_order = sorted(
         run.iterations.values(), key=lambda n: (numbers[n.id] or 0, n.first_key())
     )
-    clean = _Cleaner()
 
     by_iteration: dict[Any, list[dict[str, Any]]] = {}
     for node in sorted(run.interactions.values(), key=_Node.first_key):
@@ -483,7 +460,7 @@ def _build(run: _Run, consume: bool = False) -> dict[str, Any]:
         doc["output"] = (node.end or {}).get("output")
         parent = node.field("parent_span_id")
         iteration_id = iteration_of[node.id]
-        _scope_part(doc, "actions", node, started_under, clean, agent, consume)
+        _scope_part(doc, "actions", node, started_under, agent, consume)
         if parent is not None and parent != iteration_id:
             doc["parent_interaction_id"] = parent
         by_iteration.setdefault(iteration_id, []).append(doc)
@@ -491,13 +468,13 @@ def _build(run: _Run, consume: bool = False) -> dict[str, Any]:
     iterations = []
     for node in iterations_order:
         doc = {"id": node.id, "number": numbers[node.id]}
-        _scope_part(doc, "events", node, started_under, clean, consume=consume)
+        _scope_part(doc, "events", node, started_under, consume=consume)
         doc["interactions"] = by_iteration.get(node.id, [])
         for child in doc["interactions"]:
             _add_child(doc, child)
         iterations.append(doc)
 
-    _scope_part(document, "events", wf, started_under, clean, consume=consume)
+    _scope_part(document, "events", wf, started_under, consume=consume)
     if parent_run is not None:
         document["parent_workflow_id"] = parent_run
     document["iterations"] = iterations
