@@ -10,7 +10,7 @@ carries the same ones.
 from __future__ import annotations
 
 import operator
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from . import schema
@@ -70,36 +70,61 @@ def kept_value(item: Item, key: str) -> tuple[bool, Any]:
     return (True, kept[key]) if key in kept else (False, None)
 
 
+class _Shape:
+    """What is worked out once for every event with the same keys in the same order."""
+
+    __slots__ = ("aside_keys", "aside_values", "shown_keys")
+
+    def __init__(self, keys: tuple[str, ...]) -> None:
+        first = tuple(key for key in FIRST_KEYS if key in keys)
+        self.shown_keys = first + tuple(
+            key for key in keys if key not in first and key not in schema.STAMP_KEYS
+        )
+        aside = self.aside_keys = tuple(key for key in keys if key in ASIDE_KEYS)
+        # The values of the keys set aside, as a tuple, got and compared in C.
+        self.aside_values: Callable[[Event], tuple[Any, ...]] = (
+            operator.itemgetter(*aside)
+            if len(aside) > 1
+            else lambda event: tuple(map(event.__getitem__, aside))
+        )
+
+
 class Keeper:
-    """Makes the item of each event. The keys to show and to set aside are worked out once per
-    shape of event (its keys, in order): events of one kind share them."""
+    """Makes the item of each event."""
 
     __slots__ = ("_shapes",)
 
     def __init__(self) -> None:
-        self._shapes: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, ...]]] = {}
+        self._shapes: dict[tuple[str, ...], _Shape] = {}
 
     def keep(self, event: Event, aside_before: dict[str, Any] | None) -> Item:
-        """The item of *event*; its hierarchy keys are *aside_before* itself when they are the
-        same (the previous event's of its scope), so one dict serves a whole scope."""
+        """The item of *event*. Its hierarchy keys are *aside_before* itself (those of the
+        previous event of its scope) when they are the same, so one dict serves a scope."""
         keys = tuple(event)
         shape = self._shapes.get(keys)
         if shape is None:
             if len(self._shapes) >= _MAX_SHAPES:
                 self._shapes.clear()
-            shape = self._shapes[keys] = _shape(keys)
-        shown_keys, aside_keys = shape
-        aside = {key: event[key] for key in aside_keys}
-        if aside == aside_before:
-            aside = aside_before
+            shape = self._shapes[keys] = _Shape(keys)
+        values = shape.aside_values(event)
+        aside = (
+            aside_before
+            if aside_before is not None and _same(shape, values, aside_before)
+            else dict(zip(shape.aside_keys, values, strict=True))
+        )
         try:
             where: Order = _ORDER_KEYS(event)
         except KeyError:
             where = order(event)
-        return where, event.get("attached"), aside, {key: event[key] for key in shown_keys}
+        shown = {key: event[key] for key in shape.shown_keys}
+        return where, event.get("attached"), aside, shown
 
 
-def _shape(keys: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    first = tuple(key for key in FIRST_KEYS if key in keys)
-    shown = first + tuple(k for k in keys if k not in first and k not in schema.STAMP_KEYS)
-    return shown, tuple(key for key in keys if key in ASIDE_KEYS)
+def _same(shape: _Shape, values: tuple[Any, ...], aside: dict[str, Any]) -> bool:
+    """Whether *aside* holds exactly the keys of *shape* set aside, with *values*."""
+    if len(aside) != len(values):
+        return False
+    try:
+        return shape.aside_values(aside) == values
+    except KeyError:
+        return False

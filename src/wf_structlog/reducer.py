@@ -10,6 +10,7 @@ from their children's events are rebuilt as placeholders.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import gc
 import os
@@ -79,7 +80,7 @@ class _Run:
         self.interactions: dict[str, _Node] = {}
         # The seqs seen, by pid: one set per process holds the events' own seq objects, where
         # a (pid, seq) tuple per event would cost memory and the collector's time.
-        self.seen: dict[Any, set[Any]] = {}
+        self.seen: collections.defaultdict[Any, set[Any]] = collections.defaultdict(set)
 
     def scope(self, kind: str, event: Event) -> _Node | None:
         if kind == "workflow":
@@ -97,16 +98,6 @@ class _Run:
         if node is None:
             node = nodes[node_id] = _Node(kind, node_id)
         return node
-
-    def seen_before(self, pid: Any, seq: Any) -> bool:
-        """Whether the event *seq* of process *pid* was added to the run already; notes it."""
-        seen = self.seen.get(pid)
-        if seen is None:
-            seen = self.seen[pid] = set()
-        elif seq in seen:
-            return True
-        seen.add(seq)
-        return False
 
 
 class Reducer:
@@ -135,8 +126,11 @@ class Reducer:
         if run is None:
             run = self._runs[run_id] = _Run(run_id)
         seq = event.get("seq")
-        if seq is not None and run.seen_before(event.get("pid"), seq):
-            return
+        if seq is not None:
+            seen = run.seen[event.get("pid")]
+            if seq in seen:
+                return
+            seen.add(seq)
         name = event.get("event")
         if isinstance(name, str) and name in _SCOPE_EVENT_NAMES:
             kind, phase = schema.SCOPE_EVENTS[name]
@@ -305,11 +299,11 @@ def _count_usage(usage: dict[str, Any], item: Event) -> None:
     counted = False
     for key in schema.USAGE_KEYS:
         value = item.get(key)
-        if isinstance(value, _NUMBERS) and not isinstance(value, bool):  # _number, inlined
+        if value is not None and _number(value):
             usage[key] += value
             counted = True
     cost = item.get("cost")
-    if _number(cost):
+    if cost is not None and _number(cost):
         usage["cost"] = round(usage.get("cost", 0) + cost, _COST_DIGITS)
         counted = True
     usage["calls"] += counted
