@@ -51,32 +51,24 @@ from typing import Any, Final
 
 import orjson
 import structlog
-from bench import (
+from common import (
+    FULL,
     PROMPT,
+    QUICK,
     RESPONSE,
-    _Logger,
-    _rounds,
-    _structlog_prod_logger,
-    _write_events,
+    LoggerLike,
+    Plan,
+    Result,
     clean_environment,
+    log_events,
     render_table,
+    rounds,
+    structlog_prod_logger,
     versions,
 )
 
 import wf_structlog
 
-
-@dataclass(frozen=True)
-class Plan:
-    """How much work each measurement does."""
-
-    events: int
-    """``llm_call`` events per run, in total over its threads or processes (a multiple of 8)."""
-    rounds: int
-
-
-FULL: Final = Plan(events=48_000, rounds=7)
-QUICK: Final = Plan(events=4_000, rounds=3)
 WARM_UP: Final = 400
 
 TARGET: Final = 0.9
@@ -166,7 +158,7 @@ def _scope_lines(workers: int) -> int:
 # -- threads ---------------------------------------------------------------------------------
 
 
-def in_threads(log: _Logger, workers: int, events: int, scope: Opener) -> int:
+def in_threads(log: LoggerLike, workers: int, events: int, scope: Opener) -> int:
     """Write *events* from *workers* threads, each inside ``scope(i)``; returns when the first
     began writing (``monotonic_ns``), once every thread is done."""
     barrier = threading.Barrier(workers)
@@ -176,7 +168,7 @@ def in_threads(log: _Logger, workers: int, events: int, scope: Opener) -> int:
         with scope(index):
             barrier.wait()
             starts[index] = monotonic_ns()
-            _write_events(log, events // workers)
+            log_events(log, events // workers)
 
     threads = [threading.Thread(target=work, args=(i,)) for i in range(workers)]
     for thread in threads:
@@ -228,7 +220,7 @@ def peer_threads(row: Measure, tmp: Path, workers: int, stack: ExitStack) -> Mea
         file.seek(0)
         file.truncate()
         stamp["workflow_id"] = secrets.token_hex(16)
-        log = _structlog_prod_logger(file)  # one logger, hence one BytesLogger, for all threads
+        log = structlog_prod_logger(file)  # one logger, hence one BytesLogger, for all threads
         start = in_threads(log, workers, events, scope)
         took = monotonic_ns() - start
         _checked(row, path, events, workers, 0)
@@ -268,7 +260,7 @@ def process_main(index: int, path: str, conn: Connection, barrier: Barrier) -> N
             with wf_structlog.attach(found), _interaction(index):
                 barrier.wait()
                 start = monotonic_ns()
-                _write_events(log, events)
+                log_events(log, events)
         conn.send(start)  # after the interaction's end: all this worker's lines are written
 
 
@@ -407,6 +399,52 @@ def format_table(rows: Sequence[Measure], rates: Rates) -> str:
     return render_table(header, cells)
 
 
+def run_rows(rows: Sequence[Measure], plan: Plan) -> Rates:
+    """Warm every row up, then run them in turns for the plan's rounds; their rates."""
+    rounds([functools.partial(row.run, WARM_UP) for row in rows], 1)
+    samples = rounds([functools.partial(row.run, plan.events) for row in rows], plan.rounds)
+    return {
+        row.name: [plan.events * 1e9 / ns for ns in taken]
+        for row, taken in zip(rows, samples, strict=True)
+    }
+
+
+def _result(name: str, row: Measure, rates: Rates) -> Result:
+    """*row* as a row of the main table, against its baseline."""
+    assert row.baseline is not None
+    if row.problems:
+        name += " -- INVALID, events missing (see stderr)"
+    return Result(
+        name,
+        statistics.median(rates[row.name]),
+        statistics.median(rates[row.baseline.name]),
+        "ev/s",
+        row.target,
+        higher_is_better=True,
+        ratio_override=statistics.median(ratios(rates, row)),
+    )
+
+
+def bench_threads(plan: Plan, tmp: Path) -> list[Result]:
+    """Target 4 for the main table: 4 threads into one file against 1 thread, and the CPU-only
+    reference (2 processes against 1) that tells whether the cores were free to scale at all."""
+    context = multiprocessing.get_context("spawn")
+    try:
+        with ExitStack() as stack:
+            one = ours_threads(Measure("ours, 1 thread"), tmp, 1)
+            four = ours_threads(Measure("ours, 4 threads", one, TARGET), tmp, 4)
+            pools = {n: spawn(tmp / f"processes-{n}.ndjson", n, context, stack) for n in (1, 2)}
+            cpu_one = cpu_only_processes(Measure("reference: CPU only, 1 process"), pools[1])
+            cpu_two = cpu_only_processes(Measure("CPU only, 2 processes", cpu_one), pools[2])
+            rates = run_rows([one, four, cpu_one, cpu_two], plan)
+    finally:
+        wf_structlog.reset()
+    return [
+        _result("4. 4 threads -> one file (vs 1 thread)", four, rates),
+        _result("4. reference: CPU-only work, 2 processes (vs 1)", cpu_two, rates),
+    ]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every measurement and print the table; always returns 0."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
@@ -425,17 +463,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             ExitStack() as stack,
         ):
             rows = measures(Path(tmp), context, stack)
-            _rounds([functools.partial(row.run, WARM_UP) for row in rows], 1)
-            samples = _rounds(
-                [functools.partial(row.run, plan.events) for row in rows], plan.rounds
-            )
+            rates = run_rows(rows, plan)
     finally:
         wf_structlog.reset()
         structlog.reset_defaults()
-    rates = {
-        row.name: [plan.events * 1e9 / ns for ns in taken]
-        for row, taken in zip(rows, samples, strict=True)
-    }
     print(format_table(rows, rates))
     free = statistics.median(ratios(rates, rows[-1]))  # the CPU-only reference, 2 processes
     if free < 1.5:

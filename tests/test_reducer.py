@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import random
 import subprocess
 import sys
@@ -370,3 +371,53 @@ class TestSources:
             reducer.add(event)
         assert reducer.document(wf.id)["status"] == "incomplete"
         wf.end()
+
+
+class TestKeptEvents:
+    def test_documents_share_nothing_with_the_reducer(self, logs: Capture) -> None:
+        """A document from Reducer.document can be changed freely: the next one is as before."""
+        run_id = run_plan(PLAN)
+        reducer = Reducer()
+        for event in logs.events:
+            reducer.add(event)
+        first = reducer.document(run_id)
+        first["iterations"][0]["interactions"][0]["actions"][0]["model"] = "changed"
+        first["iterations"][0]["interactions"][0]["actions"].clear()
+        assert reducer.document(run_id) == reducer.pop(run_id) == logs.documents[0]
+
+    def test_events_changed_after_adding_do_not_change_the_document(self) -> None:
+        """The reducer keeps what the document needs when an event arrives, not the event."""
+        event: dict[str, Any] = {"event": "chat", "workflow_id": "w" * 32, "text": "before"}
+        reducer = Reducer()
+        reducer.add(event)
+        event["text"] = "after"
+        (doc,) = reducer.documents()
+        assert doc["events"][0]["text"] == "before"
+
+    def test_timestamps_of_any_type_are_ordered(self) -> None:
+        """Events whose timestamp, pid or seq is missing or not of its type come first, in the
+        order they arrived; the others by timestamp."""
+        run = "r" * 32
+        events: list[dict[str, Any]] = [
+            {"event": "late", "workflow_id": run, "timestamp": "2026-01-01T00:00:02Z"},
+            {"event": "no_time", "workflow_id": run, "timestamp": None, "seq": "x"},
+            {"event": "early", "workflow_id": run, "timestamp": "2026-01-01T00:00:01Z"},
+            {"event": "no_key", "workflow_id": run},
+        ]
+        (doc,) = reduce(events)
+        assert [e["event"] for e in doc["events"]] == ["no_time", "no_key", "early", "late"]
+
+    @pytest.mark.parametrize("enabled", [True, False])
+    def test_reduce_leaves_the_garbage_collector_as_it_was(
+        self, enabled: bool, logs: Capture
+    ) -> None:
+        """reduce() pauses the cyclic garbage collector while it works, and restores it."""
+        run_plan(PLAN)
+        was = gc.isenabled()
+        try:
+            (gc.enable if enabled else gc.disable)()
+            assert logs.documents
+            assert gc.isenabled() is enabled
+            assert gc.get_freeze_count() == 0
+        finally:
+            (gc.enable if was else gc.disable)()

@@ -10,16 +10,20 @@ from their children's events are rebuilt as placeholders.
 
 from __future__ import annotations
 
+import collections
+import contextlib
+import gc
 import os
 import warnings
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
 import orjson
 
 from . import schema
+from ._kept import Item, Keeper, first_order, in_order, kept_value, order
 
 __all__ = ["ReduceWarning", "Reducer", "parse_line", "reduce"]
 
@@ -31,33 +35,30 @@ class ReduceWarning(UserWarning):
     """Some input lines were not events and were skipped."""
 
 
-def _order(event: Event) -> tuple[str, int, int]:
-    timestamp, pid, seq = event.get("timestamp"), event.get("pid"), event.get("seq")
-    return (
-        timestamp if isinstance(timestamp, str) else "",
-        pid if isinstance(pid, int) else -1,
-        seq if isinstance(seq, int) else -1,
-    )
+_SCOPE_EVENT_NAMES = frozenset(schema.SCOPE_EVENTS)
 
 
 class _Node:
-    __slots__ = ("end", "id", "items", "kind", "start")
+    __slots__ = ("aside", "end", "id", "items", "kind", "start")
 
     def __init__(self, kind: str, node_id: str) -> None:
         self.kind = kind
         self.id = node_id
         self.start: Event | None = None
         self.end: Event | None = None
-        self.items: list[Event] = []
+        self.items: list[Item] = []
+        self.aside: dict[str, Any] | None = None
+        """The hierarchy keys of the last item, for the next one to share."""
 
     def field(self, key: str) -> Any:
         """*key* from the start event, else the end event, else the earliest item having it."""
         for event in (self.start, self.end):
             if event is not None and key in event:
                 return event[key]
-        for item in sorted(self.items, key=_order):
-            if key in item:
-                return item[key]
+        for item in in_order(self.items):
+            found, value = kept_value(item, key)
+            if found:
+                return value
         return None
 
     @property
@@ -66,8 +67,8 @@ class _Node:
 
     def first_key(self) -> tuple[str, int, int]:
         if self.start is not None:
-            return _order(self.start)
-        return min((_order(item) for item in self.items), default=("", -1, -1))
+            return order(self.start)
+        return first_order(self.items)
 
 
 class _Run:
@@ -77,7 +78,9 @@ class _Run:
         self.workflow = _Node("workflow", run_id)
         self.iterations: dict[str, _Node] = {}
         self.interactions: dict[str, _Node] = {}
-        self.seen: set[tuple[Any, Any]] = set()
+        # The seqs seen, by pid: one set per process holds the events' own seq objects, where
+        # a (pid, seq) tuple per event would cost memory and the collector's time.
+        self.seen: collections.defaultdict[Any, set[Any]] = collections.defaultdict(set)
 
     def scope(self, kind: str, event: Event) -> _Node | None:
         if kind == "workflow":
@@ -85,18 +88,16 @@ class _Run:
         node_id = event.get(schema.SCOPE_ID_KEYS[kind])
         if not isinstance(node_id, str):
             return None
-        nodes = self.iterations if kind == "iteration" else self.interactions
+        return self.node(
+            self.iterations if kind == "iteration" else self.interactions, kind, node_id
+        )
+
+    @staticmethod
+    def node(nodes: dict[str, _Node], kind: str, node_id: str) -> _Node:
         node = nodes.get(node_id)
         if node is None:
             node = nodes[node_id] = _Node(kind, node_id)
         return node
-
-    def innermost(self, event: Event) -> _Node:
-        for kind in ("interaction", "iteration"):
-            node = self.scope(kind, event)
-            if node is not None:
-                return node
-        return self.workflow
 
 
 class Reducer:
@@ -108,6 +109,7 @@ class Reducer:
 
     def __init__(self) -> None:
         self._runs: dict[str, _Run] = {}
+        self._keeper = Keeper()
         self.skipped = 0
         """Lines given to :meth:`add_line` that were not JSON objects."""
         self.unscoped = 0
@@ -115,6 +117,7 @@ class Reducer:
 
     def add(self, event: Event) -> None:
         """Add one event dict."""
+        # Runs once per event: the common case (an event in an interaction) calls nothing.
         run_id = event.get("workflow_id")
         if not isinstance(run_id, str):
             self.unscoped += 1
@@ -124,14 +127,13 @@ class Reducer:
             run = self._runs[run_id] = _Run(run_id)
         seq = event.get("seq")
         if seq is not None:
-            key = (event.get("pid"), seq)
-            if key in run.seen:
+            seen = run.seen[event.get("pid")]
+            if seq in seen:
                 return
-            run.seen.add(key)
+            seen.add(seq)
         name = event.get("event")
-        boundary = schema.SCOPE_EVENTS.get(name) if isinstance(name, str) else None
-        if boundary is not None:
-            kind, phase = boundary
+        if isinstance(name, str) and name in _SCOPE_EVENT_NAMES:
+            kind, phase = schema.SCOPE_EVENTS[name]
             node = run.scope(kind, event)
             if node is not None:
                 if phase == "start":
@@ -139,7 +141,21 @@ class Reducer:
                 else:
                     node.end = node.end or event
                 return
-        run.innermost(event).items.append(event)
+        node_id = event.get("interaction_id")
+        if isinstance(node_id, str):
+            node = run.interactions.get(node_id) or run.node(
+                run.interactions, "interaction", node_id
+            )
+        else:
+            node_id = event.get("iteration_id")
+            node = (
+                run.node(run.iterations, "iteration", node_id)
+                if isinstance(node_id, str)
+                else run.workflow
+            )
+        item = self._keeper.keep(event, node.aside)
+        node.aside = item[2]
+        node.items.append(item)
 
     def add_line(self, line: bytes | str) -> None:
         """Add one NDJSON line; blank lines are ignored, other non-objects counted in
@@ -154,9 +170,18 @@ class Reducer:
 
     def add_file(self, path: str | os.PathLike[str]) -> None:
         """Add every line of an NDJSON file."""
+        add, loads = self.add, orjson.loads
         with Path(path).open("rb") as lines:
-            for line in lines:
-                self.add_line(line)
+            for line in lines:  # add_line, inlined: this loop runs once per event
+                try:
+                    event = loads(line)
+                except orjson.JSONDecodeError:
+                    self.skipped += not line.isspace()
+                    continue
+                if isinstance(event, dict):
+                    add(event)
+                else:
+                    self.skipped += 1
 
     def document(self, run_id: str) -> dict[str, Any]:
         """The document of one run, as far as its events have arrived."""
@@ -164,12 +189,20 @@ class Reducer:
 
     def pop(self, run_id: str) -> dict[str, Any]:
         """The document of one run, forgetting the run's events."""
-        return _build(self._runs.pop(run_id))
+        return _build(self._runs.pop(run_id), consume=True)
 
     def documents(self) -> list[dict[str, Any]]:
         """All documents, ordered by start time."""
-        docs = [_build(run) for run in self._runs.values()]
-        return sorted(docs, key=lambda doc: (doc["start_time"] or "", doc["id"]))
+        return _by_start([_build(run) for run in self._runs.values()])
+
+    def pop_documents(self) -> list[dict[str, Any]]:
+        """All documents, ordered by start time, forgetting every run's events as it goes (so
+        the events and the documents are never all held at once)."""
+        return _by_start([self.pop(run_id) for run_id in list(self._runs)])
+
+
+def _by_start(docs: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return sorted(docs, key=lambda doc: (doc["start_time"] or "", doc["id"]))
 
 
 def parse_line(line: bytes | str) -> dict[str, Any] | None:
@@ -203,6 +236,43 @@ def reduce(*sources: Source) -> list[dict[str, Any]]:
         One document per run (see ``document.schema.json``), ordered by start time.
     """
     reducer = Reducer()
+    with _collector_paused():
+        _add_sources(reducer, sources)
+        documents = reducer.pop_documents()
+    if reducer.skipped:
+        warnings.warn(
+            f"skipped {reducer.skipped} line(s) that were not JSON objects",
+            ReduceWarning,
+            stacklevel=2,
+        )
+    return documents
+
+
+@contextlib.contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector. Documents are trees, it has nothing to free in them,
+    but the allocations of a million events would make it walk them all again and again (half
+    the time of :func:`reduce` on a million events, measured).
+
+    At the end, what was made while it was paused is filed as old (``freeze`` then
+    ``unfreeze`` moves every object to the oldest generation and restarts the count): else the
+    first allocation after it resumes walks every document at once (another second per
+    million events). Not done when the program froze objects itself: ``unfreeze`` would
+    release them.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if gc.get_freeze_count() == 0:
+            gc.freeze()
+            gc.unfreeze()
+        if enabled:
+            gc.enable()
+
+
+def _add_sources(reducer: Reducer, sources: Iterable[Source]) -> None:
     for source in sources:
         if isinstance(source, str | os.PathLike):
             reducer.add_file(source)
@@ -219,37 +289,34 @@ def reduce(*sources: Source) -> list[dict[str, Any]]:
                     reducer.add(item)
                 else:
                     reducer.add_line(item)
-    if reducer.skipped:
-        warnings.warn(
-            f"skipped {reducer.skipped} line(s) that were not JSON objects",
-            ReduceWarning,
-            stacklevel=2,
-        )
-    return reducer.documents()
 
 
 # -- building documents ----------------------------------------------------------------------
 
 
+_NUMBERS = (int, float)
+
+
 def _number(value: Any) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, _NUMBERS) and not isinstance(value, bool)
 
 
-def _usage(items: Iterable[Event]) -> dict[str, Any]:
-    usage: dict[str, Any] = {"calls": 0, "input_tokens": 0, "output_tokens": 0}
-    for item in items:
-        counted = False
-        for key in schema.USAGE_KEYS:
-            value = item.get(key)
-            if _number(value):
-                usage[key] += value
-                counted = True
-        cost = item.get("cost")
-        if _number(cost):
-            usage["cost"] = round(usage.get("cost", 0) + cost, _COST_DIGITS)
+_USAGE_FIELDS = (*schema.USAGE_KEYS, "cost")
+
+
+def _count_usage(usage: dict[str, Any], item: Event) -> None:
+    """Add *item*'s tokens and cost to *usage*."""
+    counted = False
+    for key in schema.USAGE_KEYS:
+        value = item.get(key)
+        if value is not None and _number(value):
+            usage[key] += value
             counted = True
-        usage["calls"] += counted
-    return usage
+    cost = item.get("cost")
+    if cost is not None and _number(cost):
+        usage["cost"] = round(usage.get("cost", 0) + cost, _COST_DIGITS)
+        counted = True
+    usage["calls"] += counted
 
 
 def _add_child(total: dict[str, Any], child: Mapping[str, Any]) -> None:
@@ -263,55 +330,81 @@ def _add_child(total: dict[str, Any], child: Mapping[str, Any]) -> None:
 
 
 _COST_DIGITS = 10
-_FIRST_KEYS = ("event", "timestamp", "level")
 
 
-def _clean(event: Event, agent: Any = None) -> dict[str, Any]:
-    """The event as a document shows it: event, timestamp, level first, no hierarchy keys."""
-    entry = {key: event[key] for key in _FIRST_KEYS if key in event}
-    for key, value in event.items():
-        if key in entry or key in schema.STAMP_KEYS or (key == "agent" and value == agent):
-            continue
-        entry[key] = value
-    return entry
+def _shown(kept: dict[str, Any], agent: Any, consume: bool) -> dict[str, Any]:
+    """The event as its document shows it: without ``agent`` where it is the interaction's.
+    With *consume*, the kept copy itself, else a copy of it: a document never shares a dict
+    with a reducer that goes on."""
+    if "agent" in kept and kept["agent"] == agent:
+        if not consume:
+            return {key: value for key, value in kept.items() if key != "agent"}
+        del kept["agent"]
+        return kept
+    return kept if consume else dict(kept)
 
 
-def _scope_part(node: _Node, started_under: Counter[Any], agent: Any = None) -> dict[str, Any]:
-    """The keys every scope has, with its own items sorted into metadata, resources, errors
-    and events (returned under ``events``)."""
+_SPECIAL_EVENTS = (schema.METADATA_EVENT, schema.RESOURCE_EVENT)  # a tuple: names may not hash
+
+
+def _special(item: Event, metadata: dict[str, Any], resources: list[dict[str, Any]]) -> bool:
+    """Add a ``metadata`` or ``resource`` event to *metadata* or *resources*; whether it was
+    one (a ``metadata`` event without a mapping is an ordinary event)."""
+    if item["event"] == schema.RESOURCE_EVENT:
+        resources.append({"name": item.get("resource"), "details": item.get("details") or {}})
+        return True
+    if isinstance(item.get("metadata"), Mapping):
+        metadata.update(item["metadata"])
+        return True
+    return False
+
+
+def _scope_part(
+    doc: dict[str, Any],
+    events_key: str,
+    node: _Node,
+    started_under: Counter[Any],
+    agent: Any = None,
+    consume: bool = False,
+) -> None:
+    """Add to *doc* the keys every scope has, with its own items sorted into metadata,
+    resources, errors and events (under *events_key*). With *consume*, the node lets go of its
+    items, so that they are freed as the document is built."""
     start, end = node.start or {}, node.end or {}
     start_metadata = start.get("metadata")
     metadata = dict(start_metadata) if isinstance(start_metadata, Mapping) else {}
     resources: list[dict[str, Any]] = []
     errors: list[dict[str, Any]] = []
     events: list[dict[str, Any]] = []
-    for item in sorted(node.items, key=_order):
-        name = item.get("event")
-        if name == schema.METADATA_EVENT and isinstance(item.get("metadata"), Mapping):
-            metadata.update(item["metadata"])
-        elif name == schema.RESOURCE_EVENT:
-            resources.append({"name": item.get("resource"), "details": item.get("details") or {}})
-        elif item.get("level") in schema.ERROR_LEVELS:
-            errors.append(_clean(item, agent))
+    usage: dict[str, Any] = {"calls": 0, "input_tokens": 0, "output_tokens": 0}
+    observed = started_under.get(node.span_id, 0)  # no Counter.__missing__ call
+    items = in_order(node.items)
+    if consume:
+        node.items = []
+    for _, attached, _, kept in items:  # once per event
+        observed += not attached
+        if not kept.keys().isdisjoint(_USAGE_FIELDS):
+            _count_usage(usage, kept)
+        if kept.get("event") in _SPECIAL_EVENTS and _special(kept, metadata, resources):
+            continue
+        if kept.get("level") in schema.ERROR_LEVELS:
+            errors.append(_shown(kept, agent, consume))
         else:
-            events.append(_clean(item, agent))
+            events.append(_shown(kept, agent, consume))
     if "exception" in end:
         errors.append({k: end[k] for k in ("event", "timestamp", "level", "exception") if k in end})
-    observed = sum(not item.get("attached") for item in node.items) + started_under[node.span_id]
     children = end.get("children")
-    return {
-        "status": end.get("status", schema.STATUS_INCOMPLETE) if end else schema.STATUS_INCOMPLETE,
-        "start_time": start.get("timestamp"),
-        "end_time": end.get("timestamp"),
-        "duration_ms": end.get("duration_ms"),
-        "complete": bool(start) and bool(end) and (children is None or children == observed),
-        "metadata": metadata,
-        "resources": resources,
-        "errors": errors,
-        "error_count": len(errors),
-        "usage": _usage(node.items),
-        "events": events,
-    }
+    doc["status"] = end.get("status", schema.STATUS_INCOMPLETE) if end else schema.STATUS_INCOMPLETE
+    doc["start_time"] = start.get("timestamp")
+    doc["end_time"] = end.get("timestamp")
+    doc["duration_ms"] = end.get("duration_ms")
+    doc["complete"] = bool(start) and bool(end) and (children is None or children == observed)
+    doc["metadata"] = metadata
+    doc["resources"] = resources
+    doc["errors"] = errors
+    doc["error_count"] = len(errors)
+    doc["usage"] = usage
+    doc[events_key] = events
 
 
 _ORPHANS = "0" * 16
@@ -326,54 +419,66 @@ def _iteration_of(node: _Node) -> str:
 def _hint(nodes: Iterable[_Node], key: str, scope_key: str, scope_id: str) -> Any:
     """*key* from any event of the scope *scope_id*, for placeholders never seen directly."""
     for node in nodes:
-        for event in (node.start, node.end, *node.items):
+        for event in (node.start, node.end):
             if event is not None and event.get(scope_key) == scope_id and key in event:
                 return event[key]
+        for item in node.items:
+            if kept_value(item, scope_key) == (True, scope_id):
+                found, value = kept_value(item, key)
+                if found:
+                    return value
     return None
 
 
-def _build(run: _Run) -> dict[str, Any]:
+def _build(run: _Run, consume: bool = False) -> dict[str, Any]:
+    """The document of *run*. With *consume*, the run's events are let go of as they are
+    copied into it (for a run popped from its reducer), so both are not held at once."""
     nodes = [run.workflow, *run.iterations.values(), *run.interactions.values()]
     started_under = Counter(
         node.start.get("parent_span_id")
         for node in nodes
         if node.start is not None and not node.start.get("attached")
     )
-    for node in list(run.interactions.values()):  # placeholders for iterations never seen
-        run.scope("iteration", {"iteration_id": _iteration_of(node)})
-
-    by_iteration: dict[Any, list[dict[str, Any]]] = {}
-    for node in sorted(run.interactions.values(), key=_Node.first_key):
-        agent = node.field("agent")
-        part = _scope_part(node, started_under, agent)
-        doc: dict[str, Any] = {"id": node.id, "agent": agent, "input": node.field("input")}
-        doc["output"] = (node.end or {}).get("output")
-        doc.update(part)
-        doc["actions"] = doc.pop("events")
-        parent = node.field("parent_span_id")
-        iteration_id = _iteration_of(node)
-        if parent is not None and parent != iteration_id:
-            doc["parent_interaction_id"] = parent
-        by_iteration.setdefault(iteration_id, []).append(doc)
-
+    iteration_of = {node.id: _iteration_of(node) for node in run.interactions.values()}
+    for iteration_id in iteration_of.values():  # placeholders for iterations never seen
+        run.node(run.iterations, "iteration", iteration_id)
+    # Every field looked up among the events, before any event is let go of.
     numbers = {
         node.id: node.field("iteration") or _hint(nodes, "iteration", "iteration_id", node.id)
         for node in run.iterations.values()
     }
+    wf = run.workflow
+    document: dict[str, Any] = {
+        "id": wf.id,
+        "name": wf.field("workflow") or _hint(nodes, "workflow", "workflow_id", wf.id),
+    }
+    parent_run = wf.field("parent_workflow_id")
+    iterations_order = sorted(
+        run.iterations.values(), key=lambda n: (numbers[n.id] or 0, n.first_key())
+    )
+
+    by_iteration: dict[Any, list[dict[str, Any]]] = {}
+    for node in sorted(run.interactions.values(), key=_Node.first_key):
+        agent = node.field("agent")
+        doc: dict[str, Any] = {"id": node.id, "agent": agent, "input": node.field("input")}
+        doc["output"] = (node.end or {}).get("output")
+        parent = node.field("parent_span_id")
+        iteration_id = iteration_of[node.id]
+        _scope_part(doc, "actions", node, started_under, agent, consume)
+        if parent is not None and parent != iteration_id:
+            doc["parent_interaction_id"] = parent
+        by_iteration.setdefault(iteration_id, []).append(doc)
+
     iterations = []
-    for node in sorted(run.iterations.values(), key=lambda n: (numbers[n.id] or 0, n.first_key())):
+    for node in iterations_order:
         doc = {"id": node.id, "number": numbers[node.id]}
-        doc.update(_scope_part(node, started_under))
+        _scope_part(doc, "events", node, started_under, consume=consume)
         doc["interactions"] = by_iteration.get(node.id, [])
         for child in doc["interactions"]:
             _add_child(doc, child)
         iterations.append(doc)
 
-    wf = run.workflow
-    name = wf.field("workflow") or _hint(nodes, "workflow", "workflow_id", wf.id)
-    document: dict[str, Any] = {"id": wf.id, "name": name}
-    document.update(_scope_part(wf, started_under))
-    parent_run = wf.field("parent_workflow_id")
+    _scope_part(document, "events", wf, started_under, consume=consume)
     if parent_run is not None:
         document["parent_workflow_id"] = parent_run
     document["iterations"] = iterations

@@ -13,15 +13,15 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Final
 
-import orjson
 from rich.console import Console
 
 from . import _faults, schema
+from ._document_file import write_document
 from ._filewrite import CAN_HOLD_GIL, write_all, write_holding_gil
 from ._forksafe import renew_after_fork
 from .console import ConsoleRenderer
 from .reducer import Reducer
-from .renderers import ndjson_line, to_json
+from .renderers import ndjson_line
 from .typing import EventDict
 
 __all__ = ["ConsoleSink", "DocumentSink", "FileSink", "MemorySink", "StreamSink"]
@@ -254,7 +254,7 @@ class DocumentSink:
         flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
         fd = os.open(partial, flags, self.mode)
         try:
-            write_all(fd, to_json(document, orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
+            write_document(fd, document)  # in pieces: never the whole document's bytes at once
         finally:
             os.close(fd)
         os.replace(partial, path)

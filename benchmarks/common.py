@@ -1,0 +1,215 @@
+"""What every benchmark shares: the event logged, the timed loop, rounds, and the table."""
+
+from __future__ import annotations
+
+import itertools
+import os
+import platform
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from time import perf_counter_ns
+from typing import Any, Final, Protocol, TypeVar
+
+import orjson
+import structlog
+
+import wf_structlog
+from wf_structlog.config import ENVIRONMENT_VARIABLES
+
+PROMPT: Final = "Summarise the attached quarterly report for the finance team. " * 3
+RESPONSE: Final = "Revenue grew 12% on the quarter; costs were flat and margins improved. " * 6
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Plan:
+    """How much work each measurement does (``--quick``: :data:`QUICK`, else :data:`FULL`)."""
+
+    events: int
+    """Events written per round of the file benchmarks (targets 1 and 4)."""
+    calls: int
+    """Calls made per round of the no-op benchmarks (target 2)."""
+    rounds: int
+    reducer_events: int
+    """Events reduced (target 3), in one fresh process per side and round."""
+    reducer_rounds: int
+    memory_events: tuple[int, int]
+    """A short and a long workflow (target 5): memory must not grow from one to the other."""
+
+
+FULL: Final = Plan(
+    events=30_000,
+    calls=1_000_000,
+    rounds=5,
+    reducer_events=1_000_000,
+    reducer_rounds=3,
+    memory_events=(100_000, 1_000_000),
+)
+QUICK: Final = Plan(
+    events=2_000,
+    calls=100_000,
+    rounds=3,
+    reducer_events=200_000,
+    reducer_rounds=1,
+    memory_events=(20_000, 200_000),
+)
+
+
+@dataclass(frozen=True)
+class Result:
+    """One row of the table: our number, the peer's, and the ratio we aim for.
+
+    A row without a *target* is information (a reference measurement), never PASS or FAIL.
+    """
+
+    name: str
+    ours: float
+    peer: float
+    unit: str
+    target: float | None
+    higher_is_better: bool
+    ratio_override: float | None = None
+    """The ratio, when not simply ours / peer (e.g. the median of each round's ratio)."""
+
+    @property
+    def ratio(self) -> float:
+        """Ours divided by the peer's."""
+        if self.ratio_override is not None:
+            return self.ratio_override
+        return self.ours / self.peer if self.peer > 0 else float("inf")
+
+    @property
+    def verdict(self) -> str:
+        """``PASS``, ``FAIL``, or ``info`` for a row without a target."""
+        if self.target is None:
+            return "info"
+        better = self.ratio >= self.target if self.higher_is_better else self.ratio <= self.target
+        return "PASS" if better else "FAIL"
+
+
+class LoggerLike(Protocol):
+    """The part of a logger the loops call: wf_structlog's, structlog's and the peers' have it."""
+
+    def info(self, event: str, /, *args: Any, **kw: Any) -> Any: ...
+
+    def debug(self, event: str, /, *args: Any, **kw: Any) -> Any: ...
+
+
+def log_events(log: LoggerLike, n: int) -> int:
+    """Log *n* ``llm_call`` events with a prompt and a response; the nanoseconds it took.
+
+    The call is written out, as a user writes it, so the measurement includes the attribute
+    lookup and argument passing a real call pays. itertools.repeat is the cheapest loop.
+    """
+    start = perf_counter_ns()
+    for _ in itertools.repeat(None, n):
+        log.info(
+            "llm_call",
+            model="m-1",
+            prompt=PROMPT,
+            response=RESPONSE,
+            input_tokens=12,
+            output_tokens=40,
+        )
+    return perf_counter_ns() - start
+
+
+def rounds(measures: Sequence[Callable[[], T]], count: int) -> list[list[T]]:
+    """Run each measure once per round, taking turns, so drift (CPU clock, page cache, other
+    processes) falls on every contender alike. Returns the samples of each measure."""
+    samples: list[list[T]] = [[] for _ in measures]
+    for _ in range(count):
+        for measure, taken in zip(measures, samples, strict=True):
+            taken.append(measure())
+    return samples
+
+
+def structlog_prod_logger(file: Any) -> LoggerLike:
+    """structlog's recommended production configuration, writing to the binary *file*.
+
+    wf_structlog never reads structlog's global configuration, so setting it here leaves ours
+    untouched; the caller resets it at the end (``structlog.reset_defaults()``).
+    """
+    structlog.configure(
+        processors=[
+            structlog.contextvars.merge_contextvars,
+            structlog.processors.add_log_level,
+            structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.JSONRenderer(serializer=orjson.dumps),
+        ],
+        wrapper_class=structlog.make_filtering_bound_logger(20),  # logging.INFO
+        logger_factory=structlog.BytesLoggerFactory(file=file),
+        cache_logger_on_first_use=True,
+    )
+    log: LoggerLike = structlog.get_logger().bind(agent="planner")
+    return log
+
+
+def peak_rss() -> int:
+    """This process's peak resident memory so far, in bytes.
+
+    From ``VmHWM``, which starts afresh at ``exec``, where ``ru_maxrss`` carries the parent's
+    peak over into a child started with fork and exec (Linux).
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024  # in kB
+    raise RuntimeError("no VmHWM in /proc/self/status: peak memory needs Linux")
+
+
+def check_lines(path: Path, expected: int, who: str) -> None:
+    """Fail loudly if a side wrote nothing or dropped events: its speed would mean nothing."""
+    written = path.read_bytes().count(b"\n")
+    if written != expected:
+        raise RuntimeError(f"{who} wrote {written} lines to {path}, expected {expected}")
+
+
+def _number(value: float, unit: str) -> str:
+    digits = {"ev/s": 0, "s": 2}.get(unit, 1)
+    return f"{value:,.{digits}f} {unit}"
+
+
+def format_table(results: Sequence[Result]) -> str:
+    """The results as a plain-text table."""
+    header = ("target / benchmark", "ours", "peer", "ratio", "target", "result")
+    rows = [
+        (
+            r.name,
+            _number(r.ours, r.unit),
+            _number(r.peer, r.unit),
+            f"{r.ratio:.2f}x",
+            "" if r.target is None else f"{'>=' if r.higher_is_better else '<='} {r.target:.2f}x",
+            r.verdict,
+        )
+        for r in results
+    ]
+    return render_table(header, rows)
+
+
+def render_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> str:
+    """*rows* of cells under *header* as plain text, one column per cell."""
+    table = [header, *rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(header))]
+
+    def line(cells: Sequence[str]) -> str:
+        # Names read best left-aligned, numbers right-aligned.
+        pairs = enumerate(zip(cells, widths, strict=True))
+        return "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in pairs)
+
+    return "\n".join([line(header), line(["-" * w for w in widths]), *map(line, rows)])
+
+
+def clean_environment() -> None:
+    """Unset wf_structlog's variables, so the shell's settings cannot change what is measured."""
+    for name in ENVIRONMENT_VARIABLES:
+        os.environ.pop(name, None)
+
+
+def versions() -> str:
+    """The versions of Python and of the libraries measured, for the first line of a report."""
+    return (
+        f"Python {platform.python_version()}, wf_structlog {wf_structlog.__version__}, "
+        f"structlog {structlog.__version__}, orjson {orjson.__version__}"
+    )
