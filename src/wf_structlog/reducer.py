@@ -18,7 +18,7 @@ import warnings
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 import orjson
 
@@ -344,7 +344,7 @@ def _shown(kept: dict[str, Any], agent: Any, consume: bool) -> dict[str, Any]:
     return kept if consume else dict(kept)
 
 
-def _is_mapping(value: Any) -> bool:
+def _is_mapping(value: Any) -> TypeGuard[Mapping[str, Any]]:
     # dict first: it answers at once (events from JSON), where the Mapping ABC costs more.
     return isinstance(value, (dict, Mapping))
 
