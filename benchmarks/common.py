@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import os
 import platform
+import subprocess
+import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -51,7 +53,7 @@ QUICK: Final = Plan(
     events=2_000,
     calls=100_000,
     rounds=3,
-    reducer_events=200_000,
+    reducer_events=1_000_000,  # the target's size: a smaller run flatters the naive loop
     reducer_rounds=1,
     memory_events=(20_000, 200_000),
 )
@@ -157,6 +159,13 @@ def peak_rss() -> int:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) * 1024  # in kB
     raise RuntimeError("no VmHWM in /proc/self/status: peak memory needs Linux")
+
+
+def in_fresh_process(script: str, *args: str) -> dict[str, int]:
+    """Run *script* with *args* in a fresh interpreter; the JSON object it printed."""
+    out = subprocess.run([sys.executable, script, *args], check=True, capture_output=True).stdout
+    report: dict[str, int] = orjson.loads(out)
+    return report
 
 
 def check_lines(path: Path, expected: int, who: str) -> None:

@@ -12,18 +12,17 @@ workflow first (imports, caches), then the measured one, and reports its peak re
 
 from __future__ import annotations
 
-import subprocess
 import sys
 from pathlib import Path
 from typing import Final
 
 import orjson
-from common import Result, peak_rss
+from common import Result, in_fresh_process, peak_rss
 from workload import run_workflow
 
 import wf_structlog
 
-BOUND_MB: Final = 2500
+BOUND_MB: Final = 1600
 """The stated bound: peak memory added by a workflow with its document on, per million events
 of :mod:`workload` (about 800 bytes of JSON each: two of every six carry a prompt and a
 response)."""
@@ -46,23 +45,14 @@ def _child(document: str, events: int, tmp: Path) -> None:
     print(orjson.dumps({"before": before, "after": peak_rss()}).decode())
 
 
-def _measure(document: str, events: int, tmp: Path) -> dict[str, int]:
-    """Run :func:`_child` in a fresh interpreter; its report."""
-    out = subprocess.run(
-        [sys.executable, __file__, document, str(events), str(tmp)],
-        check=True,
-        capture_output=True,
-    ).stdout
-    report: dict[str, int] = orjson.loads(out)
-    return report
-
-
 def bench_memory(short: int, long: int, tmp: Path) -> list[Result]:
     """The document on: growth per million events against :data:`BOUND_MB`; off: the peak of
     a workflow of *long* events against one of *short*."""
-    on = _measure("on", long, tmp)
+    on = in_fresh_process(__file__, "on", str(long), str(tmp))
     per_million = (on["after"] - on["before"]) / 2**20 * 1_000_000 / long
-    off_short, off_long = (_measure("off", events, tmp) for events in (short, long))
+    off_short, off_long = (
+        in_fresh_process(__file__, "off", str(events), str(tmp)) for events in (short, long)
+    )
     return [
         Result(
             f"5. doc on: peak growth per 1M events ({per_million * 2**20 / 1e6:,.0f} B/event)",

@@ -10,7 +10,6 @@ result of the work still alive at the peak.
 from __future__ import annotations
 
 import statistics
-import subprocess
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,7 +17,7 @@ from time import perf_counter_ns
 from typing import Any, Final
 
 import orjson
-from common import Result, peak_rss, rounds
+from common import Result, in_fresh_process, peak_rss, rounds
 from workload import run_workflow
 
 import wf_structlog
@@ -71,27 +70,21 @@ def _child(side: str, paths: Sequence[str]) -> None:
     print(orjson.dumps({"ns": took, "peak": peak, "size": len(result)}).decode())
 
 
-def _measure(side: str, paths: Sequence[Path]) -> dict[str, int]:
-    """Run *side* in a fresh interpreter; its report."""
-    out = subprocess.run(
-        [sys.executable, __file__, side, *map(str, paths)],
-        check=True,
-        capture_output=True,
-    ).stdout
-    report: dict[str, int] = orjson.loads(out)
-    return report
-
-
 def bench_reducer(events: int, repeats: int, tmp: Path) -> list[Result]:
     """Time and peak memory of ``reduce()`` on *events* events, and of :func:`naive`."""
     paths = write_events(tmp, events)
+    names = [str(path) for path in paths]
     lines = 0
     for path in paths:
         with path.open("rb") as file:
             lines += sum(1 for _ in file)
     size = sum(path.stat().st_size for path in paths) / 2**20
     ours, peer = rounds(
-        [lambda: _measure("reduce", paths), lambda: _measure("naive", paths)], repeats
+        [
+            lambda: in_fresh_process(__file__, "reduce", *names),
+            lambda: in_fresh_process(__file__, "naive", *names),
+        ],
+        repeats,
     )
     what = f"{lines:,} events, {size:,.0f} MB"
     return [
