@@ -73,6 +73,8 @@ WARM_UP: Final = 400
 
 TARGET: Final = 0.9
 """4 threads together, against 1 thread."""
+FREE_CORES: Final = 1.5
+"""Below this ratio of the CPU-only reference (2 processes against 1), the cores were busy."""
 CPU_ONLY_ROUND_TRIPS: Final = 14
 """orjson round trips of an event in :func:`cpu_only`: about the time of logging one, here."""
 
@@ -469,7 +471,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         structlog.reset_defaults()
     print(format_table(rows, rates))
     free = statistics.median(ratios(rates, rows[-1]))  # the CPU-only reference, 2 processes
-    if free < 1.5:
+    if free < FREE_CORES:
         print(
             f"note: the CPU-only reference reached {free:.2f}x with 2 processes: other programs "
             "were using the cores. Threads fare better on a busy machine than on a quiet one "

@@ -52,9 +52,11 @@ class _Node:
 
     def field(self, key: str) -> Any:
         """*key* from the start event, else the end event, else the earliest item having it."""
-        for event in (self.start, self.end):
-            if event is not None and key in event:
-                return event[key]
+        start, end = self.start, self.end
+        if start is not None and key in start:
+            return start[key]
+        if end is not None and key in end:
+            return end[key]
         for item in in_order(self.items):
             found, value = kept_value(item, key)
             if found:
