@@ -16,7 +16,6 @@ the results: it reports, it does not gate.
 
 from __future__ import annotations
 
-import argparse
 import importlib.metadata
 import os
 import sys
@@ -25,7 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from chain import bench_below_level, bench_file, bench_off, bench_redaction
-from common import FULL, QUICK, clean_environment, format_table, versions
+from common import format_table, plan_from_command_line, versions
 from concurrency import FREE_CORES, bench_threads
 from memory import BOUND_MB, bench_memory
 from reducing import bench_reducer
@@ -39,10 +38,7 @@ def _peer_versions() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every benchmark and print the table; always returns 0."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="a much shorter run")
-    plan = QUICK if parser.parse_args(argv).quick else FULL
-    clean_environment()  # before any process starts: they inherit the environment
+    plan = plan_from_command_line(argv, __doc__)
     print(
         f"{versions()}, {_peer_versions()}; {os.cpu_count()} cores, "
         f"load {os.getloadavg()[0]:.2f}; {plan.rounds} rounds of {plan.events:,} events / "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import os
 import platform
@@ -214,6 +215,16 @@ def clean_environment() -> None:
     """Unset wf_structlog's variables, so the shell's settings cannot change what is measured."""
     for name in ENVIRONMENT_VARIABLES:
         os.environ.pop(name, None)
+
+
+def plan_from_command_line(argv: Sequence[str] | None, doc: str | None) -> Plan:
+    """The plan the command line asks for (``--quick``: :data:`QUICK`), the environment cleaned
+    first (:func:`clean_environment`: processes started later inherit it)."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
+    parser.add_argument("--quick", action="store_true", help="a much shorter run")
+    plan = QUICK if parser.parse_args(argv).quick else FULL
+    clean_environment()
+    return plan
 
 
 def versions() -> str:

@@ -27,7 +27,6 @@ It prints a table and exits 0 whatever the results: it reports, it does not gate
 
 from __future__ import annotations
 
-import argparse
 import functools
 import itertools
 import multiprocessing
@@ -52,15 +51,13 @@ from typing import Any, Final
 import orjson
 import structlog
 from common import (
-    FULL,
     PROMPT,
-    QUICK,
     RESPONSE,
     LoggerLike,
     Plan,
     Result,
-    clean_environment,
     log_events,
+    plan_from_command_line,
     render_table,
     rounds,
     structlog_prod_logger,
@@ -449,10 +446,7 @@ def bench_threads(plan: Plan, tmp: Path) -> list[Result]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run every measurement and print the table; always returns 0."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
-    parser.add_argument("--quick", action="store_true", help="a much shorter run")
-    plan = QUICK if parser.parse_args(argv).quick else FULL
-    clean_environment()  # before the processes start: they inherit the environment
+    plan = plan_from_command_line(argv, __doc__)
     print(
         f"{versions()}; {os.cpu_count()} cores, load {os.getloadavg()[0]:.2f}; "
         f"{plan.rounds} rounds of {plan.events:,} events per measurement, split among its "
