@@ -40,7 +40,7 @@ from common import (
 import wf_structlog
 from wf_structlog.config import build_chain, resolve
 from wf_structlog.processors import RedactThenStamp
-from wf_structlog.safe import safe_values
+from wf_structlog.render.safe import safe_values
 from wf_structlog.typing import EventDict, Processor
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import wf_structlog
-from wf_structlog._state import CURRENT
+from wf_structlog._runtime.state import CURRENT
 from wf_structlog.config import ENVIRONMENT_VARIABLES
 from wf_structlog.testing import Capture, capture
 

@@ -16,10 +16,10 @@ import pytest
 
 import wf_structlog as wfl
 from wf_structlog import configure, get_logger
-from wf_structlog._state import STATE
-from wf_structlog.background import BackgroundSink
+from wf_structlog._runtime.state import STATE
 from wf_structlog.config import ConfigError
-from wf_structlog.sinks import FileSink
+from wf_structlog.outputs.background import BackgroundSink
+from wf_structlog.outputs.sinks import FileSink
 from wf_structlog.typing import EventDict
 
 

@@ -10,9 +10,16 @@ import orjson
 import pytest
 
 import wf_structlog as wfl
-from wf_structlog import _openai, get_logger
-from wf_structlog._llm_call import LLMCall
-from wf_structlog.cost import PRICES_AS_OF, ModelPrice, builtin_prices, cost_of, load_prices
+from wf_structlog import get_logger
+from wf_structlog.instrumentation import _openai
+from wf_structlog.instrumentation._call import LLMCall
+from wf_structlog.processors.cost import (
+    PRICES_AS_OF,
+    ModelPrice,
+    builtin_prices,
+    cost_of,
+    load_prices,
+)
 
 
 class TestShippedTable:

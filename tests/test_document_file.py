@@ -9,8 +9,8 @@ from typing import Any
 from hypothesis import given
 from hypothesis import strategies as st
 
-from wf_structlog._document_file import OPTION, write_document
-from wf_structlog.renderers import to_json
+from wf_structlog.outputs._document_file import OPTION, write_document
+from wf_structlog.render.ndjson import to_json
 
 json_values = st.recursive(
     st.none()

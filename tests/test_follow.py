@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import RUNS
 
-from wf_structlog.cli import main
-from wf_structlog.follow import follow
+from wf_structlog.reading.cli import main
+from wf_structlog.reading.follow import follow
 
 TIMEOUT = 60.0
 """Generous: only reached if something is broken, never part of what a test checks."""

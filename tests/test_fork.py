@@ -10,9 +10,11 @@ from typing import Any
 import orjson
 
 import wf_structlog as wfl
-from wf_structlog import _faults, _scope, configure, get_logger
-from wf_structlog._state import STATE
-from wf_structlog.sinks import DocumentSink, StreamSink
+from wf_structlog import configure, get_logger
+from wf_structlog._runtime import faults as _faults
+from wf_structlog._runtime import scope as _scope
+from wf_structlog._runtime.state import STATE
+from wf_structlog.outputs.sinks import DocumentSink, StreamSink
 
 
 def _child_logs() -> None:

@@ -16,7 +16,7 @@ from openai.resources.chat.completions.completions import AsyncCompletions, Comp
 
 import wf_structlog as wfl
 from wf_structlog import cost, instrumentation
-from wf_structlog._llm_call import LLMCall
+from wf_structlog.instrumentation._call import LLMCall
 from wf_structlog.testing import Capture
 from wf_structlog.typing import EventDict
 

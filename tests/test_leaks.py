@@ -26,7 +26,7 @@ from test_redaction import FOUND
 
 import wf_structlog as wfl
 from wf_structlog import get_logger, testing
-from wf_structlog._secret_rules import BUILTIN_RULES
+from wf_structlog.processors._secret_rules import BUILTIN_RULES
 
 ALNUM = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"
 UPPER_DIGITS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"

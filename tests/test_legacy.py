@@ -11,7 +11,7 @@ import orjson
 import pytest
 
 import wf_structlog as wfl
-from wf_structlog.legacy import WorkflowLogger
+from wf_structlog.scopes.legacy import WorkflowLogger
 from wf_structlog.testing import Capture
 
 

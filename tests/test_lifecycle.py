@@ -12,8 +12,9 @@ import orjson
 import pytest
 
 import wf_structlog as wfl
-from wf_structlog import configure, get_logger, sinks
+from wf_structlog import configure, get_logger
 from wf_structlog.config import ConfigError
+from wf_structlog.outputs import sinks
 
 
 def run_program(body: str, path: Path) -> subprocess.CompletedProcess[str]:

@@ -13,7 +13,7 @@ from structlog.typing import FilteringBoundLogger
 
 import wf_structlog
 from wf_structlog import get_logger, testing
-from wf_structlog._logger import BoundLogger
+from wf_structlog._runtime.logger import BoundLogger
 from wf_structlog.testing import Capture
 
 

@@ -22,7 +22,7 @@ from otlp_receiver import OTLPReceiver, Received
 
 import wf_structlog as wfl
 from wf_structlog import get_logger
-from wf_structlog._state import STATE
+from wf_structlog._runtime.state import STATE
 from wf_structlog.otel import OTelSink
 
 

@@ -16,8 +16,8 @@ import pytest
 
 import wf_structlog as wfl
 from wf_structlog import ConfigError, configure, get_logger, testing
-from wf_structlog.payloads import SHORT_CHARS, PayloadLimits, SideFiles
-from wf_structlog.sinks import ConsoleSink
+from wf_structlog.outputs.sinks import ConsoleSink
+from wf_structlog.processors.payloads import SHORT_CHARS, PayloadLimits, SideFiles
 
 MARKER = re.compile(r"…\[truncated: (\d+) chars, sha256:([0-9a-f]{64})(?:, file:([^\]]+))?\]$")
 

@@ -23,8 +23,8 @@ from structlog import DropEvent
 import wf_structlog as wfl
 from wf_structlog import configure, get_logger, testing
 from wf_structlog.processors import add_timestamp
-from wf_structlog.redaction import Redactor
-from wf_structlog.safe import make_safe
+from wf_structlog.processors.redaction import Redactor
+from wf_structlog.render.safe import make_safe
 from wf_structlog.testing import Capture
 from wf_structlog.typing import EventDict
 

@@ -14,8 +14,8 @@ import pytest
 
 import wf_structlog as wfl
 from wf_structlog import ConfigError, configure, get_logger, testing
-from wf_structlog._secret_rules import BUILTIN_RULES
-from wf_structlog.redaction import FAILED, SECRET_KEYS, Redactor
+from wf_structlog.processors._secret_rules import BUILTIN_RULES
+from wf_structlog.processors.redaction import FAILED, SECRET_KEYS, Redactor
 from wf_structlog.testing import Capture
 from wf_structlog.typing import EventDict
 

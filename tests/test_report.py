@@ -16,8 +16,8 @@ import pytest
 from conftest import write_run
 
 from wf_structlog import reduce
-from wf_structlog.cli import main
-from wf_structlog.report import embed_json, render
+from wf_structlog.reading.cli import main
+from wf_structlog.reading.report import embed_json, render
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

@@ -21,11 +21,11 @@ from hypothesis import strategies as st
 
 import wf_structlog as wfl
 from wf_structlog import configure, get_logger, testing
-from wf_structlog._filewrite import CAN_HOLD_GIL, write_all, write_holding_gil
-from wf_structlog._state import STATE
-from wf_structlog.console import ConsoleRenderer, agent_style, default_columns
-from wf_structlog.renderers import NDJSONRenderer
-from wf_structlog.sinks import ConsoleSink, FileSink
+from wf_structlog._runtime.state import STATE
+from wf_structlog.outputs._filewrite import CAN_HOLD_GIL, write_all, write_holding_gil
+from wf_structlog.outputs.sinks import ConsoleSink, FileSink
+from wf_structlog.render.console import ConsoleRenderer, agent_style, default_columns
+from wf_structlog.render.ndjson import NDJSONRenderer
 from wf_structlog.typing import EventDict
 
 

@@ -14,9 +14,9 @@ import pytest
 from rich.console import Console
 
 import wf_structlog as wfl
-from wf_structlog import sources
-from wf_structlog.cli import main
-from wf_structlog.sources import Logs, read
+from wf_structlog.reading import sources
+from wf_structlog.reading.cli import main
+from wf_structlog.reading.sources import Logs, read
 
 WF_LOG = str(Path(sys.executable).with_name("wf-log"))
 

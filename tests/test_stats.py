@@ -10,8 +10,8 @@ import pytest
 from rich.console import Console
 
 from wf_structlog import reduce
-from wf_structlog.cli import main
-from wf_structlog.stats import FORMAT, compute, percentile, tables
+from wf_structlog.reading.cli import main
+from wf_structlog.reading.stats import FORMAT, compute, percentile, tables
 
 AGENT_KEYS = [
     "agent",

@@ -12,7 +12,8 @@ import pytest
 from structlog.contextvars import bind_contextvars, unbind_contextvars
 
 import wf_structlog as wfl
-from wf_structlog import configure, get_logger, testing, threads
+from wf_structlog import configure, get_logger, testing
+from wf_structlog.scopes import threads
 from wf_structlog.testing import Capture
 from wf_structlog.typing import EventDict
 

@@ -9,9 +9,9 @@ import pytest
 from rich.console import Console
 
 from wf_structlog import get_logger, interaction, reduce, workflow
-from wf_structlog.cli import main
+from wf_structlog.reading.cli import main
+from wf_structlog.reading.tree import render_tree
 from wf_structlog.testing import Capture
-from wf_structlog.tree import render_tree
 
 
 def wf_log_tree(capsys: pytest.CaptureFixture[str], *args: str) -> str:

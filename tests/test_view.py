@@ -11,9 +11,9 @@ import orjson
 import pytest
 
 from wf_structlog import get_logger, interaction, workflow
-from wf_structlog.cli import main
+from wf_structlog.reading.cli import main
+from wf_structlog.reading.view import EventFilter, filter_from, parse_since, view
 from wf_structlog.testing import Capture
-from wf_structlog.view import EventFilter, filter_from, parse_since, view
 
 
 def wf_log(capsys: pytest.CaptureFixture[str], *args: str) -> list[str]:

@@ -10,16 +10,14 @@
 from __future__ import annotations
 
 from . import testing
-from ._logger import BoundLogger, get_logger
-from .agents import action, agent
-from .auto import SimpleWorkflowLogger, log_llm_call
+from ._runtime.logger import BoundLogger, get_logger
 from .config import ConfigError, Settings, configure, current_settings, reset
 from .instrumentation import instrument, uninstrument
-from .legacy import WorkflowLogger
-from .propagation import attach, carrier, carrier_env, wrap
-from .reducer import Reducer, ReduceWarning, reduce
+from .reading.reducer import Reducer, ReduceWarning, reduce
 from .schema import document_schema
-from .scopes import (
+from .scopes.agents import action, agent
+from .scopes.auto import SimpleWorkflowLogger, log_llm_call
+from .scopes.hierarchy import (
     InteractionScope,
     IterationScope,
     Scope,
@@ -32,8 +30,10 @@ from .scopes import (
     iteration,
     workflow,
 )
-from .threads import ContextThreadPoolExecutor
-from .workflows import get_workflow_logger, set_current_workflow, set_global_verbosity
+from .scopes.legacy import WorkflowLogger
+from .scopes.propagation import attach, carrier, carrier_env, wrap
+from .scopes.threads import ContextThreadPoolExecutor
+from .scopes.workflows import get_workflow_logger, set_current_workflow, set_global_verbosity
 
 __version__ = "0.1.0"
 

@@ -39,9 +39,11 @@ from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from opentelemetry.sdk.util.instrumentation import InstrumentationScope
 from opentelemetry.trace import SpanContext, SpanKind, Status, StatusCode, TraceFlags
 
-from . import _faults, _forksafe, schema
-from ._ids import new_span_id
-from .scopes import _program_name
+from . import schema
+from ._runtime import faults as _faults
+from ._runtime import forksafe as _forksafe
+from ._runtime.ids import new_span_id
+from .scopes.hierarchy import _program_name
 from .typing import EventDict
 
 __all__ = ["OTelSink"]

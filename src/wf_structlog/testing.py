@@ -17,11 +17,11 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from ._state import CURRENT, STATE, ensure_configured
+from ._runtime.state import CURRENT, STATE, ensure_configured
 from .config import apply, reset, resolve
-from .reducer import reduce
-from .scopes import close_implicit
-from .sinks import MemorySink
+from .outputs.sinks import MemorySink
+from .reading.reducer import reduce
+from .scopes.hierarchy import close_implicit
 from .typing import EventDict
 
 __all__ = ["Capture", "capture", "events"]

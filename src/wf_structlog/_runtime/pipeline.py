@@ -1,0 +1,127 @@
+"""The one path every event takes: the processor chain, then the sinks."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable
+from typing import Any, Final
+
+from structlog import DropEvent
+
+from ..typing import EventDict, Sink
+from . import faults as _faults
+from .state import STATE
+
+
+class _Router:
+    """The object structlog calls "the wrapped logger": it names the logger to processors."""
+
+    name = "wf_structlog"
+
+
+ROUTER: Final = _Router()
+
+
+def _processor_name(proc: Any) -> str:
+    return getattr(proc, "__qualname__", None) or type(proc).__qualname__
+
+
+def _failed(proc: Any, event_dict: EventDict, what: str, detail: str) -> None:
+    name = _processor_name(proc)
+    _faults.report(f"processor:{name}", f"processor {name} {what}")
+    errors = event_dict.get("processor_errors")
+    event_dict["processor_errors"] = (
+        [*errors, f"{name}: {detail}"] if isinstance(errors, list) else [f"{name}: {detail}"]
+    )
+
+
+def run_chain(method_name: str, event_dict: EventDict) -> EventDict | None:
+    """Run the configured processors; ``None`` when one of them dropped the event.
+
+    When a processor raises or returns something other than a dict, the event goes on as the
+    processor left it, with the failure named under ``processor_errors``.
+    """
+    for proc in STATE.chain:
+        try:
+            out = proc(ROUTER, method_name, event_dict)
+        except DropEvent:
+            return None
+        except Exception as exc:
+            _failed(proc, event_dict, f"raised {type(exc).__name__}", type(exc).__name__)
+            continue
+        if out.__class__ is dict or isinstance(out, dict):
+            event_dict = out
+        else:
+            _failed(proc, event_dict, f"returned {type(out).__name__}", "not a dict")
+    return event_dict
+
+
+_taps: tuple[Sink, ...] = ()
+"""Sinks that see every finished event whatever the configuration (legacy documents)."""
+
+
+def add_tap(sink: Sink) -> None:
+    """Hand every finished event to *sink* too, in the logging thread, until removed."""
+    global _taps
+    with STATE.lock:
+        _taps = (*_taps, sink)
+
+
+def remove_tap(sink: Sink) -> None:
+    """Stop handing events to *sink* (a sink never added is ignored)."""
+    global _taps
+    with STATE.lock:
+        _taps = tuple(tap for tap in _taps if tap is not sink)
+
+
+def dispatch(method_name: str, event_dict: EventDict) -> None:
+    """Hand a finished event to every configured sink, then to every tap."""
+    write_to(STATE.sinks, method_name, event_dict)
+    if _taps:
+        write_to(_taps, method_name, event_dict)
+
+
+def write_to(sinks: Iterable[Sink], method_name: str, event_dict: EventDict) -> None:
+    """Hand a finished event to each of *sinks*; a failing sink never stops the others."""
+    for sink in sinks:
+        try:
+            sink.emit(method_name, event_dict)
+        except Exception as exc:
+            _sink_failed(sink, "failed", exc)
+
+
+def flush(sinks: Iterable[Sink]) -> None:
+    """Flush each of *sinks*; a failing sink is reported, never raised."""
+    for sink in sinks:
+        try:
+            sink.flush()
+        except Exception as exc:
+            _sink_failed(sink, "failed to flush", exc)
+
+
+def _sink_failed(sink: Sink, what: str, exc: Exception) -> None:
+    name = type(sink).__name__
+    _faults.report(f"sink:{name}", f"{name} {what}: {exc!r}")
+
+
+_local = threading.local()
+
+
+def emit(method_name: str, event_dict: EventDict) -> bool:
+    """Process and write one event; ``False`` when it was dropped.
+
+    An event logged from inside a processor or sink (which would recurse) is dropped, and
+    that is said once on stderr.
+    """
+    if getattr(_local, "emitting", False):
+        _faults.report("reentrant", "an event logged from inside a processor or sink was dropped")
+        return False
+    _local.emitting = True
+    try:
+        processed = run_chain(method_name, event_dict)
+        if processed is None:
+            return False
+        dispatch(method_name, processed)
+        return True
+    finally:
+        _local.emitting = False

@@ -1,0 +1,80 @@
+"""What the ``anthropic`` SDK's messages say, as ``llm_call`` fields.
+
+Anthropic counts input read from or written to the prompt cache apart from ``input_tokens``;
+``input_tokens`` here is all of it, as OpenAI counts it, and ``cached_tokens`` the part read
+from the cache, so that the reducer's sums mean the same for both providers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+
+from ._call import Api, request_fields
+
+_MODULE: Final = "anthropic.resources.messages.messages"
+
+
+def _usage(usage: Any) -> dict[str, Any]:
+    if usage is None:
+        return {}
+    read = getattr(usage, "cache_read_input_tokens", None)
+    written = getattr(usage, "cache_creation_input_tokens", None)
+    found: dict[str, Any] = {"output_tokens": usage.output_tokens, "cached_tokens": read}
+    if usage.input_tokens is not None:
+        found["input_tokens"] = usage.input_tokens + (read or 0) + (written or 0)
+    return found
+
+
+def _response(message: Any) -> dict[str, Any]:
+    content = message.content or []
+    return {
+        "response_model": message.model,
+        "response_id": message.id,
+        "response": "".join(block.text for block in content if block.type == "text"),
+        "finish_reason": message.stop_reason,
+        "tool_calls": [block.name for block in content if block.type == "tool_use"] or None,
+        **_usage(message.usage),
+    }
+
+
+class _Fold:
+    """Events of a messages stream: the start (model, input usage), text deltas, the final
+    delta (stop reason, output usage)."""
+
+    def __init__(self, kwargs: Mapping[str, Any]) -> None:
+        self._parts: list[str] = []
+        self._found: dict[str, Any] = {}
+        self._usage: dict[str, Any] = {}
+
+    def add(self, event: Any) -> bool:
+        if event.type == "message_start":
+            message = event.message
+            self._found.update(response_model=message.model, response_id=message.id)
+            self._usage.update(_usage(message.usage))
+        elif event.type == "content_block_delta" and event.delta.type == "text_delta":
+            self._parts.append(event.delta.text)
+        elif event.type == "message_delta":
+            self._found["finish_reason"] = event.delta.stop_reason
+            later = _usage(event.usage)
+            self._usage.update({k: v for k, v in later.items() if v is not None})
+        return True
+
+    def fields(self) -> dict[str, Any]:
+        return {**self._found, **self._usage, "response": "".join(self._parts)}
+
+
+MESSAGES: Final = Api(
+    provider="anthropic",
+    endpoint="messages",
+    request_id_header="request-id",
+    request=request_fields("messages", "system"),
+    response=_response,
+    fold=_Fold,
+)
+
+TARGETS: Final = (
+    (_MODULE, "Messages", MESSAGES, False),
+    (_MODULE, "AsyncMessages", MESSAGES, True),
+)
+"""``(module, class, api, is_async)``: the ``create`` methods instrumented."""

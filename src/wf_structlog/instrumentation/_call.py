@@ -1,0 +1,248 @@
+"""One instrumented LLM call, logged as one ``llm_call`` action when it ends.
+
+The SDK method is wrapped so that logging can never change what the user gets: when
+recording fails, the original method runs untouched (or its result is returned as it came)
+and the failure is said once on stderr; the SDK's own exceptions reach the user unchanged,
+after the call is logged with its ``error_type``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import functools
+import time
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from typing import Any, Final, Protocol
+
+from .. import schema
+from .._runtime import faults as _faults
+from .._runtime.logger import get_logger
+from .._runtime.scope import _status_of, started_enabled
+from .._runtime.state import STATE
+from ..processors.cost import cost_of
+from ..scopes.auto import enter_interaction
+
+EVENT: Final = "llm_call"
+"""The name of the event an instrumented call logs."""
+
+ORIGINAL: Final = "__wf_structlog_original__"
+"""The attribute of a wrapper naming the SDK method it wraps."""
+
+
+class Fold(Protocol):
+    """Gathers what a stream's items say, item by item."""
+
+    def add(self, item: Any) -> bool:
+        """Take one item in; ``False`` when the user did not ask for it (hide it)."""
+
+    def fields(self) -> dict[str, Any]:
+        """What the items so far say, as event fields."""
+
+
+def _unchanged(kwargs: dict[str, Any]) -> dict[str, Any]:
+    return kwargs
+
+
+@dataclasses.dataclass(frozen=True)
+class Api:
+    """One SDK method: how to read its request, its response and its stream."""
+
+    provider: str
+    """``gen_ai.provider.name``: ``openai``, ``anthropic``."""
+    endpoint: str
+    """The method's resource (``chat.completions``, ``responses``, ``messages``)."""
+    request_id_header: str
+    request: Callable[[Mapping[str, Any]], dict[str, Any]]
+    """Fields known before the call (``model``, ``prompt``, ...), from its arguments."""
+    response: Callable[[Any], dict[str, Any]]
+    """Fields of a whole response."""
+    fold: Callable[[Mapping[str, Any]], Fold]
+    """A fold for the stream of a call made with these arguments."""
+    prepare: Callable[[dict[str, Any]], dict[str, Any]] = _unchanged
+    """The arguments to send (asking for usage in a stream where the API can)."""
+    operation: str = "chat"
+    """``gen_ai.operation.name``."""
+
+    @property
+    def name(self) -> str:
+        """``provider endpoint``, as said in fault reports."""
+        return f"{self.provider} {self.endpoint}"
+
+
+def given(kwargs: Mapping[str, Any], key: str) -> Any:
+    """The argument *key* if the caller passed it (the SDKs' ``omit`` sentinels mean not)."""
+    value = kwargs.get(key)
+    return None if type(value).__name__ in {"Omit", "NotGiven"} else value
+
+
+def request_fields(
+    prompt: str, system: str | None = None
+) -> Callable[[Mapping[str, Any]], dict[str, Any]]:
+    """:attr:`Api.request` for a method whose model is ``model``, whose prompt is the argument
+    *prompt*, and whose system text (if it has one) the argument *system*."""
+
+    def request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+        fields = {"model": given(kwargs, "model"), "prompt": given(kwargs, prompt)}
+        if system is not None:
+            fields["system"] = given(kwargs, system)
+        return fields
+
+    return request
+
+
+@contextlib.contextmanager
+def guard(api: Api) -> Iterator[None]:
+    """Swallow a failure of recording (never of the call), saying it once on stderr."""
+    try:
+        yield
+    except Exception as exc:
+        _faults.report(
+            f"instrument:{api.name}",
+            f"recording a call of {api.name} failed ({exc!r}); the call itself went on",
+        )
+
+
+def status_of(exc: BaseException) -> str:
+    """The status of a call *exc* ended: ``error``, ``cancelled``, ``interrupted``."""
+    return _status_of(exc) or schema.STATUS_ERROR
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 3)
+
+
+class LLMCall:
+    """One call: timed from its creation, logged once by :meth:`end`."""
+
+    def __init__(self, api: Api, kwargs: dict[str, Any]) -> None:
+        self.api = api
+        self.asked = kwargs
+        """The arguments the caller passed."""
+        self.sent = api.prepare(kwargs)
+        """The arguments sent to the SDK."""
+        self.streaming = bool(given(kwargs, "stream"))
+        self._fields = {
+            "provider": api.provider,
+            "operation": api.operation,
+            "api": api.endpoint,
+            **{k: v for k, v in api.request(kwargs).items() if v is not None},
+        }
+        self._t0 = time.perf_counter()
+        self._first: float | None = None
+        self._ended = False
+
+    def first_chunk(self) -> None:
+        """Note when the first item of the stream arrived."""
+        if self._first is None:
+            self._first = time.perf_counter()
+
+    def end(self, status: str, found: Mapping[str, Any], exc: BaseException | None = None) -> None:
+        """Log the call once, with *found* (what the response said) and its *status*."""
+        if self._ended:
+            return
+        self._ended = True
+        fields = {**self._fields, **{k: v for k, v in found.items() if v is not None}}
+        fields["status"] = status
+        fields["duration_ms"] = _ms(time.perf_counter() - self._t0)
+        if self.streaming:
+            fields["stream"] = True
+            if self._first is not None:
+                fields["time_to_first_chunk_ms"] = _ms(self._first - self._t0)
+        if exc is not None:
+            fields["error_type"] = type(exc).__qualname__
+            fields["error"] = str(exc)
+            fields.setdefault("request_id", getattr(exc, "request_id", None))
+        cost = _cost(fields)
+        if cost is not None:
+            fields["cost"] = cost
+        enter_interaction(self.api.provider, fields.get("prompt"), fields.get("response"))
+        log = get_logger()
+        (log.error if status == schema.STATUS_ERROR else log.info)(EVENT, **fields)
+
+    def failed(self, exc: BaseException) -> None:
+        """Log a call the SDK raised for."""
+        with guard(self.api):
+            self.end(status_of(exc), {}, exc)
+
+    def returned(self, result: Any, wrap_stream: Callable[[Any, LLMCall], Any]) -> Any:
+        """Log a whole response and return it, or return the stream wrapped by *wrap_stream*
+        (which logs when it ends); *result* itself if recording fails."""
+        with guard(self.api):
+            raw = getattr(result, "http_response", None)
+            if raw is not None:  # with_raw_response: the body is the caller's to read
+                self.end(
+                    schema.STATUS_OK, {"request_id": raw.headers.get(self.api.request_id_header)}
+                )
+                return result
+            if self.streaming:
+                return wrap_stream(result, self)
+            found = self.api.response(result)
+            found.setdefault("request_id", getattr(result, "_request_id", None))
+            self.end(schema.STATUS_OK, found)
+        return result
+
+
+def _cost(fields: Mapping[str, Any]) -> float | None:
+    tokens = fields.get("input_tokens"), fields.get("output_tokens")
+    if not all(isinstance(n, int) for n in tokens):
+        return None
+    settings = STATE.settings
+    return cost_of(
+        (fields.get("response_model"), fields.get("model")),
+        fields["input_tokens"],
+        fields["output_tokens"],
+        fields.get("cached_tokens") or 0,
+        settings.prices if settings is not None else (),
+    )
+
+
+def _begin(api: Api, kwargs: dict[str, Any]) -> LLMCall | None:
+    with guard(api):
+        if started_enabled():
+            return LLMCall(api, kwargs)
+    return None
+
+
+def wrap_sync(
+    api: Api, original: Callable[..., Any], wrap_stream: Callable[[Any, LLMCall], Any]
+) -> Callable[..., Any]:
+    """*original* (an SDK method), logging each call as an action."""
+
+    @functools.wraps(original)
+    def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        recording = _begin(api, kwargs)
+        if recording is None:
+            return original(self, *args, **kwargs)
+        try:
+            result = original(self, *args, **recording.sent)
+        except BaseException as exc:
+            recording.failed(exc)
+            raise
+        return recording.returned(result, wrap_stream)
+
+    setattr(call, ORIGINAL, original)
+    return call
+
+
+def wrap_async(
+    api: Api,
+    original: Callable[..., Awaitable[Any]],
+    wrap_stream: Callable[[Any, LLMCall], Any],
+) -> Callable[..., Awaitable[Any]]:
+    """*original* (an async SDK method), logging each call as an action."""
+
+    @functools.wraps(original)
+    async def call(self: Any, *args: Any, **kwargs: Any) -> Any:
+        recording = _begin(api, kwargs)
+        if recording is None:
+            return await original(self, *args, **kwargs)
+        try:
+            result = await original(self, *args, **recording.sent)
+        except BaseException as exc:
+            recording.failed(exc)
+            raise
+        return recording.returned(result, wrap_stream)
+
+    setattr(call, ORIGINAL, original)
+    return call

@@ -1,0 +1,269 @@
+"""Sinks: the only places that write. Each takes the finished event dict and does one job."""
+
+from __future__ import annotations
+
+import collections
+import os
+import re
+import stat
+import sys
+import tempfile
+import threading
+from collections.abc import Callable
+from pathlib import Path
+from typing import IO, Any, Final
+
+from rich.console import Console
+
+from .. import schema
+from .._runtime import faults as _faults
+from .._runtime.forksafe import renew_after_fork
+from ..reading.reducer import Reducer
+from ..render.console import ConsoleRenderer
+from ..render.ndjson import ndjson_line
+from ..typing import EventDict
+from ._document_file import write_document
+from ._filewrite import CAN_HOLD_GIL, write_all, write_holding_gil
+
+__all__ = ["ConsoleSink", "DocumentSink", "FileSink", "MemorySink", "StreamSink"]
+
+
+FSYNC_MODES: Final = ("never", "scope", "event")
+"""When :class:`FileSink` asks the disk itself to keep what was written (``fsync``)."""
+
+_sync = getattr(os, "fdatasync", os.fsync)
+
+
+class FileSink:
+    """Append NDJSON lines to a file.
+
+    Each event is one ``os.write`` on an ``O_APPEND`` descriptor: it is in the operating system
+    when the logging call returns (a process killed a moment later loses nothing), and lines
+    from several threads or processes appending to the same file never interleave. Surviving
+    a power loss as well takes ``fsync``, at a cost per call: see *fsync*.
+
+    Once a second thread writes to a regular file, each write keeps the GIL (see
+    :mod:`wf_structlog.outputs._filewrite`): four threads then log about as fast together as one
+    alone, where handing the GIL over on every write halves it. The price: a write the kernel
+    holds up (a disk throttling writers) holds up every thread, not only the one writing.
+
+    Args:
+        path: the file; created (with its directory) if missing, appended to if present.
+        mode: permission bits if the file is created (an existing file keeps its own).
+        fsync: ``"never"`` (the operating system writes when it likes), ``"scope"`` (after
+            every scope's end event, and on :meth:`flush`) or ``"event"`` (after every event).
+    """
+
+    def __init__(
+        self, path: str | os.PathLike[str], mode: int = 0o600, *, fsync: str = "never"
+    ) -> None:
+        if fsync not in FSYNC_MODES:
+            raise ValueError(f"fsync must be one of {', '.join(FSYNC_MODES)}, got {fsync!r}")
+        self._sync_every = fsync == "event"
+        self._sync_at_ends = fsync == "scope"
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
+        self._fd = os.open(self.path, flags, mode)
+        self._write: Callable[[int, bytes], None] = write_all
+        # A second thread writing switches a regular file to the write that keeps the GIL.
+        self._watch_threads = CAN_HOLD_GIL and stat.S_ISREG(os.fstat(self._fd).st_mode)
+        self._first_thread: int | None = None
+        self._sync_any = self._sync_every or self._sync_at_ends
+
+    def emit(self, method_name: str, event_dict: EventDict) -> None:
+        """Write one line."""
+        if self._watch_threads and threading.get_ident() != self._first_thread:
+            self._another_thread()
+        self._write(self._fd, ndjson_line(event_dict))
+        if self._sync_any and (
+            self._sync_every or event_dict.get("event") in schema.SCOPE_END_EVENTS
+        ):
+            _sync(self._fd)
+
+    def _another_thread(self) -> None:
+        if self._first_thread is None:
+            self._first_thread = threading.get_ident()
+        else:
+            self._write = write_holding_gil
+            self._watch_threads = False
+
+    def flush(self) -> None:
+        """``fsync`` the file, unless *fsync* is ``"never"`` (each line is in the OS already)."""
+        if (self._sync_every or self._sync_at_ends) and self._fd >= 0:
+            _sync(self._fd)
+
+    def close(self) -> None:
+        """Close the descriptor; later events are not written."""
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+
+class StreamSink:
+    """Write NDJSON lines to a text stream, such as ``sys.stdout``, flushed per event.
+
+    Args:
+        stream: the stream, or ``None`` for whatever ``sys.stdout`` is at write time (so tools
+            that swap ``sys.stdout``, like pytest's capture, see the output).
+    """
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self._stream = stream
+        self._lock = threading.Lock()
+        renew_after_fork(self)
+
+    def _after_fork(self) -> None:
+        self._lock = threading.Lock()
+
+    def emit(self, method_name: str, event_dict: EventDict) -> None:
+        """Write one line and flush it."""
+        line = ndjson_line(event_dict)
+        stream = self._stream if self._stream is not None else sys.stdout
+        binary = getattr(stream, "buffer", None)
+        with self._lock:
+            if binary is not None:
+                stream.flush()
+                binary.write(line)
+                binary.flush()
+            else:
+                stream.write(line.decode("utf-8"))
+                stream.flush()
+
+    def flush(self) -> None:
+        """Nothing to do: each line is flushed as it is written."""
+
+    def close(self) -> None:
+        """Nothing to release: the stream belongs to its owner."""
+
+
+class ConsoleSink:
+    """Print events on a terminal with ``rich`` (the dev preset's output, on stderr).
+
+    Args:
+        renderer: turns an event into a line (default: ``ConsoleRenderer()``).
+        stream: where to print; ``None`` means whatever ``sys.stderr`` is at write time.
+    """
+
+    def __init__(self, renderer: ConsoleRenderer | None = None, stream: IO[str] | None = None):
+        self._renderer = renderer or ConsoleRenderer()
+        self._stream = stream
+        self._after_fork()
+        renew_after_fork(self)
+
+    def _after_fork(self) -> None:
+        # A new Console too: its own lock may have been held by another thread at the fork.
+        self._console = Console(
+            file=self._stream,
+            stderr=self._stream is None,
+            soft_wrap=True,
+            markup=False,
+            emoji=False,
+            highlight=False,
+        )
+        self._lock = threading.Lock()
+
+    def emit(self, method_name: str, event_dict: EventDict) -> None:
+        """Print one event."""
+        line = self._renderer(None, method_name, event_dict)
+        with self._lock:
+            self._console.print(line)
+
+    def flush(self) -> None:
+        """Nothing to do: each event is printed as it comes."""
+
+    def close(self) -> None:
+        """Nothing to release."""
+
+
+class MemorySink:
+    """Keep events in a list, for tests (the test preset's output)."""
+
+    def __init__(self) -> None:
+        self.events: list[EventDict] = []
+
+    def emit(self, method_name: str, event_dict: EventDict) -> None:
+        """Keep the event."""
+        self.events.append(event_dict)
+
+    def flush(self) -> None:
+        """Nothing to do: events are kept as they come."""
+
+    def close(self) -> None:
+        """Nothing to release; the events stay readable."""
+
+
+_REMEMBERED_RUNS = 10_000
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._-]+")
+
+
+def document_path(doc_dir: Path, name: str, run_id: str) -> Path:
+    """Where the document of run *run_id* of workflow *name* is written."""
+    safe = _UNSAFE_NAME.sub("_", name).strip("._")[:100] or "workflow"
+    return doc_dir / f"{safe}-{run_id}.json"
+
+
+class DocumentSink:
+    """Build each workflow's document as its events pass, and write it when the workflow ends.
+
+    The document is written to ``<doc_dir>/<name>-<run id>.json`` by the same reducer that
+    :func:`wf_structlog.reduce` uses, so it equals what ``reduce`` builds from the run's NDJSON.
+
+    Args:
+        doc_dir: the directory (created if missing).
+        mode: permission bits of each document written.
+    """
+
+    def __init__(self, doc_dir: str | os.PathLike[str], mode: int = 0o600) -> None:
+        self.doc_dir = Path(doc_dir)
+        self.mode = mode
+        self.doc_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=self.doc_dir):
+            pass  # fail now, at configure(), if documents could not be written here
+        self._after_fork()
+        renew_after_fork(self)
+
+    def _after_fork(self) -> None:
+        # A forked child writes the documents of the workflows it runs, not its parent's.
+        self._reducer = Reducer()
+        self._written: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._lock = threading.Lock()
+
+    def emit(self, method_name: str, event_dict: EventDict) -> None:
+        """Feed the event; write the document when it is its workflow's end."""
+        run_id = event_dict.get("workflow_id")
+        if not isinstance(run_id, str):
+            return
+        with self._lock:
+            if run_id in self._written:
+                # Logged after its workflow ended (a task that outlived it): in the NDJSON,
+                # not in the document already written.
+                _faults.report("late", "events arrived after their workflow's document was written")
+                return
+            self._reducer.add(event_dict)
+            if event_dict.get("event") != "workflow.end":
+                return
+            document = self._reducer.pop(run_id)
+            self._written[run_id] = None
+            if len(self._written) > _REMEMBERED_RUNS:
+                self._written.popitem(last=False)
+        self._write(document)
+
+    def _write(self, document: dict[str, Any]) -> None:
+        path = document_path(self.doc_dir, str(document["name"]), str(document["id"]))
+        partial = path.with_suffix(f".{os.getpid()}.partial")
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
+        fd = os.open(partial, flags, self.mode)
+        try:
+            write_document(fd, document)  # in pieces: never the whole document's bytes at once
+        finally:
+            os.close(fd)
+        os.replace(partial, path)
+
+    def flush(self) -> None:
+        """Nothing to do: a document is written whole when its workflow ends."""
+
+    def close(self) -> None:
+        """Forget unfinished runs."""
+        with self._lock:
+            self._reducer = Reducer()

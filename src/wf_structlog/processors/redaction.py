@@ -1,0 +1,360 @@
+"""Redaction: the last processor before any sink, so no output can see what it removes.
+
+:class:`Redactor` walks every value of the event once and
+
+* replaces the value of a secret-looking key (``password``, ``api_key``, ``*_token``, ...) by
+  ``[REDACTED]``;
+* replaces each secret found inside a string (an API key quoted in a prompt, a password in a
+  URL, a private key block) by ``[REDACTED:<rule>]``, leaving the rest of the string;
+* cuts strings longer than the payload limits (see :mod:`wf_structlog.processors.payloads`), after
+  redacting them whole, so a cut can never expose part of a secret.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final, TypeAlias
+
+from .._runtime import faults as _faults
+from ..render.safe import FLAG_KEY, Walk, utf8_safe
+from ..typing import EventDict
+from ._secret_rules import BUILTIN_RULES, Rule, Scanner
+from .payloads import PayloadLimits
+
+__all__ = [
+    "BUILTIN_RULES",
+    "FAILED",
+    "REPLACEMENT",
+    "SECRET_KEYS",
+    "SECRET_SUFFIXES",
+    "Redactor",
+    "Rule",
+    "TextRedactor",
+]
+
+REPLACEMENT: Final = "[REDACTED]"
+"""What the value of a secret key becomes."""
+
+FAILED: Final = "[REDACTED:redactor_failed]"
+"""What a string becomes when one of your redaction functions raised on it."""
+
+TextRedactor: TypeAlias = Callable[[str], str]
+"""Your own redaction: takes a string, returns it with whatever you consider secret replaced."""
+
+SECRET_KEYS: Final = frozenset(
+    {
+        "password",
+        "passwd",
+        "pwd",
+        "passphrase",
+        "secret",
+        "api_key",
+        "apikey",
+        "x_api_key",
+        "access_key",
+        "secret_key",
+        "private_key",
+        "authorization",
+        "proxy_authorization",
+        "auth",
+        "bearer",
+        "jwt",
+        "cookie",
+        "cookies",
+        "set_cookie",
+        "token",
+        "credential",
+        "credentials",
+        "session",
+    }
+)
+"""Key names (lower case, ``-`` read as ``_``) whose values are always replaced."""
+
+SECRET_SUFFIXES: Final = (
+    "_password",
+    "_passwd",
+    "_passphrase",
+    "_secret",
+    "_token",
+    "_api_key",
+    "_apikey",
+    "_access_key",
+    "_secret_key",
+    "_private_key",
+    "_credentials",
+)
+"""A key ending in one of these is secret too (``access_token``, ``client_secret``), while
+counts such as ``input_tokens`` are not."""
+
+_CACHE_LIMIT: Final = 4096
+_CACHED_CHARS: Final = 128  # strings this short repeat (ids, names): their result is cached
+_INT_MIN: Final = -(2**63)
+_INT_MAX: Final = 2**64 - 1
+
+# Keys wf_structlog writes itself just before redaction, never from user data: not scanned.
+_OURS: Final = frozenset({"level", "timestamp", "seq", "pid"})
+# What Redactor._event does with the value of a key it has seen before.
+_PLAIN: Final = 0
+_SECRET: Final = 1
+_OURS_KIND: Final = 2
+_NATIVE: Final = frozenset({str, int, float, bool, type(None)})
+
+
+class Redactor:
+    """Remove secrets from every value of an event, and bound long strings.
+
+    Args:
+        extra_keys: more key names to treat as secret (matched like the built-in ones).
+        patterns: more regexes to find secrets inside strings: a mapping of rule name to regex
+            (replaced by ``[REDACTED:<name>]``), ``(name, regex)`` pairs, or regexes alone
+            (``[REDACTED:pattern]``).
+            A regex with a group named ``secret`` has only that group replaced.
+        functions: your own redaction, each called on every string after the rules.
+        disable: names of built-in rules (:data:`BUILTIN_RULES`) or built-in key names
+            (:data:`SECRET_KEYS`) to turn off.
+        limits: how long strings may be; ``None`` keeps them whole.
+
+    Raises:
+        ValueError: a regex that does not compile, or a name in *disable* that is no
+            built-in rule or key.
+
+    Logging never fails because of redaction: a function that raises has the string it was
+    given replaced by ``[REDACTED:redactor_failed]``; if redaction itself fails the event is
+    cut down to its stream keys. Either way nothing unredacted is written.
+    """
+
+    def __init__(
+        self,
+        extra_keys: Iterable[str] = (),
+        *,
+        patterns: Mapping[str, str] | Iterable[str | tuple[str, str]] = (),
+        functions: Iterable[TextRedactor] = (),
+        disable: Iterable[str] = (),
+        limits: PayloadLimits | None = None,
+    ) -> None:
+        disabled = {disable} if isinstance(disable, str) else set(disable)
+        _check_disabled(disabled)
+        if isinstance(extra_keys, str):
+            extra_keys = (extra_keys,)
+        self._keys = (SECRET_KEYS - {_normal(d) for d in disabled}) | {
+            _normal(k) for k in extra_keys
+        }
+        self._suffixes = tuple(s for s in SECRET_SUFFIXES if s[1:] not in disabled)
+        rules = [r for r in BUILTIN_RULES if r.name not in disabled]
+        self._scanner = Scanner([*rules, *_user_rules(patterns)])
+        self._functions = tuple(functions)
+        self._limits = limits
+        self._max_event_chars = limits.max_event_chars if limits is not None else 0
+        self._decided: dict[Any, bool] = {}
+        # Top-level keys seen before whose shown form is themselves: what to do with their value.
+        self._kinds: dict[Any, int] = dict.fromkeys(_OURS, _OURS_KIND)
+        self._clean: dict[str, str] = {}  # short strings seen before, as they are shown
+        self._keys_shown: dict[str, str] = {}
+
+    def is_secret(self, key: Any) -> bool:
+        """Whether values under *key* are replaced."""
+        decided = self._decided.get(key)
+        if decided is None:
+            norm = _normal(key)
+            decided = norm in self._keys or norm.endswith(self._suffixes)
+            if len(self._decided) >= _CACHE_LIMIT:
+                self._decided.clear()
+            self._decided[key] = decided
+        return decided
+
+    def redact_text(self, text: str) -> str:
+        """*text* with every secret the rules and functions find replaced (never cut)."""
+        text = self._scanner.redact(text)
+        return self._apply_functions(text) if self._functions else text
+
+    def _apply_functions(self, text: str) -> str:
+        for function in self._functions:
+            try:
+                text = function(text)
+            except Exception as exc:
+                _report_function(function, f"raised {type(exc).__name__}")
+                return FAILED
+            if text.__class__ is not str:
+                _report_function(function, f"returned {type(text).__name__}, not a str")
+                return FAILED
+        return text
+
+    def __call__(self, logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
+        try:
+            return self._event(event_dict)
+        except Exception as exc:
+            _faults.report("redaction", f"redaction failed ({type(exc).__name__}); event cut down")
+            kept = {k: v for k, v in event_dict.items() if k in _OURS}
+            return kept | {"redaction_failed": True}
+
+    def _event(self, event_dict: EventDict) -> EventDict:
+        """The common case, in place: every key seen before and shown as itself.
+
+        Only values that change are written back, after the loop; an event with a key not seen
+        before goes, untouched, to :meth:`_copy`.
+        """
+        kinds, clean = self._kinds, self._clean
+        changed: list[tuple[Any, Any]] = []
+        budget = [self._max_event_chars]
+        walk: _RedactingWalk | None = None
+        for key, value in event_dict.items():
+            kind = kinds.get(key)
+            if kind is None:
+                return self._copy(event_dict)
+            cls = value.__class__
+            if kind == _PLAIN:
+                if cls is str:
+                    shown = clean.get(value) if len(value) <= _CACHED_CHARS else None
+                    if shown is None:
+                        shown = self._string(value, budget)
+                    if shown is not value:
+                        changed.append((key, shown))
+                    continue
+                if (
+                    (cls is int and _INT_MIN <= value <= _INT_MAX)
+                    or cls is bool
+                    or value is None
+                    or (cls is float and value - value == 0.0)  # finite: inf - inf is nan
+                ):
+                    continue
+            elif kind == _SECRET:
+                changed.append((key, REPLACEMENT))
+                continue
+            elif cls in _NATIVE:  # one of ours
+                continue
+            if walk is None:
+                walk = _RedactingWalk(self, budget)
+            changed.append((key, walk.convert(value, (key,), 0)))
+        for key, shown in changed:
+            event_dict[key] = shown
+        if walk is not None and walk.flagged:
+            _add_flags(event_dict, walk.flagged)
+        return event_dict
+
+    def _copy(self, event_dict: EventDict) -> EventDict:
+        """Any event: a new dict, keys made strings and searched like values."""
+        budget = [self._max_event_chars]
+        walk = _RedactingWalk(self, budget)
+        out: dict[str, Any] = {}
+        for key, value in event_dict.items():
+            if key in _OURS and value.__class__ in _NATIVE:
+                out[key] = value
+                continue
+            out_key = walk.key(key, ("<key>",))
+            if out_key in out:
+                walk.flag((out_key,), "")
+            secret = self.is_secret(key)
+            out[out_key] = REPLACEMENT if secret else walk.convert(value, (out_key,), 0)
+            if key.__class__ is str and out_key == key and len(self._kinds) < _CACHE_LIMIT:
+                self._kinds[key] = _SECRET if secret else _PLAIN
+        if walk.flagged:
+            _add_flags(out, walk.flagged)
+        return out
+
+    def _key(self, key: str) -> str:
+        """A key as shown: searched by the rules, but not given to your functions (a function
+        that fails would otherwise take the key's value with it)."""
+        shown = self._keys_shown.get(key)
+        if shown is None:
+            shown = self._scanner.redact(key)
+            if len(self._keys_shown) >= _CACHE_LIMIT:
+                self._keys_shown.clear()
+            self._keys_shown[key] = shown
+        return shown
+
+    def _string(self, text: str, budget: list[int]) -> str:
+        if len(text) <= _CACHED_CHARS:
+            clean = self._clean.get(text)
+            if clean is None:
+                clean = self.redact_text(text)
+                if len(self._clean) >= _CACHE_LIMIT:
+                    self._clean.clear()
+                self._clean[text] = clean
+            return clean
+        text = self.redact_text(text)
+        limits = self._limits
+        if limits is not None and len(text) > limits.short_chars:
+            return limits.bound(text, budget)
+        return text
+
+
+class _RedactingWalk(Walk):
+    """The safe walk of :mod:`wf_structlog.render.safe`, redacting and bounding as it goes."""
+
+    __slots__ = ("event_budget", "redactor")
+
+    def __init__(self, redactor: Redactor, event_budget: list[int]) -> None:
+        super().__init__()
+        self.redactor = redactor
+        self.event_budget = event_budget
+
+    def text(self, text: str) -> str:
+        return self.redactor._string(text, self.event_budget)
+
+    def key(self, key: Any, path: tuple[str | int, ...]) -> str:
+        if key.__class__ is str:
+            return self.redactor._key(utf8_safe(key))
+        return super().key(key, path)
+
+    def item(self, key: str, value: Any, path: tuple[str | int, ...], depth: int) -> Any:
+        if self.redactor.is_secret(key):
+            return REPLACEMENT
+        return self.convert(value, path, depth)
+
+    def container(self, value: Any, path: tuple[str | int, ...], depth: int) -> Any:
+        if (
+            isinstance(value, list | tuple)
+            and len(value) == 2
+            and value[0].__class__ is str
+            and self.redactor.is_secret(value[0])
+        ):
+            return [self.text(value[0]), REPLACEMENT]  # a (name, value) pair, as headers come
+        return super().container(value, path, depth)
+
+
+def _add_flags(event_dict: EventDict, flagged: list[str]) -> None:
+    earlier = event_dict.get(FLAG_KEY)
+    event_dict[FLAG_KEY] = [*(earlier if isinstance(earlier, list) else ()), *flagged]
+
+
+def _user_rules(patterns: Mapping[str, str] | Iterable[str | tuple[str, str]]) -> list[Rule]:
+    if isinstance(patterns, str):
+        patterns = (patterns,)
+    named = (
+        patterns.items()
+        if isinstance(patterns, Mapping)
+        else (("pattern", p) if isinstance(p, str) else p for p in patterns)
+    )
+    rules = []
+    for name, regex in named:
+        try:
+            rules.append(Rule(str(name), re.compile(regex)))
+        except (re.error, TypeError) as exc:
+            raise ValueError(
+                f"redaction pattern {name!r} = {regex!r} is not a regex: {exc}"
+            ) from None
+    return rules
+
+
+def _check_disabled(names: set[str]) -> None:
+    rules = {rule.name for rule in BUILTIN_RULES}
+    keys = SECRET_KEYS | {s[1:] for s in SECRET_SUFFIXES}
+    unknown = sorted(n for n in names if n not in rules and _normal(n) not in keys)
+    if unknown:
+        raise ValueError(
+            f"cannot disable {', '.join(map(repr, unknown))}: no such built-in rule or key; "
+            f"rules: {', '.join(sorted(rules))}; keys: {', '.join(sorted(keys))}"
+        )
+
+
+def _report_function(function: TextRedactor, what: str) -> None:
+    name = getattr(function, "__qualname__", None) or type(function).__qualname__
+    _faults.report(f"redactor:{name}", f"redaction function {name} {what}; the string was replaced")
+
+
+_SEPARATORS = re.compile(r"[-\s.]+")
+
+
+def _normal(key: Any) -> str:
+    return _SEPARATORS.sub("_", str(key).strip().lower())

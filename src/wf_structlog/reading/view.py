@@ -1,0 +1,131 @@
+"""``wf-log view``: events printed as the dev console prints them, filtered.
+
+The lines come from :class:`~wf_structlog.render.console.ConsoleRenderer`, so prompts are shown
+as the console shows them: ``rich`` markup literally, control characters escaped.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import IO, Any, Final
+
+from .._runtime.levels import LEVELS
+from ..outputs.sinks import ConsoleSink
+from ..render.console import ConsoleRenderer
+from ..typing import EventDict
+
+__all__ = ["EventFilter", "filter_from", "parse_since", "view"]
+
+_UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+_RELATIVE: Final = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
+
+
+def parse_since(text: str, now: datetime | None = None) -> str:
+    """The timestamp, as events write it, that ``--since`` *text* means.
+
+    Args:
+        text: an ISO-8601 time (UTC unless it says otherwise), or a duration back from now
+            such as ``90s``, ``10m``, ``2h``, ``1d``.
+        now: the current time (default: now).
+
+    Raises:
+        ValueError: *text* is neither.
+    """
+    relative = _RELATIVE.fullmatch(text.strip())
+    if relative:
+        seconds = float(relative[1]) * _UNITS[relative[2]]
+        when = (now or datetime.now(UTC)) - timedelta(seconds=seconds)
+    else:
+        when = datetime.fromisoformat(text.strip())
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Which events to show; every criterion given must hold.
+
+    Args:
+        agents: show only events of these agents.
+        level: show only events at this level or above.
+        workflow: show only events of workflows with this name, or whose run id starts so.
+        since: show only events at or after this timestamp (see :func:`parse_since`).
+        grep: show only events whose printed line matches this regular expression.
+    """
+
+    agents: frozenset[str] = frozenset()
+    level: str | None = None
+    workflow: str | None = None
+    since: str | None = None
+    grep: re.Pattern[str] | None = None
+
+    def __call__(self, event: Mapping[str, Any], line: str) -> bool:
+        if self.agents and event.get("agent") not in self.agents:
+            return False
+        if self.level is not None and LEVELS.get(event.get("level", ""), 0) < LEVELS[self.level]:
+            return False
+        if self.workflow is not None and not (
+            event.get("workflow") == self.workflow
+            or str(event.get("workflow_id", "")).startswith(self.workflow)
+        ):
+            return False
+        if self.since is not None and str(event.get("timestamp", "")) < self.since:
+            return False
+        return self.grep is None or self.grep.search(line) is not None
+
+
+def view(
+    events: Iterable[EventDict],
+    out: IO[str],
+    keep: EventFilter | None = None,
+    renderer: ConsoleRenderer | None = None,
+) -> int:
+    """Print the events that *keep* lets through; returns how many were printed.
+
+    Args:
+        events: event dicts, in the order to print them.
+        out: where to print; colours only if it is a terminal.
+        keep: which events to print (default: all).
+        renderer: how to print an event (default: the dev console's).
+    """
+    keep = keep or EventFilter()
+    renderer = renderer or ConsoleRenderer()
+    sink = ConsoleSink(renderer, out)
+    shown = 0
+    for event in events:
+        line = renderer(None, "", event).plain if keep.grep is not None else ""
+        if keep(event, line):
+            sink.emit("", event)
+            shown += 1
+    return shown
+
+
+def filter_from(
+    agents: Sequence[str] = (),
+    level: str | None = None,
+    workflow: str | None = None,
+    since: str | None = None,
+    grep: str | None = None,
+) -> EventFilter:
+    """An :class:`EventFilter` from command-line text.
+
+    Raises:
+        ValueError: *since*, *level* or *grep* is malformed.
+    """
+    if level is not None and level not in LEVELS:
+        raise ValueError(f"unknown level {level!r}; choose from {', '.join(LEVELS)}")
+    try:
+        pattern = re.compile(grep) if grep is not None else None
+    except re.error as exc:
+        raise ValueError(f"bad --grep pattern: {exc}") from None
+    return EventFilter(
+        agents=frozenset(agents),
+        level=level,
+        workflow=workflow,
+        since=parse_since(since) if since is not None else None,
+        grep=pattern,
+    )

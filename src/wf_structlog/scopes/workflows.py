@@ -1,0 +1,150 @@
+"""The root-logger style: named workflows, like ``logging.getLogger(name)``.
+
+::
+
+    log = get_workflow_logger("research")   # the same object for the same name
+    set_global_verbosity("warning")         # every logger at once
+    set_current_workflow("research")        # this thread or task now logs in "research"
+
+A named workflow is opened the first time it is needed and stays open until you end it (the
+scope :func:`set_current_workflow` returns has ``end()``) or the program exits; after it ended,
+the next use of its name opens a new run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+from contextvars import Token
+from typing import Any
+
+from .. import stdlib
+from .._runtime import scope as _scope
+from .._runtime.levels import LEVELS
+from .._runtime.logger import METHOD_NUMBERS, BoundLogger, set_level
+from .._runtime.state import CURRENT, STATE, current, ensure_configured
+from ..config import _level_name
+from .hierarchy import Scope, WorkflowScope, _workflow_of
+
+__all__ = [
+    "WorkflowBoundLogger",
+    "get_workflow_logger",
+    "set_current_workflow",
+    "set_global_verbosity",
+]
+
+_lock = threading.Lock()
+_workflows: dict[str, WorkflowScope] = {}
+_loggers: dict[str, WorkflowBoundLogger] = {}
+
+
+def _named_workflow(name: str) -> WorkflowScope:
+    """The open run of the workflow *name*, opened now if there is none (and logging is on)."""
+    enabled = _scope.started_enabled()  # before the lock: configuring takes locks of its own
+    with _scope.structure:
+        scope = _workflows.get(name)
+        if scope is None or not scope.is_open:
+            scope = _workflows[name] = WorkflowScope(name, {})
+            if enabled:
+                scope._open_under(None)
+        return scope
+
+
+class _Named:
+    """The wrapped logger of a :class:`WorkflowBoundLogger`: it carries the workflow's name
+    (structlog keeps it through ``bind``)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def _routed(method_name: str) -> Callable[..., Any]:
+    def method(self: WorkflowBoundLogger, *args: Any, **kw: Any) -> Any:
+        token = self._enter()
+        try:
+            return getattr(super(WorkflowBoundLogger, self), method_name)(*args, **kw)
+        finally:
+            if token is not None:
+                CURRENT.reset(token)
+
+    method.__name__ = method_name
+    method.__doc__ = getattr(BoundLogger, method_name).__doc__
+    return method
+
+
+class WorkflowBoundLogger(BoundLogger):
+    """A logger whose events land in the workflow it is named after.
+
+    Inside a run of that workflow, events go where the call is (its iteration, interaction);
+    anywhere else they go into the workflow's current named run.
+    """
+
+    _logger: _Named
+
+    @property
+    def workflow_name(self) -> str:
+        """The name of the workflow this logger logs in."""
+        return self._logger.name
+
+    def _enter(self) -> Token[Scope | None] | None:
+        ensure_configured()
+        if not STATE.enabled:
+            return None
+        here = _workflow_of(current())
+        if here is not None and here.name == self._logger.name:
+            return None
+        return CURRENT.set(_named_workflow(self._logger.name))
+
+
+for _name in (*METHOD_NUMBERS, "log"):
+    setattr(WorkflowBoundLogger, _name, _routed(_name))
+
+
+def get_workflow_logger(name: str) -> WorkflowBoundLogger:
+    """The logger of the workflow *name*: the same object every time for the same name.
+
+    Args:
+        name: the workflow's name.
+    """
+    with _lock:
+        logger = _loggers.get(name)
+        if logger is None:
+            logger = _loggers[name] = WorkflowBoundLogger(_Named(name), (), {})
+        return logger
+
+
+def set_current_workflow(name: str) -> WorkflowScope:
+    """Make the current thread or asyncio task log in the workflow *name* from now on.
+
+    It sets a context variable, so concurrent tasks each keep the workflow they set. Scopes
+    opened afterwards (iterations, interactions) go into that workflow.
+
+    Args:
+        name: the workflow's name; its run is opened if none is open.
+
+    Returns:
+        The workflow's scope (``end()`` it to finish the run and write its document).
+    """
+    scope = _named_workflow(name)
+    CURRENT.set(scope)
+    return scope
+
+
+def set_global_verbosity(level: str | int) -> None:
+    """Change the level of every logger at once (ours, and the stdlib bridge's).
+
+    Args:
+        level: ``"debug"`` ... ``"critical"``, or a number such as ``logging.INFO``.
+
+    Raises:
+        wf_structlog.ConfigError: an unknown level.
+    """
+    name = _level_name(level)
+    ensure_configured()
+    with STATE.lock:
+        set_level(LEVELS[name], STATE.enabled)
+        if STATE.settings is not None:
+            STATE.settings = dataclasses.replace(STATE.settings, level=name)
+    if STATE.settings is not None and STATE.settings.stdlib and STATE.enabled:
+        stdlib.install()
