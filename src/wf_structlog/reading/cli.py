@@ -88,6 +88,9 @@ def _parser() -> argparse.ArgumentParser:
     def command(name: str, run: Command, text: str) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text)
         sub.add_argument("files", nargs="+", help="NDJSON files or documents; - reads stdin")
+        sub.add_argument(
+            "-v", "--verbose", action="store_true", help="name every line skipped, and why"
+        )
         sub.set_defaults(run=run)
         return sub
 
@@ -141,7 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.run(args, logs)
     finally:
-        warn_skipped(logs.skipped)
+        warn_skipped(logs, args.verbose)
     return status
 
 

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
 
+from .. import schema
 from .._runtime import scope as _scope
 from .._runtime.ids import new_run_id
 from .._runtime.otel_context import span_to_join
@@ -51,6 +52,7 @@ class WorkflowScope(Scope):
         self._iterations = 0
         self._implicit_iteration: IterationScope | None = None
         self._parent_workflow: WorkflowScope | None = None
+        self._opened_in: str | None = None
         self._trace_parent: str | None = None
 
     @property
@@ -74,6 +76,7 @@ class WorkflowScope(Scope):
 
     def _resolve_parent(self, prev: Scope | None) -> Scope | None:
         self._parent_workflow = _workflow_of(prev)
+        self._opened_in = prev.span_id if prev is not None else None
         joined = span_to_join() if self._parent_workflow is None else None
         if joined is not None:  # the program's OpenTelemetry span: this run joins its trace
             self.run_id, self._trace_parent = joined
@@ -86,6 +89,7 @@ class WorkflowScope(Scope):
         fields = super()._start_fields()
         if self._parent_workflow is not None:
             fields["parent_workflow_id"] = self._parent_workflow.run_id
+            fields[schema.PARENT_SCOPE_KEY] = self._opened_in
         if self._trace_parent is not None:
             fields["trace_parent_span_id"] = self._trace_parent
         return fields

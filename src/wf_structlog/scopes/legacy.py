@@ -42,7 +42,7 @@ class _Tap:
 
     def __init__(self, owner: WorkflowLogger) -> None:
         self._owner = owner
-        self._reducer = Reducer()
+        self._reducer = Reducer(trusted=True)
         self._lock = threading.Lock()
 
     def emit(self, method_name: str, event_dict: EventDict) -> None:
