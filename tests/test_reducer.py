@@ -22,7 +22,8 @@ from wf_structlog.testing import Capture
 from wf_structlog.typing import EventDict
 
 Plan = list[list[tuple[str, int]]]
-"""Iterations of interactions: (agent, number of llm calls)."""
+"""Iterations of interactions: (agent, number of llm calls). A ``summarizer`` opens a
+``summarize`` workflow inside its interaction."""
 
 
 def run_plan(plan: Plan, name: str = "research") -> str:
@@ -34,6 +35,9 @@ def run_plan(plan: Plan, name: str = "research") -> str:
             with wfl.iteration():
                 for agent, calls in turns:
                     with wfl.interaction(agent, input=f"task for {agent}") as it:
+                        if agent == "summarizer":  # a sub-workflow, nested in this interaction
+                            with wfl.workflow("summarize"), wfl.interaction("condenser"):
+                                log.info("llm_call", model="m-2", input_tokens=3, cost=0.5)
                         for i in range(calls):
                             log.info(
                                 "llm_call",
@@ -207,7 +211,9 @@ def _capture_plan(plan: Plan) -> list[EventDict]:
 
 plans = st.lists(
     st.lists(
-        st.tuples(st.sampled_from(["planner", "researcher", "writer"]), st.integers(0, 3)),
+        st.tuples(
+            st.sampled_from(["planner", "researcher", "writer", "summarizer"]), st.integers(0, 3)
+        ),
         max_size=3,
     ),
     min_size=1,

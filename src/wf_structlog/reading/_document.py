@@ -104,8 +104,10 @@ def _count_usage(usage: dict[str, Any], item: Event) -> None:
     cost = item.get("cost")
     if cost is not None and _number(cost):
         usage["cost"] = round(usage.get("cost", 0) + cost, _COST_DIGITS)
-        counted = True
-    usage["calls"] += counted
+        usage["calls"] += 1
+    elif counted:  # tokens without a price: said, so that no reader shows it as free
+        usage["calls"] += 1
+        usage["unpriced"] = usage.get("unpriced", 0) + 1
 
 
 def _add_child(total: dict[str, Any], child: Mapping[str, Any]) -> None:

@@ -10,16 +10,17 @@ whose parent run is not in the input stays at the top, with ``"parent_missing": 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final
 
 from .. import schema
 
-__all__ = ["break_cycles", "nest", "scopes", "usage_total"]
+__all__ = ["break_cycles", "by_start", "nest", "own_usage", "runs", "scopes", "usage_total"]
 
 Document = dict[str, Any]
 
 _USAGE_KEYS: Final = ("calls", *schema.USAGE_KEYS)
+_OPTIONAL: Final = ("cost", "unpriced")
 _COST_DIGITS: Final = 10
 
 
@@ -89,6 +90,18 @@ def _scope_in(document: Document, scope_id: Any) -> Document:
     return document
 
 
+def runs(documents: Iterable[Mapping[str, Any]]) -> Iterator[Mapping[str, Any]]:
+    """Every run in *documents*, the ones nested in them included, parents first.
+
+    Args:
+        documents: top-level workflow documents.
+    """
+    for document in documents:
+        yield document
+        for scope in scopes(document):
+            yield from runs(scope.get("workflows", ()))
+
+
 def scopes(document: Mapping[str, Any]) -> Iterator[Mapping[str, Any]]:
     """The workflow, its iterations and its interactions (not the runs nested in them)."""
     yield document
@@ -128,12 +141,9 @@ def _runs_in(scope: Document) -> dict[str, Any]:
 def _set_totals(scope: Document, inside: dict[str, Any]) -> None:
     if not inside:
         return
-    usage = scope["usage"]
-    total = {key: usage[key] for key in _USAGE_KEYS}
-    if "cost" in usage:
-        total["cost"] = usage["cost"]
+    total = own_usage(scope)
     _add(total, inside)
-    usage["workflows"], usage["total"] = inside, total
+    scope["usage"]["workflows"], scope["usage"]["total"] = inside, total
 
 
 def usage_total(scope: Mapping[str, Any]) -> dict[str, Any]:
@@ -142,13 +152,19 @@ def usage_total(scope: Mapping[str, Any]) -> dict[str, Any]:
     Args:
         scope: a workflow, iteration or interaction of a document.
     """
+    total = scope["usage"].get("total")
+    return dict(total) if total is not None else own_usage(scope)
+
+
+def own_usage(scope: Mapping[str, Any]) -> dict[str, Any]:
+    """The usage of *scope* without the runs nested in it.
+
+    Args:
+        scope: a workflow, iteration or interaction of a document.
+    """
     usage = scope["usage"]
-    total = usage.get("total")
-    if total is not None:
-        return dict(total)
     own = {key: usage[key] for key in _USAGE_KEYS}
-    if "cost" in usage:
-        own["cost"] = usage["cost"]
+    own.update((key, usage[key]) for key in _OPTIONAL if key in usage)
     return own
 
 
@@ -157,6 +173,8 @@ def _add(into: dict[str, Any], usage: Mapping[str, Any]) -> None:
         return
     for key in _USAGE_KEYS:
         into[key] = into.get(key, 0) + usage[key]
+    if "unpriced" in usage:
+        into["unpriced"] = into.get("unpriced", 0) + usage["unpriced"]
     if "cost" in usage:
         into["cost"] = round(into.get("cost", 0) + usage["cost"], _COST_DIGITS)
 

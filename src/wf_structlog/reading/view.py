@@ -12,9 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any, Final
 
+from rich.text import Text
+
+from .. import schema
 from .._runtime.levels import LEVELS
 from ..outputs.sinks import ConsoleSink
-from ..render.console import ConsoleRenderer
+from ..render.console import Column, ConsoleRenderer, default_columns
 from ..typing import EventDict
 
 __all__ = ["EventFilter", "filter_from", "parse_since", "view"]
@@ -93,15 +96,55 @@ def view(
         renderer: how to print an event (default: the dev console's).
     """
     keep = keep or EventFilter()
-    renderer = renderer or ConsoleRenderer()
+    nesting = _Nesting()
+    renderer = renderer or ConsoleRenderer(nesting.columns(default_columns()))
     sink = ConsoleSink(renderer, out)
     shown = 0
     for event in events:
+        nesting.learn(event)
         line = renderer(None, "", event).plain if keep.grep is not None else ""
         if keep(event, line):
             sink.emit("", event)
             shown += 1
     return shown
+
+
+class _Nesting:
+    """How deep each run is nested in others, learnt from the events as they come, so that a
+    sub-workflow's lines are indented under the interaction that opened it."""
+
+    _DEPTH: Final = {"interaction_id": 3, "iteration_id": 2}
+
+    def __init__(self) -> None:
+        self._offsets: dict[Any, int] = {}
+        self._scopes: dict[Any, int] = {}
+        """The depth, runs around it included, of each iteration and interaction seen."""
+
+    def learn(self, event: Mapping[str, Any]) -> None:
+        run = event.get("workflow_id")
+        offset = self._offsets.get(run, 0)
+        if event.get("event") == "workflow.start" and "parent_workflow_id" in event:
+            opened_in = event.get(schema.PARENT_SCOPE_KEY)
+            parent = self._offsets.get(event["parent_workflow_id"], 0) + 1
+            offset = self._offsets[run] = self._scopes.get(opened_in, parent)
+        for key, depth in self._DEPTH.items():
+            scope = event.get(key)
+            if isinstance(scope, str) and scope not in self._scopes:
+                self._scopes[scope] = offset + depth
+
+    def offset(self, event: Mapping[str, Any]) -> int:
+        return self._offsets.get(event.get("workflow_id"), 0)
+
+    def columns(self, columns: list[Column]) -> list[Column]:
+        """*columns*, the tree column indented by the run's nesting."""
+
+        def nested(column: Column) -> Column:
+            def render(event: EventDict) -> Text:
+                return Text("  " * self.offset(event)).append_text(column.render(event))
+
+            return Column(column.name, render)
+
+        return [nested(column) if column.name == "tree" else column for column in columns]
 
 
 def filter_from(
