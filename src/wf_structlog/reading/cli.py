@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import orjson
 from rich.console import Console
 
-from . import report, stats, tree, view
+from . import diff, report, stats, tree, view
 from .follow import follow
 from .sources import Logs, read, stream, warn_skipped
 
@@ -78,6 +78,28 @@ def _report(args: argparse.Namespace, logs: Logs) -> int:
     return 0
 
 
+def _diff(args: argparse.Namespace, logs: Logs) -> int:
+    try:
+        rules = [diff.parse_rule(text) for text in args.fail_on]
+    except ValueError as exc:
+        print(f"wf-log: {exc}", file=sys.stderr)
+        return 2
+    sides = [read([path]) for path in (args.a, args.b)]
+    for side in sides:
+        logs.skips.extend(side.skips)
+    documents = [side.all_documents() for side in sides]
+    logs.cycles = sum(side.cycles for side in sides)
+    data = diff.compare(*documents)
+    if args.json:
+        sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+    else:
+        _console().print(diff.render(data))
+    broken = diff.exceeded(data, rules)
+    for reason in broken:
+        print(f"wf-log: --fail-on: {reason}", file=sys.stderr)
+    return 1 if broken else 0
+
+
 Command = Callable[[argparse.Namespace, Logs], int]
 
 
@@ -85,9 +107,12 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wf-log", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
 
-    def command(name: str, run: Command, text: str) -> argparse.ArgumentParser:
+    def command(name: str, run: Command, text: str, files: bool = True) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text)
-        sub.add_argument("files", nargs="+", help="NDJSON files or documents; - reads stdin")
+        if files:
+            sub.add_argument("files", nargs="+", help="NDJSON files or documents; - reads stdin")
+        else:
+            sub.set_defaults(files=[])
         sub.add_argument(
             "-v", "--verbose", action="store_true", help="name every line skipped, and why"
         )
@@ -126,6 +151,21 @@ def _parser() -> argparse.ArgumentParser:
 
     stats_cmd = command("stats", _stats, "calls, errors, tokens, cost and latency per agent/model")
     stats_cmd.add_argument("--json", action="store_true", help=f"machine output ({stats.FORMAT})")
+
+    diff_cmd = command(
+        "diff", _diff, "what moved from run A to run B: cost, tokens, calls, errors", files=False
+    )
+    diff_cmd.add_argument("a", help="the baseline: an NDJSON file or documents")
+    diff_cmd.add_argument("b", help="the change: an NDJSON file or documents")
+    diff_cmd.add_argument("--json", action="store_true", help=f"machine output ({diff.FORMAT})")
+    diff_cmd.add_argument(
+        "--fail-on",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="exit 1 if B breaks RULE: cost+10%%, tokens+500, calls+0, errors, diverged "
+        "(repeatable)",
+    )
 
     report_cmd = command("report", _report, "one self-contained HTML file: timeline, tree, stats")
     report_cmd.add_argument("-o", "--output", required=True, help="the HTML file to write")
