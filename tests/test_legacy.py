@@ -48,7 +48,12 @@ class TestWorkflowLogger:
         document = load(wf.finalize())
         assert document == logs.documents[0]
         assert wf.path == tmp_path / f"research_{wf.workflow_id}.json"
-        assert document["usage"] == {"calls": 4, "input_tokens": 40, "output_tokens": 20}
+        assert document["usage"] == {
+            "calls": 4,
+            "input_tokens": 40,
+            "output_tokens": 20,
+            "unpriced": 4,
+        }
         assert document["metadata"] == {"user": "u1"}
         assert document["resources"] == [{"name": "paper.pdf", "details": {"pages": 3}}]
         turns = [i for it in document["iterations"] for i in it["interactions"]]
