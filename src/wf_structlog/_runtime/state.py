@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
@@ -62,12 +63,31 @@ def current() -> Scope | None:
     return CURRENT.get() or STATE.root
 
 
+class ConfigHooks:
+    """What the configuration layer lends the runtime beneath it: the runtime never imports
+    configuration (that import would run up the layers), so :mod:`wf_structlog.config`
+    installs these when it is imported, and ``wf_structlog`` always imports it."""
+
+    __slots__ = ("change_level", "first_use")
+
+    def __init__(self) -> None:
+        self.first_use: Callable[[], object] = lambda: None
+        """Configure from the environment (:func:`ensure_configured` calls it once)."""
+        self.change_level: Callable[[str | int], object] = _not_installed
+        """Change the level of every logger (``wf_structlog.config.change_level``)."""
+
+
+def _not_installed(level: str | int) -> None:
+    raise RuntimeError("wf_structlog.config is not imported: import wf_structlog")
+
+
+HOOKS = ConfigHooks()
+
+
 def ensure_configured() -> None:
     """Configure from the environment on first use (the zero-configuration path)."""
     if STATE.configured:
         return
-    from ..config import configure_from_environment
-
     with STATE.lock:
         if not STATE.configured:
-            configure_from_environment()
+            HOOKS.first_use()

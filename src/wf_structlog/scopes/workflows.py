@@ -13,18 +13,14 @@ the next use of its name opens a new run.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable
 from contextvars import Token
 from typing import Any
 
-from .. import stdlib
 from .._runtime import scope as _scope
-from .._runtime.levels import LEVELS
-from .._runtime.logger import METHOD_NUMBERS, BoundLogger, set_level
-from .._runtime.state import CURRENT, STATE, current, ensure_configured
-from ..config import _level_name
+from .._runtime.logger import METHOD_NUMBERS, BoundLogger
+from .._runtime.state import CURRENT, HOOKS, STATE, current, ensure_configured
 from .hierarchy import Scope, WorkflowScope, _workflow_of
 
 __all__ = [
@@ -140,11 +136,4 @@ def set_global_verbosity(level: str | int) -> None:
     Raises:
         wf_structlog.ConfigError: an unknown level.
     """
-    name = _level_name(level)
-    ensure_configured()
-    with STATE.lock:
-        set_level(LEVELS[name], STATE.enabled)
-        if STATE.settings is not None:
-            STATE.settings = dataclasses.replace(STATE.settings, level=name)
-    if STATE.settings is not None and STATE.settings.stdlib and STATE.enabled:
-        stdlib.install()
+    HOOKS.change_level(level)  # the configuration layer writes the settings
