@@ -51,16 +51,12 @@ def main() -> None:
     """Run the little workflow with the console off and print the tokens per agent."""
     counter = TokensPerAgent()
     wfl.configure("prod", stdout=False, sinks=[counter])
-    log = wfl.get_logger()
     with wfl.workflow(fake_llm.WORKFLOW):
         for n in fake_llm.ITERATIONS:
-            with wfl.iteration(n):
-                for agent in fake_llm.AGENTS:
-                    prompt = fake_llm.prompt_for(agent, n)
-                    with wfl.interaction(agent, prompt) as turn:
-                        reply = fake_llm.complete(prompt)
-                        log.info("llm_call", **fake_llm.call_fields(prompt, reply))
-                        turn.output = reply.text
+            for agent in fake_llm.AGENTS:  # each call is logged in an interaction of its agent
+                prompt = fake_llm.prompt_for(agent, n)
+                reply = fake_llm.complete(prompt)
+                wfl.log_llm_call(agent=agent, **fake_llm.call_fields(prompt, reply))
     wfl.reset()  # closes every sink, yours too
     for agent, tokens in sorted(counter.tokens.items()):
         print(f"{agent}: {tokens} tokens")
