@@ -16,16 +16,30 @@ from __future__ import annotations
 import atexit
 import multiprocessing.util
 import sys
+import weakref
 from types import TracebackType
+from typing import Protocol
 
-from ..outputs.background import BackgroundSink
 from .pipeline import flush
 from .scope import close_open_scopes
 from .state import STATE
 
-__all__ = ["install"]
+__all__ = ["install", "stop_at_exit"]
 
 _installed = False
+
+
+class _Stoppable(Protocol):
+    def stop(self) -> None: ...
+
+
+_stoppers: weakref.WeakSet[_Stoppable] = weakref.WeakSet()
+
+
+def stop_at_exit(owner: _Stoppable) -> None:
+    """Call ``owner.stop()`` at exit, after the sinks are flushed (a writer thread's owner
+    stops it, so what other exit handlers log is written by whoever logs it)."""
+    _stoppers.add(owner)
 
 
 def at_exit(exc: BaseException | None = None) -> None:
@@ -35,9 +49,8 @@ def at_exit(exc: BaseException | None = None) -> None:
         close_open_scopes(exc)
     finally:
         flush(STATE.sinks)
-        for sink in STATE.sinks:
-            if isinstance(sink, BackgroundSink):
-                sink.stop()
+        for owner in list(_stoppers):
+            owner.stop()
 
 
 def _excepthook(

@@ -8,7 +8,7 @@ from typing import Any, Final, Self
 
 from structlog import BoundLoggerBase
 
-from .levels import LEVEL_OF_METHOD, LEVELS, NAME_OF_LEVEL
+from ..schema import LEVEL_OF_METHOD, LEVELS, NAME_OF_LEVEL
 from .pipeline import ROUTER, emit
 from .state import CURRENT, STATE, ensure_configured
 

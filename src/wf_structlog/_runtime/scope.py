@@ -12,7 +12,7 @@ from types import TracebackType
 from typing import Any, ClassVar, Final, ParamSpec, Self, TypeVar
 
 from .. import schema
-from ..processors.stamping import describe_exception
+from .exceptions import describe_exception
 from .ids import new_span_id
 from .logger import get_logger
 from .pipeline import emit

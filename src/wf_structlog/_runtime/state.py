@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import os
 import threading
+from collections.abc import Callable
 from contextvars import ContextVar
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from ..config import Settings
-    from ..outputs.sinks import MemorySink
-    from ..scopes.hierarchy import Scope
+    from ..cost import ModelPrice
     from ..typing import Processor, Sink
+    from .scope import Scope
 
 
 class _State:
@@ -20,11 +20,13 @@ class _State:
     __slots__ = (
         "chain",
         "configured",
+        "doc_dir",
         "enabled",
         "lock",
         "memory",
         "min_level",
         "pid",
+        "prices",
         "root",
         "settings",
         "sinks",
@@ -38,8 +40,13 @@ class _State:
         self.min_level = 10
         self.chain: tuple[Processor, ...] = ()
         self.sinks: tuple[Sink, ...] = ()
-        self.memory: MemorySink | None = None
-        self.settings: Settings | None = None
+        self.memory: Sink | None = None
+        """The capture sink of the ``test`` preset (a ``MemorySink``), if configured."""
+        self.settings: object | None = None
+        """The ``Settings`` in force, opaque here: the runtime never reads them; the values it
+        needs are fields of their own (``min_level``, ``doc_dir``, ``prices``...)."""
+        self.doc_dir: str | None = None
+        self.prices: tuple[tuple[str, ModelPrice], ...] = ()
         self.lock = threading.RLock()
         self.pid = os.getpid()
         self.root: Scope | None = None
@@ -62,12 +69,23 @@ def current() -> Scope | None:
     return CURRENT.get() or STATE.root
 
 
+_configure_on_first_use: Callable[[], object] | None = None
+
+
+def install_first_use(configure: Callable[[], object]) -> None:
+    """Set what the first logging call runs when nothing is configured yet.
+
+    The configuration layer installs its ``configure_from_environment`` when it is imported
+    (``import wf_structlog`` imports it), so the runtime never imports the layer above it.
+    """
+    global _configure_on_first_use
+    _configure_on_first_use = configure
+
+
 def ensure_configured() -> None:
     """Configure from the environment on first use (the zero-configuration path)."""
     if STATE.configured:
         return
-    from ..config import configure_from_environment
-
     with STATE.lock:
-        if not STATE.configured:
-            configure_from_environment()
+        if not STATE.configured and _configure_on_first_use is not None:
+            _configure_on_first_use()

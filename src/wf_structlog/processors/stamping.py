@@ -21,16 +21,16 @@ import itertools
 import os
 import sys
 import time
-import traceback
 from collections.abc import Mapping
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from structlog.contextvars import merge_contextvars
 
-from .._runtime.levels import LEVEL_OF_METHOD
+from .._runtime.exceptions import describe_exception
 from .._runtime.state import CURRENT, STATE
 from ..render.safe import safe_values
+from ..schema import LEVEL_OF_METHOD
 from ..typing import EventDict
 from .redaction import Redactor
 
@@ -189,34 +189,6 @@ class RedactThenStamp:
             shown = (self, scope.stamp, self.redactor(logger, method_name, dict(scope.stamp)))
             scope._shown_stamp = shown
         return _stamp(event_dict, method_name, scope, shown[2])
-
-
-def describe_exception(
-    exc: BaseException, tb: TracebackType | None = None, *, with_locals: bool = False
-) -> dict[str, Any]:
-    """``{type, message, traceback}`` of *exc*; with *with_locals*, also ``locals``: for each
-    frame, ``{"frame": "file:line in function", "variables": {name: value}}``.
-
-    An exception whose ``__str__`` raises is still described, by its type. Local variables
-    are only values in the event: the redactor and the payload limits treat them like any.
-    """
-    name = type(exc).__qualname__
-    try:
-        message = str(exc)
-        lines = traceback.format_exception(type(exc), exc, tb or exc.__traceback__)
-    except Exception:
-        message = f"<{name}: message could not be formatted>"
-        lines = [*traceback.format_tb(tb or exc.__traceback__), f"{name}: {message}\n"]
-    described: dict[str, Any] = {"type": name, "message": message, "traceback": "".join(lines)}
-    if with_locals:
-        described["locals"] = [
-            {
-                "frame": f"{frame.f_code.co_filename}:{line} in {frame.f_code.co_name}",
-                "variables": dict(frame.f_locals),
-            }
-            for frame, line in traceback.walk_tb(tb or exc.__traceback__)
-        ]
-    return described
 
 
 def format_exceptions(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:

@@ -64,10 +64,9 @@ class WorkflowScope(Scope):
     @property
     def document_path(self) -> Path | None:
         """Where this run's document is written when it ends, if ``doc_dir`` is configured."""
-        settings = STATE.settings
-        if settings is None or settings.doc_dir is None:
+        if STATE.doc_dir is None:
             return None
-        return document_path(Path(settings.doc_dir), self.name, self.run_id)
+        return document_path(Path(STATE.doc_dir), self.name, self.run_id)
 
     def _fresh(self) -> Self:
         return type(self)(self.name, self._metadata)

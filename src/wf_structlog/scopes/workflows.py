@@ -13,25 +13,20 @@ the next use of its name opens a new run.
 
 from __future__ import annotations
 
-import dataclasses
 import threading
 from collections.abc import Callable
 from contextvars import Token
 from typing import Any
 
-from .. import stdlib
 from .._runtime import scope as _scope
-from .._runtime.levels import LEVELS
-from .._runtime.logger import METHOD_NUMBERS, BoundLogger, set_level
+from .._runtime.logger import METHOD_NUMBERS, BoundLogger
 from .._runtime.state import CURRENT, STATE, current, ensure_configured
-from ..config import _level_name
 from .hierarchy import Scope, WorkflowScope, _workflow_of
 
 __all__ = [
     "WorkflowBoundLogger",
     "get_workflow_logger",
     "set_current_workflow",
-    "set_global_verbosity",
 ]
 
 _lock = threading.Lock()
@@ -129,22 +124,3 @@ def set_current_workflow(name: str) -> WorkflowScope:
     scope = _named_workflow(name)
     CURRENT.set(scope)
     return scope
-
-
-def set_global_verbosity(level: str | int) -> None:
-    """Change the level of every logger at once (ours, and the stdlib bridge's).
-
-    Args:
-        level: ``"debug"`` ... ``"critical"``, or a number such as ``logging.INFO``.
-
-    Raises:
-        wf_structlog.ConfigError: an unknown level.
-    """
-    name = _level_name(level)
-    ensure_configured()
-    with STATE.lock:
-        set_level(LEVELS[name], STATE.enabled)
-        if STATE.settings is not None:
-            STATE.settings = dataclasses.replace(STATE.settings, level=name)
-    if STATE.settings is not None and STATE.settings.stdlib and STATE.enabled:
-        stdlib.install()
