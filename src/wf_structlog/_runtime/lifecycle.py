@@ -16,30 +16,19 @@ from __future__ import annotations
 import atexit
 import multiprocessing.util
 import sys
-import weakref
 from types import TracebackType
-from typing import Protocol
 
 from .pipeline import flush
 from .scope import close_open_scopes
-from .state import STATE
+from .state import STATE, Stoppable
 
 __all__ = ["install", "stop_at_exit"]
 
-_installed = False
 
-
-class _Stoppable(Protocol):
-    def stop(self) -> None: ...
-
-
-_stoppers: weakref.WeakSet[_Stoppable] = weakref.WeakSet()
-
-
-def stop_at_exit(owner: _Stoppable) -> None:
+def stop_at_exit(owner: Stoppable) -> None:
     """Call ``owner.stop()`` at exit, after the sinks are flushed (a writer thread's owner
     stops it, so what other exit handlers log is written by whoever logs it)."""
-    _stoppers.add(owner)
+    STATE.stoppers.add(owner)
 
 
 def at_exit(exc: BaseException | None = None) -> None:
@@ -49,7 +38,7 @@ def at_exit(exc: BaseException | None = None) -> None:
         close_open_scopes(exc)
     finally:
         flush(STATE.sinks)
-        for owner in list(_stoppers):
+        for owner in list(STATE.stoppers):
             owner.stop()
 
 
@@ -71,10 +60,10 @@ def _in_fork_child(_: object) -> None:
 
 def install() -> None:
     """Register the exit work once per process (on first configuration)."""
-    global _installed, _previous_excepthook
-    if _installed:
+    global _previous_excepthook
+    if STATE.exit_installed:
         return
-    _installed = True
+    STATE.exit_installed = True
     atexit.register(at_exit)
     _previous_excepthook = sys.excepthook
     sys.excepthook = _excepthook

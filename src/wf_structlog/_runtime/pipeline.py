@@ -56,29 +56,24 @@ def run_chain(method_name: str, event_dict: EventDict) -> EventDict | None:
     return event_dict
 
 
-_taps: tuple[Sink, ...] = ()
-"""Sinks that see every finished event whatever the configuration (legacy documents)."""
-
-
 def add_tap(sink: Sink) -> None:
     """Hand every finished event to *sink* too, in the logging thread, until removed."""
-    global _taps
     with STATE.lock:
-        _taps = (*_taps, sink)
+        STATE.taps = (*STATE.taps, sink)
 
 
 def remove_tap(sink: Sink) -> None:
     """Stop handing events to *sink* (a sink never added is ignored)."""
-    global _taps
     with STATE.lock:
-        _taps = tuple(tap for tap in _taps if tap is not sink)
+        STATE.taps = tuple(tap for tap in STATE.taps if tap is not sink)
 
 
 def dispatch(method_name: str, event_dict: EventDict) -> None:
     """Hand a finished event to every configured sink, then to every tap."""
     write_to(STATE.sinks, method_name, event_dict)
-    if _taps:
-        write_to(_taps, method_name, event_dict)
+    taps = STATE.taps
+    if taps:
+        write_to(taps, method_name, event_dict)
 
 
 def write_to(sinks: Iterable[Sink], method_name: str, event_dict: EventDict) -> None:

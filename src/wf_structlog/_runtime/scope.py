@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
-import threading
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
@@ -25,9 +23,6 @@ NEW: Final = "new"
 OPEN: Final = "open"
 CLOSED: Final = "closed"
 DISABLED: Final = "disabled"
-
-structure = threading.RLock()
-"""Guards structural changes (opening, closing, implicit scopes), which are rare."""
 
 _QUIET_STATUSES: Final = frozenset({schema.STATUS_OK, schema.STATUS_ABANDONED})
 """End statuses that carry no ``exception``, even when one ended the scope."""
@@ -137,7 +132,7 @@ class Scope:
             misuse(f"{self!r} was started again; a scope opens once (use a new one)")
             return self
         prev = current()
-        with structure:
+        with STATE.structure:
             self._open_under(self._resolve_parent(prev))
         self._prev = prev
         CURRENT.set(self)
@@ -151,7 +146,7 @@ class Scope:
         if parent is not None:
             parent._open_children[self] = None
         if parent is None or parent.pid != self.pid:
-            _roots[self] = None
+            STATE.roots[self] = None
         self._phase = OPEN
         self._t0 = time.perf_counter()
         if self._log_event("start", "info", self._start_fields()) and parent is not None:
@@ -180,8 +175,8 @@ class Scope:
         end event, and raised (strict presets, no exception in flight) only once everything is
         closed. A child hands its problems to the parent closing it, via *problems*.
         """
-        in_flight = exc is not None or _exiting
-        with structure:
+        in_flight = exc is not None or STATE.exiting
+        with STATE.structure:
             phase = self._phase
             if phase == OPEN:
                 self._phase = CLOSED
@@ -212,10 +207,10 @@ class Scope:
         if exc is not None and final not in _QUIET_STATUSES:
             fields["exception"] = describe_exception(exc)
         self._log_event("end", "error" if final == schema.STATUS_ERROR else "info", fields)
-        with structure:
+        with STATE.structure:
             if self.parent is not None:
                 self.parent._open_children.pop(self, None)
-            _roots.pop(self, None)
+            STATE.roots.pop(self, None)
         self._restore_current()
         if found and problems is None and STATE.strict and not in_flight:
             raise ScopeError("; ".join(found))
@@ -321,33 +316,18 @@ def started_enabled() -> bool:
     return STATE.enabled
 
 
-_roots: dict[Scope, None] = {}
-"""Open scopes whose parent is in another process (or that have none): what exit closes."""
-_exiting = False
-
-
 def close_open_scopes(exc: BaseException | None = None) -> None:
     """End every scope this process opened and left open, innermost first.
 
     Called at exit (status ``"ok"``) and for an unhandled exception (*exc*: its status); a
     scope opened in another process is left to that process. Never raises.
     """
-    global _exiting
-    with structure:
-        roots = [root for root in _roots if root.pid == STATE.pid]
-    _exiting = True
+    with STATE.structure:
+        roots = [root for root in STATE.roots if root.pid == STATE.pid]
+    STATE.exiting = True
     try:
         for root in reversed(roots):
             if root.is_open:
                 root._finish(None, exc)
     finally:
-        _exiting = False
-
-
-def _after_fork_in_child() -> None:
-    global structure
-    structure = threading.RLock()
-    _roots.clear()  # the parent's scopes are the parent's to close
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
+        STATE.exiting = False

@@ -17,8 +17,6 @@ or, when you add no processors, the same result with less work::
 
 from __future__ import annotations
 
-import itertools
-import os
 import sys
 import time
 from collections.abc import Mapping
@@ -113,23 +111,9 @@ def add_log_level(logger: Any, method_name: str, event_dict: EventDict) -> Event
     return event_dict
 
 
-class _Sequence:
-    """Process-wide counter; a forked child starts over so its numbers pair with its own pid."""
-
-    def __init__(self) -> None:
-        self.reset()
-        os.register_at_fork(after_in_child=self.reset)
-
-    def reset(self) -> None:
-        self.next = itertools.count(1).__next__
-
-
-_sequence = _Sequence()
-
-
 def add_sequence(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     """Add ``seq`` (1, 2, ... in this process) and ``pid``: together they name an event uniquely."""
-    event_dict["seq"] = _sequence.next()
+    event_dict["seq"] = STATE.next_seq()
     event_dict["pid"] = STATE.pid
     return event_dict
 
@@ -158,7 +142,7 @@ def _stamp(
             event_dict["attached"] = True
     event_dict["timestamp"] = utc_now()
     event_dict["level"] = LEVEL_OF_METHOD.get(method_name, method_name)
-    event_dict["seq"] = _sequence.next()
+    event_dict["seq"] = STATE.next_seq()
     event_dict["pid"] = pid
     return event_dict
 

@@ -17,7 +17,6 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
 
-from .._runtime import scope as _scope
 from .._runtime.ids import new_run_id
 from .._runtime.otel_context import span_to_join
 from .._runtime.scope import CLOSED, OPEN, Scope, ScopeError, misuse, started_enabled
@@ -96,7 +95,7 @@ class WorkflowScope(Scope):
 
     def _implicit_iteration_scope(self) -> IterationScope:
         """The iteration that interactions opened directly in this workflow go into."""
-        with _scope.structure:
+        with STATE.structure:
             it = self._implicit_iteration
             if it is None or it._phase != OPEN:
                 it = IterationScope(None, {})
@@ -222,9 +221,6 @@ def _workflow_of(scope: Scope | None) -> WorkflowScope | None:
     return scope
 
 
-_implicit: WorkflowScope | None = None
-
-
 def _program_name() -> str:
     """The running script's name (``agents.py`` -> ``agents``); ``main`` for ``python -c``."""
     main = sys.argv[0] if sys.argv else ""
@@ -234,19 +230,20 @@ def _program_name() -> str:
 
 def _implicit_workflow() -> WorkflowScope:
     """The workflow scopes opened outside any workflow go into; it closes at exit."""
-    global _implicit
-    with _scope.structure:
-        if _implicit is None or _implicit._phase != OPEN:
-            _implicit = WorkflowScope(_program_name(), {})
-            _implicit._implicit = True
-            _implicit._open_under(None)
-        return _implicit
+    with STATE.structure:
+        implicit = STATE.implicit
+        if not isinstance(implicit, WorkflowScope) or implicit._phase != OPEN:
+            implicit = STATE.implicit = WorkflowScope(_program_name(), {})
+            implicit._implicit = True
+            implicit._open_under(None)
+        return implicit
 
 
 def close_implicit() -> None:
     """End the implicit workflow, if this process opened it (on reset, around test captures)."""
-    if _implicit is not None and _implicit.is_open and _implicit.pid == STATE.pid:
-        _implicit._finish(None, None)
+    implicit = STATE.implicit
+    if implicit is not None and implicit.is_open and implicit.pid == STATE.pid:
+        implicit._finish(None, None)
 
 
 # -- public functions ------------------------------------------------------------------------

@@ -13,7 +13,6 @@ the next use of its name opens a new run.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from contextvars import Token
 from typing import Any
@@ -29,18 +28,14 @@ __all__ = [
     "set_current_workflow",
 ]
 
-_lock = threading.Lock()
-_workflows: dict[str, WorkflowScope] = {}
-_loggers: dict[str, WorkflowBoundLogger] = {}
-
 
 def _named_workflow(name: str) -> WorkflowScope:
     """The open run of the workflow *name*, opened now if there is none (and logging is on)."""
     enabled = _scope.started_enabled()  # before the lock: configuring takes locks of its own
-    with _scope.structure:
-        scope = _workflows.get(name)
-        if scope is None or not scope.is_open:
-            scope = _workflows[name] = WorkflowScope(name, {})
+    with STATE.structure:
+        scope = STATE.named.get(name)
+        if not isinstance(scope, WorkflowScope) or not scope.is_open:
+            scope = STATE.named[name] = WorkflowScope(name, {})
             if enabled:
                 scope._open_under(None)
         return scope
@@ -102,10 +97,10 @@ def get_workflow_logger(name: str) -> WorkflowBoundLogger:
     Args:
         name: the workflow's name.
     """
-    with _lock:
-        logger = _loggers.get(name)
-        if logger is None:
-            logger = _loggers[name] = WorkflowBoundLogger(_Named(name), (), {})
+    with STATE.structure:
+        logger = STATE.named_loggers.get(name)
+        if not isinstance(logger, WorkflowBoundLogger):
+            logger = STATE.named_loggers[name] = WorkflowBoundLogger(_Named(name), (), {})
         return logger
 
 
