@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from structlog import DropEvent
 
 from ..typing import EventDict, Sink
 from . import faults as _faults
 from .state import STATE
+
+if TYPE_CHECKING:
+    from .scope import Scope
 
 
 class _Router:
@@ -100,6 +103,19 @@ def _sink_failed(sink: Sink, what: str, exc: Exception) -> None:
 
 
 _local = threading.local()
+
+
+def emit_counted(method_name: str, event_dict: EventDict, scope: Scope | None) -> bool:
+    """:func:`emit`, then count the event as a direct child of *scope* if it was written.
+
+    The one place children are counted: a scope's end event says how many it had, so a
+    reader knows whether its tree is complete (see ``children`` in :mod:`wf_structlog.schema`).
+    """
+    if not emit(method_name, event_dict):
+        return False
+    if scope is not None:
+        scope.count_child()
+    return True
 
 
 def emit(method_name: str, event_dict: EventDict) -> bool:

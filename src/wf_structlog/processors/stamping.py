@@ -168,11 +168,8 @@ class RedactThenStamp:
         scope = CURRENT.get() or STATE.root
         if scope is None:
             return _stamp(event_dict, method_name, None, _NONE)
-        shown = scope._shown_stamp
-        if shown[0] is not self or shown[1] is not scope.stamp:
-            shown = (self, scope.stamp, self.redactor(logger, method_name, dict(scope.stamp)))
-            scope._shown_stamp = shown
-        return _stamp(event_dict, method_name, scope, shown[2])
+        shown = scope.stamp_as_shown(self, lambda stamp: self.redactor(logger, method_name, stamp))
+        return _stamp(event_dict, method_name, scope, shown)
 
 
 def format_exceptions(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:

@@ -19,7 +19,7 @@ from typing import Any, Self
 
 from .._runtime.ids import new_run_id
 from .._runtime.otel_context import span_to_join
-from .._runtime.scope import CLOSED, OPEN, Scope, ScopeError, misuse, started_enabled
+from .._runtime.scope import Scope, ScopeError, misuse, started_enabled
 from .._runtime.state import STATE, current
 from ..outputs.sinks import document_path
 
@@ -97,9 +97,9 @@ class WorkflowScope(Scope):
         """The iteration that interactions opened directly in this workflow go into."""
         with STATE.structure:
             it = self._implicit_iteration
-            if it is None or it._phase != OPEN:
+            if it is None or not it.is_open:
                 it = IterationScope(None, {})
-                it._implicit = True
+                it.mark_implicit()
                 it._open_under(self)
                 self._implicit_iteration = it
             return it
@@ -195,7 +195,7 @@ class InteractionScope(Scope):
 def _open_ancestor(child: Scope, scope: Scope | None) -> Scope | None:
     """*scope*, or its nearest open ancestor if it was closed (say, by another task)."""
     live = scope
-    while live is not None and live._phase == CLOSED:
+    while live is not None and live.is_closed:
         live = live.parent
     if live is not scope:
         misuse(f"{child.kind} opened inside {scope!r}, which is closed")
@@ -206,7 +206,7 @@ def _past_automatic(scope: Scope | None) -> Scope | None:
     """*scope*, unless it is an automatic interaction (``log_llm_call``'s): that one ends when
     the next scope opens where it is, and the new scope goes where the automatic one was
     opened from."""
-    if not (isinstance(scope, InteractionScope) and scope._implicit and scope.is_open):
+    if not (isinstance(scope, InteractionScope) and scope.implicit and scope.is_open):
         return scope
     scope._finish(None, None)
     before = scope._prev
@@ -232,9 +232,9 @@ def _implicit_workflow() -> WorkflowScope:
     """The workflow scopes opened outside any workflow go into; it closes at exit."""
     with STATE.structure:
         implicit = STATE.implicit
-        if not isinstance(implicit, WorkflowScope) or implicit._phase != OPEN:
+        if not isinstance(implicit, WorkflowScope) or not implicit.is_open:
             implicit = STATE.implicit = WorkflowScope(_program_name(), {})
-            implicit._implicit = True
+            implicit.mark_implicit()
             implicit._open_under(None)
         return implicit
 
