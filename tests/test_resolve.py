@@ -142,5 +142,5 @@ class TestChangeLevel:
         """A bad level is a ConfigError, and the level in force stays."""
         configure("test", level="info")
         with pytest.raises(ConfigError, match="unknown level 'loud'"):
-            wf_structlog.config.change_level("loud")
+            wf_structlog.set_global_verbosity("loud")
         assert wf_structlog.current_settings().level == "info"

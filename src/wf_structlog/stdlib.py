@@ -23,11 +23,11 @@ from typing import Any, Final
 from structlog import DropEvent
 from structlog.stdlib import ProcessorFormatter
 
-from ._runtime.levels import LEVELS
 from ._runtime.logger import _log
 from ._runtime.pipeline import run_chain
 from ._runtime.state import STATE
 from .render.ndjson import to_json
+from .schema import LEVELS
 from .typing import EventDict
 
 __all__ = ["WorkflowHandler", "formatter", "install", "render_ndjson_str", "uninstall"]

@@ -8,8 +8,8 @@ from typing import Any, Final, Self
 
 from structlog import BoundLoggerBase
 
-from .levels import LEVEL_OF_METHOD, LEVELS, NAME_OF_LEVEL
-from .pipeline import ROUTER, emit
+from ..schema import LEVEL_OF_METHOD, LEVELS, NAME_OF_LEVEL
+from .pipeline import ROUTER, emit_counted
 from .state import CURRENT, STATE, ensure_configured
 
 METHOD_NUMBERS: Final = {method: LEVELS[name] for method, name in LEVEL_OF_METHOD.items()}
@@ -30,10 +30,7 @@ def _log(
     event_dict = {**context, **kw}
     if event is not None:
         event_dict["event"] = event
-    if emit(method_name, event_dict):
-        scope = CURRENT.get()
-        if scope is not None:
-            scope._count_child()
+    emit_counted(method_name, event_dict, CURRENT.get())
 
 
 def _enabled_method(name: str) -> Callable[..., None]:

@@ -10,8 +10,8 @@ says so once on stderr.
 The modules, one job each: :mod:`.settings` (the one table of settings), :mod:`.checks`
 (a check per kind of value), :mod:`.presets` (reading TOML presets), :mod:`.resolve` (the
 merge order), :mod:`.apply` (putting settings in force), :mod:`.entry` (``configure`` and the
-other ways in). Importing this package installs the hooks through which the runtime below
-reaches it (:class:`wf_structlog._runtime.state.ConfigHooks`).
+other ways in). Importing this package installs the hook through which the runtime below reaches
+it on first use (:func:`wf_structlog._runtime.state.install_first_use`).
 
 The settings (generated from :data:`SETTINGS`):
 
@@ -21,11 +21,16 @@ from __future__ import annotations
 
 from typing import Final
 
-from .._runtime.state import HOOKS
+from .._runtime.state import install_first_use
 from ..scopes.propagation import ENV_SCOPE, ENV_TRACEPARENT
 from .apply import apply, build_chain, reset
 from .checks import ConfigError
-from .entry import change_level, configure, configure_from_environment, current_settings
+from .entry import (
+    configure,
+    configure_from_environment,
+    current_settings,
+    set_global_verbosity,
+)
 from .presets import PRESETS
 from .resolve import resolve
 from .settings import ENVIRONMENT, SETTINGS, THREAD_MODES, Settings, settings_table_markdown
@@ -39,12 +44,12 @@ __all__ = [
     "Settings",
     "apply",
     "build_chain",
-    "change_level",
     "configure",
     "configure_from_environment",
     "current_settings",
     "reset",
     "resolve",
+    "set_global_verbosity",
     "settings_table_markdown",
 ]
 
@@ -53,5 +58,4 @@ __doc__ = (__doc__ or "") + settings_table_markdown()
 ENVIRONMENT_VARIABLES: Final = (*ENVIRONMENT, ENV_TRACEPARENT, ENV_SCOPE)
 """Every environment variable wf_structlog reads."""
 
-HOOKS.first_use = configure_from_environment
-HOOKS.change_level = change_level
+install_first_use(configure_from_environment)

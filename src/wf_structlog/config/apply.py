@@ -18,7 +18,6 @@ from structlog.contextvars import merge_contextvars
 from .. import stdlib
 from .._runtime import faults as _faults
 from .._runtime import lifecycle as _lifecycle
-from .._runtime.levels import LEVELS
 from .._runtime.logger import reset_to_first_use, set_level
 from .._runtime.pipeline import close
 from .._runtime.state import STATE
@@ -34,6 +33,7 @@ from ..processors.stamping import (
     safe_values,
     stamp_event,
 )
+from ..schema import LEVELS
 from ..scopes import threads
 from ..scopes.hierarchy import close_implicit
 from ..typing import Processor, Sink
@@ -45,6 +45,7 @@ __all__ = [
     "build_chain",
     "close_left_sinks",
     "follow",
+    "in_force",
     "open_sinks",
     "redactor",
     "reset",
@@ -159,6 +160,12 @@ def _built_here(sinks: Iterable[Sink], settings: Settings | None) -> list[Sink]:
     return [sink for sink in sinks if not any(sink is mine for mine in users)]
 
 
+def in_force() -> Settings | None:
+    """The settings in force, if any (the runtime holds them without knowing their type)."""
+    settings = STATE.settings
+    return settings if isinstance(settings, Settings) else None
+
+
 def close_left_sinks(before: Settings | None, after: Settings | None) -> None:
     """Close the user's sinks that *before* had and *after* has not.
 
@@ -182,13 +189,15 @@ def apply(settings: Settings) -> None:
     """
     sinks, memory = open_sinks(settings)
     with STATE.lock:
-        old, before = STATE.sinks, STATE.settings
+        old, before = STATE.sinks, in_force()
         STATE.chain = build_chain(settings)
         STATE.sinks = tuple(sinks)
         STATE.memory = memory
         STATE.enabled = settings.enabled
         STATE.strict = settings.strict
         STATE.settings = settings
+        STATE.doc_dir = settings.doc_dir
+        STATE.prices = settings.prices
         set_level(LEVELS[settings.level], settings.enabled)
         STATE.configured = True
     follow(settings)
@@ -227,7 +236,7 @@ def reset() -> None:
     if STATE.configured:
         close_implicit()
     with STATE.lock:
-        old, before = STATE.sinks, STATE.settings
+        old, before = STATE.sinks, in_force()
         STATE.sinks = ()
         STATE.memory = None
         STATE.settings = None

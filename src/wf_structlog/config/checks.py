@@ -14,10 +14,10 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
-from .._runtime.levels import LEVEL_OF_METHOD, LEVELS
+from ..cost import ModelPrice, load_prices
 from ..instrumentation import SDKS
-from ..processors.cost import ModelPrice, load_prices
 from ..processors.redaction import TextRedactor
+from ..schema import LEVEL_OF_METHOD, LEVELS
 from ..typing import Processor, Sink
 
 __all__ = [

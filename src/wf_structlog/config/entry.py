@@ -9,20 +9,20 @@ from typing import Any
 
 from .. import stdlib
 from .._runtime import faults as _faults
-from .._runtime.levels import LEVELS
 from .._runtime.logger import set_level
 from .._runtime.pipeline import close
 from .._runtime.state import STATE, ensure_configured
 from ..processors.redaction import TextRedactor
+from ..schema import LEVELS
 from ..scopes.propagation import root_from_environment
 from ..typing import Processor, Sink
 from . import checks
-from .apply import apply, close_left_sinks, open_sinks
+from .apply import apply, close_left_sinks, in_force, open_sinks
 from .checks import ConfigError
 from .resolve import resolve
 from .settings import ENVIRONMENT, Settings
 
-__all__ = ["change_level", "configure", "configure_from_environment", "current_settings"]
+__all__ = ["configure", "configure_from_environment", "current_settings", "set_global_verbosity"]
 
 
 def configure(  # one keyword per setting (the table's order), so type checkers see each
@@ -81,7 +81,7 @@ def configure(  # one keyword per setting (the table's order), so type checkers 
     """
     # The keywords, exactly as given: locals() holds nothing else yet.
     overrides = {name: value for name, value in locals().items() if name != "preset"}
-    before = STATE.settings if STATE.configured else None
+    before = in_force()
     settings = resolve(preset, os.environ, **overrides)
     _apply_with_environment(settings)
     close_left_sinks(before, settings)
@@ -129,28 +129,23 @@ def configure_from_environment() -> Settings:
 def current_settings() -> Settings:
     """The settings in force (configuring from the environment first if nothing has)."""
     ensure_configured()
-    assert STATE.settings is not None
+    assert isinstance(STATE.settings, Settings)
     return STATE.settings
 
 
-def change_level(level: str | int) -> Settings:
+def set_global_verbosity(level: str | int) -> None:
     """Change the level of every logger at once (ours, and the stdlib bridge's).
 
     Args:
         level: ``"debug"`` ... ``"critical"``, or a number such as ``logging.INFO``.
 
-    Returns:
-        The settings now in force.
-
     Raises:
-        ConfigError: an unknown level.
+        wf_structlog.ConfigError: an unknown level; the level in force stays.
     """
     name = checks.level("level", level)
-    ensure_configured()
+    settings = dataclasses.replace(current_settings(), level=name)
     with STATE.lock:
-        assert STATE.settings is not None
-        settings = STATE.settings = dataclasses.replace(STATE.settings, level=name)
         set_level(LEVELS[name], settings.enabled)
+        STATE.settings = settings
     if settings.enabled and settings.stdlib:
         stdlib.install()  # the bridge's handler takes the new level
-    return settings

@@ -16,12 +16,12 @@ import dataclasses
 from collections.abc import Callable
 from typing import Any, Final
 
-from .._runtime.levels import LEVELS
+from ..cost import ModelPrice
 from ..outputs.background import WHEN_FULL
 from ..outputs.sinks import FSYNC_MODES
-from ..processors.cost import ModelPrice
 from ..processors.payloads import DEFAULT_MAX_EVENT_CHARS, DEFAULT_MAX_VALUE_CHARS
 from ..processors.redaction import TextRedactor
+from ..schema import LEVELS
 from ..typing import Processor, Sink
 from . import checks
 from .checks import Check

@@ -20,7 +20,7 @@ from .._runtime import faults as _faults
 from .._runtime.logger import get_logger
 from .._runtime.scope import _status_of, started_enabled
 from .._runtime.state import STATE
-from ..processors.cost import cost_of
+from ..cost import cost_of
 from ..scopes.auto import enter_interaction
 
 EVENT: Final = "llm_call"
@@ -187,13 +187,12 @@ def _cost(fields: Mapping[str, Any]) -> float | None:
     tokens = fields.get("input_tokens"), fields.get("output_tokens")
     if not all(isinstance(n, int) for n in tokens):
         return None
-    settings = STATE.settings
     return cost_of(
         (fields.get("response_model"), fields.get("model")),
         fields["input_tokens"],
         fields["output_tokens"],
         fields.get("cached_tokens") or 0,
-        settings.prices if settings is not None else (),
+        STATE.prices,
     )
 
 

@@ -3,7 +3,7 @@
 A processor is ``(logger, method_name, event_dict) -> event_dict``. Stamping adds the scope
 ids, time, level and sequence (:mod:`.stamping`); redaction removes secrets
 (:mod:`.redaction`); payload limits and safe values make any value fit a line
-(:mod:`.payloads`); cost prices an LLM call (:mod:`.cost`).
+(:mod:`.payloads`).
 """
 
 from __future__ import annotations

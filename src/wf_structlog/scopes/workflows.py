@@ -13,35 +13,29 @@ the next use of its name opens a new run.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from contextvars import Token
 from typing import Any
 
 from .._runtime import scope as _scope
 from .._runtime.logger import METHOD_NUMBERS, BoundLogger
-from .._runtime.state import CURRENT, HOOKS, STATE, current, ensure_configured
+from .._runtime.state import CURRENT, STATE, current, ensure_configured
 from .hierarchy import Scope, WorkflowScope, _workflow_of
 
 __all__ = [
     "WorkflowBoundLogger",
     "get_workflow_logger",
     "set_current_workflow",
-    "set_global_verbosity",
 ]
-
-_lock = threading.Lock()
-_workflows: dict[str, WorkflowScope] = {}
-_loggers: dict[str, WorkflowBoundLogger] = {}
 
 
 def _named_workflow(name: str) -> WorkflowScope:
     """The open run of the workflow *name*, opened now if there is none (and logging is on)."""
     enabled = _scope.started_enabled()  # before the lock: configuring takes locks of its own
-    with _scope.structure:
-        scope = _workflows.get(name)
-        if scope is None or not scope.is_open:
-            scope = _workflows[name] = WorkflowScope(name, {})
+    with STATE.structure:
+        scope = STATE.named.get(name)
+        if not isinstance(scope, WorkflowScope) or not scope.is_open:
+            scope = STATE.named[name] = WorkflowScope(name, {})
             if enabled:
                 scope._open_under(None)
         return scope
@@ -103,10 +97,10 @@ def get_workflow_logger(name: str) -> WorkflowBoundLogger:
     Args:
         name: the workflow's name.
     """
-    with _lock:
-        logger = _loggers.get(name)
-        if logger is None:
-            logger = _loggers[name] = WorkflowBoundLogger(_Named(name), (), {})
+    with STATE.structure:
+        logger = STATE.named_loggers.get(name)
+        if not isinstance(logger, WorkflowBoundLogger):
+            logger = STATE.named_loggers[name] = WorkflowBoundLogger(_Named(name), (), {})
         return logger
 
 
@@ -125,15 +119,3 @@ def set_current_workflow(name: str) -> WorkflowScope:
     scope = _named_workflow(name)
     CURRENT.set(scope)
     return scope
-
-
-def set_global_verbosity(level: str | int) -> None:
-    """Change the level of every logger at once (ours, and the stdlib bridge's).
-
-    Args:
-        level: ``"debug"`` ... ``"critical"``, or a number such as ``logging.INFO``.
-
-    Raises:
-        wf_structlog.ConfigError: an unknown level.
-    """
-    HOOKS.change_level(level)  # the configuration layer writes the settings
