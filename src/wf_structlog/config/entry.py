@@ -68,7 +68,7 @@ def configure(  # one keyword per setting (the table's order), so type checkers 
         preset: ``"dev"``, ``"prod"``, ``"test"``, ``"off"``, or a path to a TOML file.
         sinks: your own outputs (:class:`~wf_structlog.typing.Sink`): each gets every
             finished, redacted event after the built-in ones, in the logging thread, and is
-            closed when a later ``configure`` leaves it out, or by :func:`reset`.
+            closed when a later ``configure`` leaves it out, or by :func:`~wf_structlog.reset`.
         **others: the setting of that name (``level``, ``file``, ``threads``, ...), as the
             table in :mod:`wf_structlog.config` and the README describe it.
 
