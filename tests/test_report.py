@@ -11,7 +11,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import pytest
@@ -21,6 +21,9 @@ import wf_structlog as wfl
 from wf_structlog import reduce
 from wf_structlog.reading.cli import main
 from wf_structlog.reading.report import embed_json, render
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -320,7 +323,7 @@ class TestBrowser:
         assert seconds < 30
 
 
-def ready_page(page: object, documents: list[dict[str, Any]], path: Path) -> Any:
+def ready_page(page: object, documents: list[dict[str, Any]], path: Path) -> Page:
     """*page*, showing the report of *documents*, with no script error allowed."""
     from playwright.sync_api import Page
 
