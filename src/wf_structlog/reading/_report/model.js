@@ -20,6 +20,7 @@ function scopeNode(kind, scope, parent, agent) {
   if (agent !== null) facets.agent[agent] = true;
   return addNode({
     id: scope.id, kind: kind, scope: scope, parent: parent, agent: agent,
+    start: time(scope.start_time), end: time(scope.end_time),
     children: [], entries: [], unpriced: 0, text: null, dom: null,
   });
 }
@@ -28,14 +29,19 @@ function isCall(entry) {
   return entry.input_tokens !== undefined || entry.output_tokens !== undefined || entry.cost !== undefined;
 }
 
-// The entries of a scope (its actions or events, and its errors), in time order.
+function byTime(a, b) {
+  var x = String(a.entry.timestamp || ""), y = String(b.entry.timestamp || "");
+  return x < y ? -1 : x > y ? 1 : 0;
+}
+
+// The entries of a scope (its actions or events, and its errors), in time order; each list
+// is in time order already, so only a scope with errors needs sorting.
 function entriesOf(node, list, errors) {
-  var all = list.map(function (e) { return { entry: e, failed: false }; })
-    .concat(errors.map(function (e) { return { entry: e, failed: true }; }));
-  all.sort(function (a, b) {
-    var x = String(a.entry.timestamp || ""), y = String(b.entry.timestamp || "");
-    return x < y ? -1 : x > y ? 1 : 0;
-  });
+  var all = list.map(function (e) { return { entry: e, failed: false }; });
+  if (errors.length) {
+    all = all.concat(errors.map(function (e) { return { entry: e, failed: true }; }));
+    all.sort(byTime);
+  }
   all.forEach(function (item, i) {
     var e = item.entry;
     var n = addNode({

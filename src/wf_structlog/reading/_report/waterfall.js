@@ -36,12 +36,13 @@ function spanOf(lanes) {
   var lo = Infinity, hi = -Infinity;
   lanes.forEach(function (lane) {
     lane.items.forEach(function (n) {
-      var a = time(n.scope.start_time), b = time(n.scope.end_time);
-      if (a !== null) { lo = Math.min(lo, a); hi = Math.max(hi, a); }
-      if (b !== null) hi = Math.max(hi, b);
+      if (n.start !== null) { lo = Math.min(lo, n.start); hi = Math.max(hi, n.start); }
+      if (n.end !== null) hi = Math.max(hi, n.end);
+      else if (n.entries.length) hi = Math.max(hi, time(nodes[n.entries[n.entries.length - 1]].scope.timestamp) || hi);
     });
   });
-  return lo === Infinity ? null : { lo: lo, span: Math.max(hi - lo, 0.001) };
+  // 1% of room on the right, so a scope that never ended, drawn to the end, stays in sight.
+  return lo === Infinity ? null : { lo: lo, span: Math.max(hi - lo, 0.001) * 1.01 };
 }
 
 function pct(value, range) { return ((value - range.lo) / range.span * 100) + "%"; }
@@ -69,9 +70,12 @@ function barLabels(node) {
 
 var CHAR_PX = 6.2; // a character of the bars' 10px font, generously
 
+// Labels, and the ticks of the actions once a bar is wide enough to show them (painting
+// thousands of gradients too thin to see would slow every zoom of a large run).
 function fitLabels(bars, track) {
   bars.forEach(function (bar) {
     var room = bar.fraction * track - 8, shown = "";
+    if (!bar.striped && room > 12) { bar.striped = true; bar.el.style.backgroundImage = actionStripes(bar.node, bar.start, bar.end); }
     for (var i = 0; i < bar.labels.length && !shown; i++) {
       if (bar.labels[i].length * CHAR_PX <= room) shown = bar.labels[i];
     }
@@ -92,11 +96,10 @@ function laneRow(label, depth) {
 function drawLane(lane, range, runEnd, bars) {
   var l = laneRow(lane.label, lane.depth), rowsEnd = [], frag = document.createDocumentFragment();
   if (lane.agent !== null) l.row.dataset.agent = lane.agent;
-  lane.items.slice().sort(function (a, b) { return (time(a.scope.start_time) || 0) - (time(b.scope.start_time) || 0); })
+  lane.items.slice().sort(function (a, b) { return (a.start || 0) - (b.start || 0); })
     .forEach(function (n) {
-      var start = time(n.scope.start_time), end = time(n.scope.end_time);
+      var start = n.start, end = n.end === null ? runEnd : n.end;
       if (start === null) return;
-      end = end === null ? runEnd : end;
       var r = 0;
       while (r < rowsEnd.length && rowsEnd[r] > start) r++;
       rowsEnd[r] = end;
@@ -104,9 +107,8 @@ function drawLane(lane, range, runEnd, bars) {
       b.dataset.id = n.id;
       b.style.left = pct(start, range);
       b.style.width = ((end - start) / range.span * 100) + "%";
-      bars.push({ el: b, fraction: (end - start) / range.span, labels: barLabels(n), shown: "" });
+      bars.push({ el: b, node: n, start: start, end: end, fraction: (end - start) / range.span, labels: barLabels(n), shown: "", striped: n.kind !== "interaction" });
       b.style.top = "calc(var(--row) * " + r + ")";
-      if (n.kind === "interaction") b.style.backgroundImage = actionStripes(n, start, end);
       frag.appendChild(b);
     });
   l.track.style.height = "calc(var(--row) * " + Math.max(rowsEnd.length, 1) + ")";
