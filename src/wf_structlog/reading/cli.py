@@ -15,6 +15,7 @@ from collections.abc import Callable, Sequence
 import orjson
 from rich.console import Console
 
+from .._files import open_private, write_all
 from . import report, stats, tree, view
 from .follow import follow
 from .sources import Logs, read, stream, warn_skipped
@@ -35,8 +36,7 @@ def _reduce(args: argparse.Namespace, logs: Logs) -> int:
     if args.output == "-":
         sys.stdout.buffer.write(data)
     else:
-        with open(args.output, "wb") as out:
-            out.write(data)
+        _write_output(args.output, data)
     return 0
 
 
@@ -73,9 +73,18 @@ def _stats(args: argparse.Namespace, logs: Logs) -> int:
 
 def _report(args: argparse.Namespace, logs: Logs) -> int:
     html = report.render(logs.all_documents(), title=args.title)
-    with open(args.output, "w", encoding="utf-8") as out:
-        out.write(html)
+    _write_output(args.output, html.encode())
     return 0
+
+
+def _write_output(path: str, data: bytes) -> None:
+    """Write *path* as ``open(path, "wb")`` would, but a new file is private: it holds every
+    prompt and response of the run."""
+    fd = open_private(path, os.O_WRONLY | os.O_TRUNC)
+    try:
+        write_all(fd, data)
+    finally:
+        os.close(fd)
 
 
 Command = Callable[[argparse.Namespace, Logs], int]

@@ -24,9 +24,10 @@ from typing import Any, TypeVar
 import orjson
 
 from .. import schema
+from .._files import PRIVATE, make_dirs, replace_privately, write_all
 from .._runtime.pipeline import add_tap, remove_tap
 from .._runtime.scope import Scope, misuse
-from .._runtime.state import CURRENT, current
+from .._runtime.state import CURRENT, STATE, current
 from ..reading.reducer import Reducer
 from ..render.ndjson import to_json
 from ..typing import EventDict
@@ -288,10 +289,11 @@ class WorkflowLogger:
         document = self._tap.document()
         if document is None:
             return None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.partial")
-        partial.write_bytes(to_json(document, orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
-        os.replace(partial, self.path)
+        data = to_json(document, orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+        settings = STATE.settings  # this file is one of "the files created" file_mode is for
+        mode = settings.file_mode if settings is not None else PRIVATE
+        make_dirs(self.path.parent, mode)
+        replace_privately(self.path, lambda fd: write_all(fd, data), mode)
         return self.path
 
     # -- helpers -----------------------------------------------------------------------------
