@@ -18,10 +18,11 @@ $(BIN)/.dev-installed: $(BIN)/.installed
 demo: $(BIN)/.installed  ## run the multi-agent example
 	$(BIN)/python examples/multi_agent.py
 
-test: $(BIN)/.dev-installed  ## lint, type-check and run the test suite
+test: $(BIN)/.dev-installed  ## lint, type-check, check the layers' imports, run the test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 # The peers measured (python-json-logger, loguru) come from the benchmark's own dependency group.

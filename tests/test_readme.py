@@ -61,7 +61,8 @@ def test_every_check_has_its_block() -> None:
     for key in CHECKS:
         assert [line for line, code in BLOCKS if key in code] != [], key
         assert len([line for line, code in BLOCKS if key in code]) == 1, key
-    assert README.read_text(encoding="utf-8").count(NO_RUN) <= 2
+    lines = README.read_text(encoding="utf-8").splitlines()
+    assert sum(line.startswith(NO_RUN) for line in lines) <= 2
 
 
 @pytest.mark.parametrize(("line", "code"), BLOCKS, ids=[f"line{line}" for line, _ in BLOCKS])

@@ -13,14 +13,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import IO, Any, Final
 
-from rich.console import Console
-
 from .. import schema
 from .._files import make_dirs, open_private, replace_privately
 from .._runtime import faults as _faults
 from .._runtime.forksafe import renew_after_fork
 from ..reading.reducer import Reducer
-from ..render.console import ConsoleRenderer
+from ..render.console import ConsoleRenderer, make_console
 from ..render.ndjson import ndjson_line
 from ..typing import EventDict
 from ._document_file import write_document
@@ -153,14 +151,7 @@ class ConsoleSink:
 
     def _after_fork(self) -> None:
         # A new Console too: its own lock may have been held by another thread at the fork.
-        self._console = Console(
-            file=self._stream,
-            stderr=self._stream is None,
-            soft_wrap=True,
-            markup=False,
-            emoji=False,
-            highlight=False,
-        )
+        self._console = make_console(self._stream)
         self._lock = threading.Lock()
 
     def emit(self, method_name: str, event_dict: EventDict) -> None:

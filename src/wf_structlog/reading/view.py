@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any, Final
 
-from .._runtime.levels import LEVELS
-from ..outputs.sinks import ConsoleSink
-from ..render.console import ConsoleRenderer
+from ..render.console import ConsoleRenderer, make_console
+from ..schema import LEVELS
 from ..typing import EventDict
 
 __all__ = ["EventFilter", "filter_from", "parse_since", "view"]
@@ -101,12 +100,12 @@ def view(
     """
     keep = keep or EventFilter()
     renderer = renderer or ConsoleRenderer()
-    sink = ConsoleSink(renderer, out)
+    console = make_console(out)
     shown = 0
     for event in events:
         line = renderer(None, "", event).plain if keep.grep is not None else ""
         if keep(event, line):
-            sink.emit("", event)
+            console.print(renderer(None, "", event))
             shown += 1
     return shown
 

@@ -26,7 +26,7 @@ from typing import Any, TypeVar
 import orjson
 
 from .. import schema
-from .._files import PRIVATE, make_dirs, replace_privately, write_all
+from .._files import make_dirs, replace_privately, write_all
 from .._runtime.pipeline import add_tap, remove_tap
 from .._runtime.scope import Scope, misuse
 from .._runtime.state import CURRENT, STATE, current
@@ -305,10 +305,8 @@ class WorkflowLogger:
         if document is None:
             return None
         data = to_json(document, orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
-        settings = STATE.settings  # this file is one of "the files created" file_mode is for
-        mode = settings.file_mode if settings is not None else PRIVATE
-        make_dirs(self.path.parent, mode)
-        replace_privately(self.path, lambda fd: write_all(fd, data), mode)
+        make_dirs(self.path.parent, STATE.file_mode)
+        replace_privately(self.path, lambda fd: write_all(fd, data), STATE.file_mode)
         return self.path
 
     # -- helpers -----------------------------------------------------------------------------
@@ -357,5 +355,4 @@ def _open(scope: S, parent: Scope) -> S:
 
 def _record(scope: Scope, method_name: str, fields: dict[str, Any]) -> None:
     """Log *fields* inside *scope*; written whatever the level, like the old file was."""
-    if scope._emit_inside(method_name, fields):
-        scope._count_child()
+    scope.emit_inside(method_name, fields, counted_in=scope)
