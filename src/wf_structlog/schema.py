@@ -56,6 +56,7 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
+import logging
 from typing import Any, Final
 
 import orjson
@@ -121,3 +122,31 @@ def document_schema() -> dict[str, Any]:
     text = importlib.resources.files(__package__).joinpath("document.schema.json").read_bytes()
     schema: dict[str, Any] = orjson.loads(text)
     return schema
+
+
+# -- levels -----------------------------------------------------------------------------------
+
+LEVELS: Final = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "critical": logging.CRITICAL,
+}
+"""Level names accepted by ``configure(level=...)`` and written as ``level``, with numbers."""
+
+LEVEL_OF_METHOD: Final = {
+    "debug": "debug",
+    "info": "info",
+    "msg": "info",
+    "warning": "warning",
+    "warn": "warning",
+    "error": "error",
+    "err": "error",
+    "exception": "error",
+    "critical": "critical",
+    "fatal": "critical",
+}
+"""The level each logger method logs at (structlog's aliases included)."""
+
+NAME_OF_LEVEL: Final = {number: name for name, number in LEVELS.items()}

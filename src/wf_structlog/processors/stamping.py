@@ -17,20 +17,18 @@ or, when you add no processors, the same result with less work::
 
 from __future__ import annotations
 
-import itertools
-import os
 import sys
 import time
-import traceback
 from collections.abc import Mapping
-from types import MappingProxyType, TracebackType
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
 from structlog.contextvars import merge_contextvars
 
-from .._runtime.levels import LEVEL_OF_METHOD
+from .._runtime.exceptions import describe_exception
 from .._runtime.state import CURRENT, STATE
 from ..render.safe import safe_values
+from ..schema import LEVEL_OF_METHOD
 from ..typing import EventDict
 from .redaction import Redactor
 
@@ -113,23 +111,9 @@ def add_log_level(logger: Any, method_name: str, event_dict: EventDict) -> Event
     return event_dict
 
 
-class _Sequence:
-    """Process-wide counter; a forked child starts over so its numbers pair with its own pid."""
-
-    def __init__(self) -> None:
-        self.reset()
-        os.register_at_fork(after_in_child=self.reset)
-
-    def reset(self) -> None:
-        self.next = itertools.count(1).__next__
-
-
-_sequence = _Sequence()
-
-
 def add_sequence(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     """Add ``seq`` (1, 2, ... in this process) and ``pid``: together they name an event uniquely."""
-    event_dict["seq"] = _sequence.next()
+    event_dict["seq"] = STATE.next_seq()
     event_dict["pid"] = STATE.pid
     return event_dict
 
@@ -158,7 +142,7 @@ def _stamp(
             event_dict["attached"] = True
     event_dict["timestamp"] = utc_now()
     event_dict["level"] = LEVEL_OF_METHOD.get(method_name, method_name)
-    event_dict["seq"] = _sequence.next()
+    event_dict["seq"] = STATE.next_seq()
     event_dict["pid"] = pid
     return event_dict
 
@@ -184,39 +168,8 @@ class RedactThenStamp:
         scope = CURRENT.get() or STATE.root
         if scope is None:
             return _stamp(event_dict, method_name, None, _NONE)
-        shown = scope._shown_stamp
-        if shown[0] is not self or shown[1] is not scope.stamp:
-            shown = (self, scope.stamp, self.redactor(logger, method_name, dict(scope.stamp)))
-            scope._shown_stamp = shown
-        return _stamp(event_dict, method_name, scope, shown[2])
-
-
-def describe_exception(
-    exc: BaseException, tb: TracebackType | None = None, *, with_locals: bool = False
-) -> dict[str, Any]:
-    """``{type, message, traceback}`` of *exc*; with *with_locals*, also ``locals``: for each
-    frame, ``{"frame": "file:line in function", "variables": {name: value}}``.
-
-    An exception whose ``__str__`` raises is still described, by its type. Local variables
-    are only values in the event: the redactor and the payload limits treat them like any.
-    """
-    name = type(exc).__qualname__
-    try:
-        message = str(exc)
-        lines = traceback.format_exception(type(exc), exc, tb or exc.__traceback__)
-    except Exception:
-        message = f"<{name}: message could not be formatted>"
-        lines = [*traceback.format_tb(tb or exc.__traceback__), f"{name}: {message}\n"]
-    described: dict[str, Any] = {"type": name, "message": message, "traceback": "".join(lines)}
-    if with_locals:
-        described["locals"] = [
-            {
-                "frame": f"{frame.f_code.co_filename}:{line} in {frame.f_code.co_name}",
-                "variables": dict(frame.f_locals),
-            }
-            for frame, line in traceback.walk_tb(tb or exc.__traceback__)
-        ]
-    return described
+        shown = scope.stamp_as_shown(self, lambda stamp: self.redactor(logger, method_name, stamp))
+        return _stamp(event_dict, method_name, scope, shown)
 
 
 def format_exceptions(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:

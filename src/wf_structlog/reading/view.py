@@ -15,9 +15,8 @@ from typing import IO, Any, Final
 from rich.text import Text
 
 from .. import schema
-from .._runtime.levels import LEVELS
-from ..outputs.sinks import ConsoleSink
-from ..render.console import Column, ConsoleRenderer, default_columns
+from ..render.console import Column, ConsoleRenderer, default_columns, make_console
+from ..schema import LEVELS
 from ..typing import EventDict
 
 __all__ = ["EventFilter", "filter_from", "parse_since", "view"]
@@ -42,7 +41,14 @@ def parse_since(text: str, now: datetime | None = None) -> str:
         seconds = float(relative[1]) * _UNITS[relative[2]]
         when = (now or datetime.now(UTC)) - timedelta(seconds=seconds)
     else:
-        when = datetime.fromisoformat(text.strip())
+        try:
+            when = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise ValueError(
+                f"{text!r} is not a time: give a duration back from now (90s, 10m, 2h, "
+                "1d) or an ISO-8601 date or time (2025-06-01, 2025-06-01T14:30, "
+                "2025-06-01T14:30:00+02:00)"
+            ) from None
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -98,13 +104,13 @@ def view(
     keep = keep or EventFilter()
     nesting = _Nesting()
     renderer = renderer or ConsoleRenderer(nesting.columns(default_columns()))
-    sink = ConsoleSink(renderer, out)
+    console = make_console(out)
     shown = 0
     for event in events:
         nesting.learn(event)
         line = renderer(None, "", event).plain if keep.grep is not None else ""
         if keep(event, line):
-            sink.emit("", event)
+            console.print(renderer(None, "", event))
             shown += 1
     return shown
 

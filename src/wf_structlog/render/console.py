@@ -16,8 +16,9 @@ from __future__ import annotations
 import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Final
+from typing import IO, Any, Final
 
+from rich.console import Console
 from rich.text import Text
 
 from .. import schema
@@ -209,3 +210,20 @@ class ConsoleRenderer:
                 line.append("\n    ")
                 line.append(escape(tb_line), style="red")
         return line
+
+
+def make_console(stream: IO[str] | None) -> Console:
+    """A ``rich`` console that prints rendered lines as they are: no markup, emoji or
+    highlighting of its own (the text was escaped by the renderer already).
+
+    Args:
+        stream: where to print; ``None`` means whatever ``sys.stderr`` is at write time.
+    """
+    return Console(
+        file=stream,
+        stderr=stream is None,
+        soft_wrap=True,
+        markup=False,
+        emoji=False,
+        highlight=False,
+    )
