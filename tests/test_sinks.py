@@ -156,7 +156,7 @@ class TestConsole:
 
     def test_columns_can_be_replaced(self) -> None:
         """Dropping a column is a list operation."""
-        columns = [c for c in default_columns() if c.name not in ("time", "level")]
+        columns = [c for c in default_columns() if c.key not in ("timestamp", "level")]
         line = ConsoleRenderer(columns)(None, "info", {"event": "e", "level": "info", "k": 1})
         assert line.plain == "e k=1"
 

@@ -15,13 +15,14 @@ from collections.abc import Callable, Sequence
 import orjson
 from rich.console import Console
 
+from ..render.terminal import terminal_console
 from . import report, stats, tree, view
 from .follow import follow
 from .sources import Logs, read, stream, warn_skipped
 
 
 def _console() -> Console:
-    console = Console(markup=False, emoji=False, highlight=False)
+    console = terminal_console()
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = _PIPED_WIDTH  # not 80: a file or a pager has room for the tables
     return console

@@ -3,7 +3,8 @@
 The page holds a timeline (a lane per agent, bars for interactions and actions), the
 collapsible tree with inputs and outputs, and the stats tables. Everything is inline: no
 network, no CDN. The documents are embedded as JSON in a ``<script type="application/json">``
-with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, and the page builds its DOM with
+with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped and bidi controls (U+202E, ...) turned into
+visible text (``\\u202e``), and the page builds its DOM with
 ``textContent`` only, so text from the log (prompts are untrusted) can never become markup.
 A Content-Security-Policy lets only the page's own script run and forbids any network access.
 """
@@ -20,18 +21,22 @@ from typing import Any, Final
 
 import orjson
 
+from ..render.terminal import BIDI_CONTROLS
 from . import stats
 
 __all__ = ["embed_json", "render"]
 
 _ASSETS: Final = ("report.html", "report.css", "report.js")
 _PLACEHOLDER: Final = re.compile(r"\{\{(title|style|script|data|csp)\}\}")
+_BIDI_SHOWN: Final = {ord(ch): f"\\u{ord(ch):04x}" for ch in BIDI_CONTROLS}
+"""Bidi controls as the visible text ``\\u202e``: live, they would reverse the text around them."""
 _JSON_ESCAPES: Final = {
     ord("<"): "\\u003c",
     ord(">"): "\\u003e",
     ord("&"): "\\u0026",
     0x2028: "\\u2028",
     0x2029: "\\u2029",
+    **{code: "\\" + shown for code, shown in _BIDI_SHOWN.items()},  # the text, JSON-escaped
 }
 
 
@@ -58,7 +63,7 @@ def render(documents: Iterable[Mapping[str, Any]], title: str | None = None) -> 
     template, style, script = (_asset(name) for name in _ASSETS)
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     parts = {
-        "title": html.escape(title),
+        "title": html.escape(title).translate(_BIDI_SHOWN),
         "style": style,
         "script": script,
         "data": embed_json(

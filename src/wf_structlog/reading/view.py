@@ -1,7 +1,8 @@
 """``wf-log view``: events printed as the dev console prints them, filtered.
 
-The lines come from :class:`~wf_structlog.render.console.ConsoleRenderer`, so prompts are shown
-as the console shows them: ``rich`` markup literally, control characters escaped.
+The lines come from :class:`~wf_structlog.render.console.ConsoleRenderer` and are printed
+through :func:`~wf_structlog.render.terminal.terminal_console`, so prompts are shown as the
+console shows them: ``rich`` markup literally, control characters escaped, in every field.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from datetime import UTC, datetime, timedelta
 from typing import IO, Any, Final
 
 from .._runtime.levels import LEVELS
-from ..outputs.sinks import ConsoleSink
 from ..render.console import ConsoleRenderer
+from ..render.terminal import terminal_console
 from ..typing import EventDict
 
 __all__ = ["EventFilter", "filter_from", "parse_since", "view"]
@@ -94,13 +95,16 @@ def view(
     """
     keep = keep or EventFilter()
     renderer = renderer or ConsoleRenderer()
-    sink = ConsoleSink(renderer, out)
+    console = terminal_console(out, soft_wrap=True)
     shown = 0
     for event in events:
-        line = renderer(None, "", event).plain if keep.grep is not None else ""
-        if keep(event, line):
-            sink.emit("", event)
-            shown += 1
+        if keep.grep is None and not keep(event, ""):
+            continue  # not rendered: a renderer remembers the tracebacks it has shown
+        line = renderer(None, "", event)
+        if keep.grep is not None and not keep(event, line.plain):
+            continue
+        console.print(line)
+        shown += 1
     return shown
 
 
