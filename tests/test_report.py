@@ -18,6 +18,7 @@ from conftest import write_run
 from wf_structlog import reduce
 from wf_structlog.reading.cli import main
 from wf_structlog.reading.report import embed_json, render
+from wf_structlog.render.terminal import BIDI_CONTROLS
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -50,6 +51,18 @@ class TestHtml:
         text = embed_json({"p": INJECTION})
         assert not re.search("[<>&\u2028\u2029]", text)
         assert orjson.loads(text) == {"p": INJECTION}
+
+    def test_bidi_controls_are_shown_not_applied(self) -> None:
+        """Bidi overrides, embeddings, isolates and marks reach the page as visible text
+        (\\u202e), in the data and in the title, never as live characters."""
+        bidi = "".join(sorted(BIDI_CONTROLS))
+        text = embed_json({"p": f"a{bidi}b"})
+        assert not BIDI_CONTROLS & set(text)
+        shown = orjson.loads(text)["p"]
+        assert shown == "a" + "".join(f"\\u{ord(ch):04x}" for ch in sorted(BIDI_CONTROLS)) + "b"
+        html = render([], title="\u202eevil")
+        assert "<title>\\u202eevil</title>" in html
+        assert not BIDI_CONTROLS & set(html)
 
     def test_self_contained_and_escaped(self, hostile_run: Path) -> None:
         """The page loads nothing from anywhere, carries no log text as markup, and only its
@@ -203,6 +216,23 @@ class TestBrowser:
         assert page.evaluate("window.injected") is None
         assert page.locator("img").count() == 0
         assert dialogs == []
+
+    def test_bidi_override_shown_escaped(self, browser_page: object, tmp_path: Path) -> None:
+        """A workflow name and a prompt holding U+202E are shown with a visible \\u202e, and
+        no text on the page holds the live character."""
+        from playwright.sync_api import Page
+
+        page = browser_page
+        assert isinstance(page, Page)
+        path = tmp_path / "bidi.ndjson"
+        write_run(path, "--name", "exe.\u202etxt", "--prompt", "say \u202eolleh")
+        open_report(page, reduce(path), tmp_path / "bidi.html")
+        page.locator(".node.iteration > .row").first.click()
+        page.locator(".node.interaction > .row").first.click()
+        shown = page.locator(".node.interaction").first.locator(".detail pre").first
+        assert shown.text_content() == "say \\u202eolleh"
+        assert "exe.\\u202etxt" in (page.locator("#title").text_content() or "")
+        assert "\u202e" not in page.evaluate("document.body.innerText")
 
     def test_ten_thousand_events(
         self, browser_page: object, tmp_path: Path, capsys: pytest.CaptureFixture[str]
