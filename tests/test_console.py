@@ -38,10 +38,10 @@ EVENT: EventDict = {
 }
 
 
-def printed(events: list[EventDict], sink: ConsoleSink | None = None) -> str:
+def printed(events: list[EventDict]) -> str:
     """What one console sink prints for *events*, in order."""
     buffer = io.StringIO()
-    sink = sink or ConsoleSink(stream=buffer, level="debug")
+    sink = ConsoleSink(stream=buffer, level="debug")
     for event in events:
         sink.emit(str(event.get("level", "info")), event)
     return buffer.getvalue()
@@ -76,7 +76,8 @@ class TestColumns:
     def test_the_console_sink_takes_columns(self) -> None:
         """ConsoleSink(columns=...) prints with them."""
         buffer = io.StringIO()
-        sink = ConsoleSink(stream=buffer, columns=[Column("model", KeyValueFormatter())])
+        columns = [Column("model", KeyValueFormatter())]
+        sink = ConsoleSink(stream=buffer, columns=columns, level="debug")
         sink.emit("info", EVENT)
         assert buffer.getvalue() == "model=gpt-4o\n"
 

@@ -95,7 +95,7 @@ class TestStdout:
 
 def render(event: EventDict) -> str:
     buffer = io.StringIO()
-    sink = ConsoleSink(stream=buffer)
+    sink = ConsoleSink(stream=buffer, level="debug")
     sink.emit("info", event)
     return buffer.getvalue()
 
