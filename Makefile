@@ -13,10 +13,11 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed  ## run the multi-agent example
 	$(BIN)/python examples/multi_agent.py
 
-test: $(BIN)/.installed  ## lint, type-check and run the test suite
+test: $(BIN)/.installed  ## lint, type-check, check the layers' imports, run the test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 	$(BIN)/pytest
 
 # The peers measured (python-json-logger, loguru) come from the benchmark's own dependency group.

@@ -11,15 +11,15 @@ import pytest
 
 import wf_structlog as wfl
 from wf_structlog import get_logger
-from wf_structlog.instrumentation import _openai
-from wf_structlog.instrumentation._call import LLMCall
-from wf_structlog.processors.cost import (
+from wf_structlog.cost import (
     PRICES_AS_OF,
     ModelPrice,
     builtin_prices,
     cost_of,
     load_prices,
 )
+from wf_structlog.instrumentation import _openai
+from wf_structlog.instrumentation._call import LLMCall
 
 
 class TestShippedTable:

@@ -12,7 +12,6 @@ import orjson
 import wf_structlog as wfl
 from wf_structlog import configure, get_logger
 from wf_structlog._runtime import faults as _faults
-from wf_structlog._runtime import scope as _scope
 from wf_structlog._runtime.state import STATE
 from wf_structlog.outputs.sinks import DocumentSink, StreamSink
 
@@ -30,7 +29,13 @@ def test_fork_while_another_thread_holds_every_lock(tmp_path: Path) -> None:
     configure("prod", file=path, doc_dir=tmp_path / "docs")
     stdout = next(s for s in STATE.sinks if isinstance(s, StreamSink))
     documents = next(s for s in STATE.sinks if isinstance(s, DocumentSink))
-    locks: list[Any] = [_scope.structure, STATE.lock, _faults._lock, stdout._lock, documents._lock]
+    locks: list[Any] = [
+        STATE.structure,
+        STATE.lock,
+        STATE.reported_lock,
+        stdout._lock,
+        documents._lock,
+    ]
     holding, release = threading.Event(), threading.Event()
 
     def hold() -> None:

@@ -11,7 +11,14 @@ from __future__ import annotations
 
 from . import testing
 from ._runtime.logger import BoundLogger, get_logger
-from .config import ConfigError, Settings, configure, current_settings, reset
+from .config import (
+    ConfigError,
+    Settings,
+    configure,
+    current_settings,
+    reset,
+    set_global_verbosity,
+)
 from .instrumentation import instrument, uninstrument
 from .reading.reducer import Reducer, ReduceWarning, reduce
 from .schema import document_schema
@@ -33,7 +40,7 @@ from .scopes.hierarchy import (
 from .scopes.legacy import WorkflowLogger
 from .scopes.propagation import attach, carrier, carrier_env, wrap
 from .scopes.threads import ContextThreadPoolExecutor
-from .scopes.workflows import get_workflow_logger, set_current_workflow, set_global_verbosity
+from .scopes.workflows import get_workflow_logger, set_current_workflow
 
 __version__ = "0.1.0"
 

@@ -43,7 +43,7 @@ from . import schema
 from ._runtime import faults as _faults
 from ._runtime import forksafe as _forksafe
 from ._runtime.ids import new_span_id
-from .scopes.hierarchy import _program_name
+from .scopes.hierarchy import program_name
 from .typing import EventDict
 
 __all__ = ["OTelSink"]
@@ -175,7 +175,7 @@ class OTelSink:
         self._resource = Resource.create()
         if str(self._resource.attributes.get("service.name")).startswith("unknown_service"):
             # Neither OTEL_SERVICE_NAME nor OTEL_RESOURCE_ATTRIBUTES named it: the program does.
-            self._resource = self._resource.merge(Resource({"service.name": _program_name()}))
+            self._resource = self._resource.merge(Resource({"service.name": program_name()}))
         self._open: dict[str, _Open] = {}
         self._lock = threading.Lock()
         self._queue = _ExportQueue(self._exporter, max_queue, flush_seconds)

@@ -19,7 +19,8 @@ Every event is a flat dict. Keys written by wf_structlog:
 ``attached``              ``true`` on an event (or a scope's start) whose enclosing scope was
                           opened in another process; its end event's ``children`` cannot
                           count it, so readers leave it out of that count
-``exception``             ``{type, message, traceback}`` when the call passed ``exc_info``
+``exception``             ``{type, message, traceback, id}`` when the call passed ``exc_info``;
+                          ``id`` is the same on every event describing the one exception
 ``unserializable``        paths of values that could only be kept as their ``repr``
 ``processor_errors``      processors that failed on this event; the event kept the rest
 ``positional_args``       arguments of a log call whose ``%``-format failed
@@ -36,7 +37,7 @@ id as its id and names the span in ``trace_parent_span_id``. Scope end events ca
 ``status``, ``duration_ms``, ``children`` (how many events and child scopes were logged
 directly in the scope, so a reader can tell a complete scope from one whose events are missing
 without trusting clocks), ``output`` for an interaction,
-and ``exception`` (``{type, message, traceback}``) when an exception escaped. ``metadata``
+and ``exception`` (``{type, message, traceback, id}``) when an exception escaped. ``metadata``
 events add to their scope's metadata; ``resource`` events (``resource``, ``details``) to its
 resources. An action of a function decorated with ``action(name)`` is an event named ``name``
 with ``input``, ``output`` (absent when it raised), ``status`` and ``duration_ms``. A call of
@@ -53,6 +54,7 @@ from __future__ import annotations
 
 import functools
 import importlib.resources
+import logging
 from typing import Any, Final
 
 import orjson
@@ -115,3 +117,31 @@ def document_schema() -> dict[str, Any]:
     text = importlib.resources.files(__package__).joinpath("document.schema.json").read_bytes()
     schema: dict[str, Any] = orjson.loads(text)
     return schema
+
+
+# -- levels -----------------------------------------------------------------------------------
+
+LEVELS: Final = {
+    "debug": logging.DEBUG,
+    "info": logging.INFO,
+    "warning": logging.WARNING,
+    "error": logging.ERROR,
+    "critical": logging.CRITICAL,
+}
+"""Level names accepted by ``configure(level=...)`` and written as ``level``, with numbers."""
+
+LEVEL_OF_METHOD: Final = {
+    "debug": "debug",
+    "info": "info",
+    "msg": "info",
+    "warning": "warning",
+    "warn": "warning",
+    "error": "error",
+    "err": "error",
+    "exception": "error",
+    "critical": "critical",
+    "fatal": "critical",
+}
+"""The level each logger method logs at (structlog's aliases included)."""
+
+NAME_OF_LEVEL: Final = {number: name for name, number in LEVELS.items()}

@@ -23,11 +23,11 @@ from typing import Any, Final
 from structlog import DropEvent
 from structlog.stdlib import ProcessorFormatter
 
-from ._runtime.levels import LEVELS
-from ._runtime.logger import _log
+from ._runtime.logger import log_event
 from ._runtime.pipeline import run_chain
 from ._runtime.state import STATE
 from .render.ndjson import to_json
+from .schema import LEVELS
 from .typing import EventDict
 
 __all__ = ["WorkflowHandler", "formatter", "install", "render_ndjson_str", "uninstall"]
@@ -69,7 +69,7 @@ class WorkflowHandler(logging.Handler):
             fields["logger"] = record.name
             if record.exc_info:
                 fields["exc_info"] = record.exc_info
-            _log({}, _method_of(record.levelno), record.getMessage(), (), fields)
+            log_event({}, _method_of(record.levelno), record.getMessage(), (), fields)
         except Exception:
             self.handleError(record)
 

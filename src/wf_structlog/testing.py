@@ -18,7 +18,7 @@ from contextlib import contextmanager
 from typing import Any
 
 from ._runtime.state import CURRENT, STATE, ensure_configured
-from .config import apply, reset, resolve
+from .config import apply, current_settings, reset, resolve
 from .outputs.sinks import MemorySink
 from .reading.reducer import reduce
 from .scopes.hierarchy import close_implicit
@@ -59,12 +59,12 @@ def capture(**overrides: Any) -> Iterator[Capture]:
     test captures the same on every machine. Scopes are cleared inside the block, and implicit
     ones closed at both ends, so a test neither sees nor leaves behind another's scopes.
     """
-    previous = STATE.settings if STATE.configured else None
+    previous = current_settings() if STATE.configured else None
     close_implicit()
     token = CURRENT.set(None)
     root, STATE.root = STATE.root, None
     apply(resolve("test", {}, **overrides))
-    assert STATE.memory is not None
+    assert isinstance(STATE.memory, MemorySink)
     try:
         yield Capture(STATE.memory)
     finally:
@@ -80,4 +80,4 @@ def capture(**overrides: Any) -> Iterator[Capture]:
 def events() -> list[EventDict]:
     """Events kept in memory by the configuration in force (the ``test`` preset keeps them)."""
     ensure_configured()
-    return STATE.memory.events if STATE.memory is not None else []
+    return STATE.memory.events if isinstance(STATE.memory, MemorySink) else []

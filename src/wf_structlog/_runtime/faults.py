@@ -2,20 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import sys
-import threading
 
-_lock = threading.Lock()
-_reported: set[str] = set()
+from .state import STATE
 
 
 def report(key: str, message: str) -> None:
     """Say *message* on stderr the first time *key* goes wrong; stay quiet after that."""
-    with _lock:
-        if key in _reported:
+    with STATE.reported_lock:
+        if key in STATE.reported:
             return
-        _reported.add(key)
+        STATE.reported.add(key)
     try:
         sys.stderr.write(f"wf_structlog: {message} (reported once; logging goes on)\n")
         sys.stderr.flush()
@@ -23,15 +20,7 @@ def report(key: str, message: str) -> None:
         pass
 
 
-def _renew_lock() -> None:
-    global _lock
-    _lock = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_renew_lock)
-
-
 def forget() -> None:
     """Clear the record, so each problem is reported again (used when reconfiguring)."""
-    with _lock:
-        _reported.clear()
+    with STATE.reported_lock:
+        STATE.reported.clear()

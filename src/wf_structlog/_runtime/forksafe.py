@@ -7,7 +7,6 @@ Objects that own such state register here and rebuild it in the child.
 
 from __future__ import annotations
 
-import os
 import weakref
 from typing import Protocol
 
@@ -24,9 +23,7 @@ def renew_after_fork(owner: _Renewable) -> None:
     _owners.add(owner)
 
 
-def _in_child() -> None:
+def renew_owners() -> None:
+    """Renew every registered owner (run by the package's one fork hook, in the child)."""
     for owner in list(_owners):
         owner._after_fork()
-
-
-os.register_at_fork(after_in_child=_in_child)

@@ -18,14 +18,17 @@ import multiprocessing.util
 import sys
 from types import TracebackType
 
-from ..outputs.background import BackgroundSink
 from .pipeline import flush
 from .scope import close_open_scopes
-from .state import STATE
+from .state import STATE, Stoppable
 
-__all__ = ["install"]
+__all__ = ["install", "stop_at_exit"]
 
-_installed = False
+
+def stop_at_exit(owner: Stoppable) -> None:
+    """Call ``owner.stop()`` at exit, after the sinks are flushed (a writer thread's owner
+    stops it, so what other exit handlers log is written by whoever logs it)."""
+    STATE.stoppers.add(owner)
 
 
 def at_exit(exc: BaseException | None = None) -> None:
@@ -35,9 +38,8 @@ def at_exit(exc: BaseException | None = None) -> None:
         close_open_scopes(exc)
     finally:
         flush(STATE.sinks)
-        for sink in STATE.sinks:
-            if isinstance(sink, BackgroundSink):
-                sink.stop()
+        for owner in list(STATE.stoppers):
+            owner.stop()
 
 
 def _excepthook(
@@ -58,10 +60,10 @@ def _in_fork_child(_: object) -> None:
 
 def install() -> None:
     """Register the exit work once per process (on first configuration)."""
-    global _installed, _previous_excepthook
-    if _installed:
+    global _previous_excepthook
+    if STATE.exit_installed:
         return
-    _installed = True
+    STATE.exit_installed = True
     atexit.register(at_exit)
     _previous_excepthook = sys.excepthook
     sys.excepthook = _excepthook

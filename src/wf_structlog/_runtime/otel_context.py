@@ -7,22 +7,12 @@ not use it pays nothing.
 
 from __future__ import annotations
 
-import os
 import sys
-import threading
 from typing import Final
 
+from .state import STATE
+
 _REMEMBERED: Final = 4096
-_joined: dict[str, None] = {}
-_lock = threading.Lock()
-
-
-def _renew_lock() -> None:
-    global _lock
-    _lock = threading.Lock()
-
-
-os.register_at_fork(after_in_child=_renew_lock)
 
 
 def span_to_join() -> tuple[str, str] | None:
@@ -42,10 +32,11 @@ def span_to_join() -> tuple[str, str] | None:
         span_id = f"{context.span_id:016x}"
     except Exception:  # a broken tracer must not stop a workflow from starting
         return None
-    with _lock:
-        if trace_id in _joined:
+    with STATE.structure:
+        joined = STATE.joined
+        if trace_id in joined:
             return None
-        _joined[trace_id] = None
-        if len(_joined) > _REMEMBERED:
-            del _joined[next(iter(_joined))]
+        joined[trace_id] = None
+        if len(joined) > _REMEMBERED:
+            del joined[next(iter(joined))]
     return trace_id, span_id

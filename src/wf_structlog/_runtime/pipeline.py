@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterable
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 from structlog import DropEvent
 
 from ..typing import EventDict, Sink
 from . import faults as _faults
 from .state import STATE
+
+if TYPE_CHECKING:
+    from .scope import Scope
 
 
 class _Router:
@@ -56,29 +59,24 @@ def run_chain(method_name: str, event_dict: EventDict) -> EventDict | None:
     return event_dict
 
 
-_taps: tuple[Sink, ...] = ()
-"""Sinks that see every finished event whatever the configuration (legacy documents)."""
-
-
 def add_tap(sink: Sink) -> None:
     """Hand every finished event to *sink* too, in the logging thread, until removed."""
-    global _taps
     with STATE.lock:
-        _taps = (*_taps, sink)
+        STATE.taps = (*STATE.taps, sink)
 
 
 def remove_tap(sink: Sink) -> None:
     """Stop handing events to *sink* (a sink never added is ignored)."""
-    global _taps
     with STATE.lock:
-        _taps = tuple(tap for tap in _taps if tap is not sink)
+        STATE.taps = tuple(tap for tap in STATE.taps if tap is not sink)
 
 
 def dispatch(method_name: str, event_dict: EventDict) -> None:
     """Hand a finished event to every configured sink, then to every tap."""
     write_to(STATE.sinks, method_name, event_dict)
-    if _taps:
-        write_to(_taps, method_name, event_dict)
+    taps = STATE.taps
+    if taps:
+        write_to(taps, method_name, event_dict)
 
 
 def write_to(sinks: Iterable[Sink], method_name: str, event_dict: EventDict) -> None:
@@ -105,6 +103,19 @@ def _sink_failed(sink: Sink, what: str, exc: Exception) -> None:
 
 
 _local = threading.local()
+
+
+def emit_counted(method_name: str, event_dict: EventDict, scope: Scope | None) -> bool:
+    """:func:`emit`, then count the event as a direct child of *scope* if it was written.
+
+    The one place children are counted: a scope's end event says how many it had, so a
+    reader knows whether its tree is complete (see ``children`` in :mod:`wf_structlog.schema`).
+    """
+    if not emit(method_name, event_dict):
+        return False
+    if scope is not None:
+        scope.count_child()
+    return True
 
 
 def emit(method_name: str, event_dict: EventDict) -> bool:

@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import asyncio
 import itertools
-import os
-import threading
 import time
 from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import Any, ClassVar, Final, ParamSpec, Self, TypeVar
 
 from .. import schema
-from ..processors.stamping import describe_exception
+from .exceptions import describe_exception
 from .ids import new_span_id
 from .logger import get_logger
-from .pipeline import emit
+from .pipeline import emit_counted
 from .state import CURRENT, STATE, current, ensure_configured
 
 P = ParamSpec("P")
@@ -25,9 +23,6 @@ NEW: Final = "new"
 OPEN: Final = "open"
 CLOSED: Final = "closed"
 DISABLED: Final = "disabled"
-
-structure = threading.RLock()
-"""Guards structural changes (opening, closing, implicit scopes), which are rare."""
 
 _QUIET_STATUSES: Final = frozenset({schema.STATUS_OK, schema.STATUS_ABANDONED})
 """End statuses that carry no ``exception``, even when one ended the scope."""
@@ -51,7 +46,7 @@ def misuse(
     get_logger().warning(schema.MISUSE_EVENT, problem=message, **fields)
 
 
-def _status_of(exc: BaseException | None) -> str | None:
+def status_of(exc: BaseException | None) -> str | None:
     if exc is None:
         return None
     if isinstance(exc, GeneratorExit):
@@ -77,7 +72,6 @@ class Scope:
         """The status to end with; ``None`` means ``"ok"`` unless an exception escapes."""
         self.parent: Scope | None = None
         self.stamp: dict[str, Any] = {}
-        # (processor, stamp, stamp as that processor shows it): see processors.RedactThenStamp.
         self._shown_stamp: tuple[object, object, Mapping[str, Any]] = (None, None, {})
         self._metadata = dict(metadata)
         self._phase = NEW
@@ -98,6 +92,11 @@ class Scope:
     def is_open(self) -> bool:
         """Whether the scope has started and not yet ended."""
         return self._phase == OPEN
+
+    @property
+    def is_closed(self) -> bool:
+        """Whether the scope has ended."""
+        return self._phase == CLOSED
 
     def __repr__(self) -> str:
         return f"<{self.kind} {self._label()} {self.id} {self._phase}>"
@@ -137,7 +136,7 @@ class Scope:
             misuse(f"{self!r} was started again; a scope opens once (use a new one)")
             return self
         prev = current()
-        with structure:
+        with STATE.structure:
             self._open_under(self._resolve_parent(prev))
         self._prev = prev
         CURRENT.set(self)
@@ -151,11 +150,10 @@ class Scope:
         if parent is not None:
             parent._open_children[self] = None
         if parent is None or parent.pid != self.pid:
-            _roots[self] = None
+            STATE.roots[self] = None
         self._phase = OPEN
         self._t0 = time.perf_counter()
-        if self._log_event("start", "info", self._start_fields()) and parent is not None:
-            parent._count_child()
+        self._log_event("start", "info", self._start_fields(), counted_in=parent)
 
     def _make_stamp(self) -> dict[str, Any]:
         raise NotImplementedError
@@ -180,8 +178,8 @@ class Scope:
         end event, and raised (strict presets, no exception in flight) only once everything is
         closed. A child hands its problems to the parent closing it, via *problems*.
         """
-        in_flight = exc is not None or _exiting
-        with structure:
+        in_flight = exc is not None or STATE.exiting
+        with STATE.structure:
             phase = self._phase
             if phase == OPEN:
                 self._phase = CLOSED
@@ -202,7 +200,16 @@ class Scope:
         elif found and (not STATE.strict or in_flight):
             for problem in found:
                 self._warn_inside(problem)
-        final = str(_status_of(exc) or status or self.status or schema.STATUS_OK)
+        self._log_end(str(status_of(exc) or status or self.status or schema.STATUS_OK), exc)
+        with STATE.structure:
+            if self.parent is not None:
+                self.parent._open_children.pop(self, None)
+            STATE.roots.pop(self, None)
+        self._restore_current()
+        if found and problems is None and STATE.strict and not in_flight:
+            raise ScopeError("; ".join(found))
+
+    def _log_end(self, final: str, exc: BaseException | None) -> None:
         fields = self._end_fields()
         fields["status"] = final
         fields["duration_ms"] = round((time.perf_counter() - self._t0) * 1000, 3)
@@ -212,17 +219,10 @@ class Scope:
         if exc is not None and final not in _QUIET_STATUSES:
             fields["exception"] = describe_exception(exc)
         self._log_event("end", "error" if final == schema.STATUS_ERROR else "info", fields)
-        with structure:
-            if self.parent is not None:
-                self.parent._open_children.pop(self, None)
-            _roots.pop(self, None)
-        self._restore_current()
-        if found and problems is None and STATE.strict and not in_flight:
-            raise ScopeError("; ".join(found))
 
     def _warn_inside(self, problem: str) -> None:
-        if self._emit_inside("warning", {"event": schema.MISUSE_EVENT, "problem": problem}):
-            self._count_child()
+        fields = {"event": schema.MISUSE_EVENT, "problem": problem}
+        self.emit_inside("warning", fields, counted_in=self)
 
     def _restore_current(self) -> None:
         current = CURRENT.get()
@@ -235,21 +235,72 @@ class Scope:
             target = target.parent
         CURRENT.set(target)
 
-    def _log_event(self, phase: str, method_name: str, fields: dict[str, Any]) -> bool:
+    def _log_event(
+        self, phase: str, method_name: str, fields: dict[str, Any], counted_in: Scope | None = None
+    ) -> bool:
         fields["event"] = f"{self.kind}.{phase}"
-        return self._emit_inside(method_name, fields)
+        return self.emit_inside(method_name, fields, counted_in=counted_in)
 
-    def _emit_inside(self, method_name: str, event_dict: dict[str, Any]) -> bool:
-        """Emit *event_dict* as if logged inside this scope (stamped with its ids)."""
+    # -- what other parts do to a scope ----------------------------------------------------
+
+    def emit_inside(
+        self, method_name: str, event_dict: dict[str, Any], *, counted_in: Scope | None = None
+    ) -> bool:
+        """Emit *event_dict* as if logged inside this scope (stamped with its ids).
+
+        Args:
+            method_name: the logger method it stands for (``"info"``, ``"warning"``...).
+            event_dict: the event.
+            counted_in: the scope whose ``children`` count it, if any.
+
+        Returns:
+            Whether the event was written.
+        """
         token = CURRENT.set(self)
         try:
-            return emit(method_name, event_dict)
+            return emit_counted(method_name, event_dict, counted_in)
         finally:
             CURRENT.reset(token)
 
-    def _count_child(self) -> None:
+    def count_child(self) -> None:
         """Count one event or child scope written directly in this scope (for ``children``)."""
         next(self._children)  # atomic: no lock on the hot path, none to break at fork
+
+    @property
+    def implicit(self) -> bool:
+        """Whether the scope was opened for the caller (an automatic or implicit scope)."""
+        return self._implicit
+
+    def mark_implicit(self) -> None:
+        """Mark the scope as opened for the caller: it ends quietly with its parent."""
+        self._implicit = True
+
+    def attach_remote(self, parent: Scope | None, span_id: str) -> Self:
+        """Make this the open scope *span_id* of another process, under *parent*.
+
+        It is never started or ended here: events logged in it are stamped with its ids
+        and marked ``attached``.
+        """
+        self.span_id = span_id
+        self.parent = parent
+        self.stamp = self._make_stamp()
+        self._phase = OPEN
+        return self
+
+    def stamp_as_shown(
+        self, owner: object, show: Callable[[dict[str, Any]], Mapping[str, Any]]
+    ) -> Mapping[str, Any]:
+        """The scope's stamp as *owner* shows it (``show(stamp)``), worked out once.
+
+        The result is kept until the stamp or the owner changes (a new ``configure()`` has a
+        new owner): :class:`~wf_structlog.processors.RedactThenStamp` redacts a scope's ids
+        and names once per scope, not on every event.
+        """
+        shown = self._shown_stamp
+        if shown[0] is not owner or shown[1] is not self.stamp:
+            shown = (owner, self.stamp, show(dict(self.stamp)))
+            self._shown_stamp = shown
+        return shown[2]
 
     # -- metadata, resources ---------------------------------------------------------------
 
@@ -277,8 +328,7 @@ class Scope:
         if self._phase != OPEN:
             misuse(f"{event} added to {self!r}, which is not open")
         fields["event"] = event
-        if self._emit_inside("info", fields):
-            self._count_child()
+        self.emit_inside("info", fields, counted_in=self)
 
     # -- context manager and decorator -----------------------------------------------------
 
@@ -321,33 +371,18 @@ def started_enabled() -> bool:
     return STATE.enabled
 
 
-_roots: dict[Scope, None] = {}
-"""Open scopes whose parent is in another process (or that have none): what exit closes."""
-_exiting = False
-
-
 def close_open_scopes(exc: BaseException | None = None) -> None:
     """End every scope this process opened and left open, innermost first.
 
     Called at exit (status ``"ok"``) and for an unhandled exception (*exc*: its status); a
     scope opened in another process is left to that process. Never raises.
     """
-    global _exiting
-    with structure:
-        roots = [root for root in _roots if root.pid == STATE.pid]
-    _exiting = True
+    with STATE.structure:
+        roots = [root for root in STATE.roots if root.pid == STATE.pid]
+    STATE.exiting = True
     try:
         for root in reversed(roots):
             if root.is_open:
                 root._finish(None, exc)
     finally:
-        _exiting = False
-
-
-def _after_fork_in_child() -> None:
-    global structure
-    structure = threading.RLock()
-    _roots.clear()  # the parent's scopes are the parent's to close
-
-
-os.register_at_fork(after_in_child=_after_fork_in_child)
+        STATE.exiting = False

@@ -71,13 +71,12 @@ from structlog.contextvars import merge_contextvars
 from .. import stdlib
 from .._runtime import faults as _faults
 from .._runtime import lifecycle as _lifecycle
-from .._runtime.levels import LEVEL_OF_METHOD, LEVELS
 from .._runtime.logger import reset_to_first_use, set_level
-from .._runtime.state import STATE, ensure_configured
+from .._runtime.state import STATE, ensure_configured, install_first_use
+from ..cost import ModelPrice, load_prices
 from ..instrumentation import SDKS, follow_configuration
 from ..outputs.background import WHEN_FULL, BackgroundSink
 from ..outputs.sinks import FSYNC_MODES, ConsoleSink, DocumentSink, FileSink, MemorySink, StreamSink
-from ..processors.cost import ModelPrice, load_prices
 from ..processors.payloads import (
     DEFAULT_MAX_EVENT_CHARS,
     DEFAULT_MAX_VALUE_CHARS,
@@ -92,6 +91,7 @@ from ..processors.stamping import (
     safe_values,
     stamp_event,
 )
+from ..schema import LEVEL_OF_METHOD, LEVELS
 from ..scopes import threads
 from ..scopes.hierarchy import close_implicit
 from ..scopes.propagation import ENV_SCOPE, ENV_TRACEPARENT, root_from_environment
@@ -109,6 +109,7 @@ __all__ = [
     "current_settings",
     "reset",
     "resolve",
+    "set_global_verbosity",
 ]
 
 PRESETS: Final = ("dev", "prod", "test", "off")
@@ -440,7 +441,7 @@ def configure(
         instrument: LLM SDKs whose calls are logged by themselves, each as one ``llm_call``
             action (``"openai"``, ``"anthropic"``; see :mod:`wf_structlog.instrumentation`).
         prices: prices of models, over the shipped table (see
-            :mod:`wf_structlog.processors.cost`): a
+            :mod:`wf_structlog.cost`): a
             mapping, or the path of a TOML or JSON file.
         otlp: whether runs are exported as OpenTelemetry spans over OTLP/HTTP, to where the
             ``OTEL_EXPORTER_OTLP_*`` environment variables say (see :mod:`wf_structlog.otel`).
@@ -715,6 +716,8 @@ def apply(settings: Settings) -> None:
         STATE.enabled = settings.enabled
         STATE.strict = settings.strict
         STATE.settings = settings
+        STATE.doc_dir = settings.doc_dir
+        STATE.prices = settings.prices
         set_level(LEVELS[settings.level], settings.enabled)
         STATE.configured = True
     if settings.enabled and settings.threads == "auto":
@@ -788,6 +791,7 @@ def configure_from_environment() -> Settings:
 
 
 _CHECKED_ONE_BY_ONE: Final = ("WF_LOG_PRESET", *_ENVIRONMENT.values())
+install_first_use(configure_from_environment)
 
 
 def _close(sinks: Iterable[Sink]) -> None:
@@ -798,5 +802,23 @@ def _close(sinks: Iterable[Sink]) -> None:
 def current_settings() -> Settings:
     """The settings in force (configuring from the environment first if nothing has)."""
     ensure_configured()
-    assert STATE.settings is not None
+    assert isinstance(STATE.settings, Settings)
     return STATE.settings
+
+
+def set_global_verbosity(level: str | int) -> None:
+    """Change the level of every logger at once (ours, and the stdlib bridge's).
+
+    Args:
+        level: ``"debug"`` ... ``"critical"``, or a number such as ``logging.INFO``.
+
+    Raises:
+        wf_structlog.ConfigError: an unknown level.
+    """
+    name = _level_name(level)
+    settings = dataclasses.replace(current_settings(), level=name)
+    with STATE.lock:
+        set_level(LEVELS[name], STATE.enabled)
+        STATE.settings = settings
+    if settings.stdlib and STATE.enabled:
+        stdlib.install()

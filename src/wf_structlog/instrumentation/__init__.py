@@ -10,7 +10,7 @@ the current interaction (else in an automatic interaction named after the provid
 model requested and returned, the prompt and the response text, token usage (``input_tokens``,
 ``output_tokens``, ``cached_tokens``, ``reasoning_tokens``), ``cost`` when the model's price is
 known (see
-:mod:`wf_structlog.processors.cost`), ``duration_ms``, ``time_to_first_chunk_ms`` for a stream,
+:mod:`wf_structlog.cost`), ``duration_ms``, ``time_to_first_chunk_ms`` for a stream,
 ``finish_reason``, ``request_id``, ``status`` and, for a failed call, ``error_type``.
 
 Instrumenting twice changes nothing; :func:`uninstrument` puts the SDK's methods back as

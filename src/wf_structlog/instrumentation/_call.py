@@ -17,10 +17,11 @@ from typing import Any, Final, Protocol
 
 from .. import schema
 from .._runtime import faults as _faults
+from .._runtime import scope as _scope
 from .._runtime.logger import get_logger
-from .._runtime.scope import _status_of, started_enabled
+from .._runtime.scope import started_enabled
 from .._runtime.state import STATE
-from ..processors.cost import cost_of
+from ..cost import cost_of
 from ..scopes.auto import enter_interaction
 
 EVENT: Final = "llm_call"
@@ -105,7 +106,7 @@ def guard(api: Api) -> Iterator[None]:
 
 def status_of(exc: BaseException) -> str:
     """The status of a call *exc* ended: ``error``, ``cancelled``, ``interrupted``."""
-    return _status_of(exc) or schema.STATUS_ERROR
+    return _scope.status_of(exc) or schema.STATUS_ERROR
 
 
 def _ms(seconds: float) -> float:
@@ -187,13 +188,12 @@ def _cost(fields: Mapping[str, Any]) -> float | None:
     tokens = fields.get("input_tokens"), fields.get("output_tokens")
     if not all(isinstance(n, int) for n in tokens):
         return None
-    settings = STATE.settings
     return cost_of(
         (fields.get("response_model"), fields.get("model")),
         fields["input_tokens"],
         fields["output_tokens"],
         fields.get("cached_tokens") or 0,
-        settings.prices if settings is not None else (),
+        STATE.prices,
     )
 
 

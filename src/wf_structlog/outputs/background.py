@@ -18,6 +18,7 @@ from typing import Any, Final
 from .. import schema
 from .._runtime import faults as _faults
 from .._runtime.forksafe import renew_after_fork
+from .._runtime.lifecycle import stop_at_exit
 from .._runtime.pipeline import flush, write_to
 from ..processors.stamping import add_log_level, add_timestamp
 from ..typing import EventDict, Sink
@@ -58,6 +59,7 @@ class BackgroundSink:
         self._fresh_queue()
         self._stopped = False
         renew_after_fork(self)
+        stop_at_exit(self)
 
     def _after_fork(self) -> None:
         self._fresh_queue()  # the parent's queue, writer and locks are the parent's

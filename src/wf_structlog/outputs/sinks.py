@@ -17,12 +17,12 @@ from typing import IO, Any, Final
 from .. import schema
 from .._runtime import faults as _faults
 from .._runtime.forksafe import renew_after_fork
-from .._runtime.levels import LEVELS
 from .._runtime.state import STATE
 from ..reading.reducer import Reducer
 from ..render.console import Column, ConsoleRenderer
 from ..render.ndjson import ndjson_line
 from ..render.terminal import terminal_console
+from ..schema import LEVELS
 from ..typing import EventDict
 from ._document_file import write_document
 from ._filewrite import CAN_HOLD_GIL, write_all, write_holding_gil

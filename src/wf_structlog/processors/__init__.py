@@ -3,35 +3,12 @@
 A processor is ``(logger, method_name, event_dict) -> event_dict``. Stamping adds the scope
 ids, time, level and sequence (:mod:`.stamping`); redaction removes secrets
 (:mod:`.redaction`); payload limits and safe values make any value fit a line
-(:mod:`.payloads`); cost prices an LLM call (:mod:`.cost`).
+(:mod:`.payloads`).
 """
 
 from __future__ import annotations
 
-from .stamping import (
-    RedactThenStamp,
-    add_log_level,
-    add_sequence,
-    add_timestamp,
-    format_exceptions,
-    format_exceptions_with_locals,
-    merge_contextvars,
-    safe_values,
-    stamp_event,
-    stamp_hierarchy,
-    utc_now,
-)
+from . import stamping
+from .stamping import *  # noqa: F403 (the package's public names are those of .stamping)
 
-__all__ = [
-    "RedactThenStamp",
-    "add_log_level",
-    "add_sequence",
-    "add_timestamp",
-    "format_exceptions",
-    "format_exceptions_with_locals",
-    "merge_contextvars",
-    "safe_values",
-    "stamp_event",
-    "stamp_hierarchy",
-    "utc_now",
-]
+__all__ = stamping.__all__

@@ -17,21 +17,18 @@ or, when you add no processors, the same result with less work::
 
 from __future__ import annotations
 
-import itertools
-import os
 import sys
 import time
-import traceback
-from collections.abc import Callable, Mapping
-from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Final
 
 from structlog.contextvars import merge_contextvars
 
-from .._runtime.ids import new_span_id
-from .._runtime.levels import LEVEL_OF_METHOD
+from .._runtime.exceptions import describe_exception
 from .._runtime.state import CURRENT, STATE
 from ..render.safe import safe_values
+from ..schema import LEVEL_OF_METHOD
 from ..typing import EventDict
 from .redaction import Redactor
 
@@ -114,23 +111,9 @@ def add_log_level(logger: Any, method_name: str, event_dict: EventDict) -> Event
     return event_dict
 
 
-class _Sequence:
-    """Process-wide counter; a forked child starts over so its numbers pair with its own pid."""
-
-    def __init__(self) -> None:
-        self.reset()
-        os.register_at_fork(after_in_child=self.reset)
-
-    def reset(self) -> None:
-        self.next = itertools.count(1).__next__
-
-
-_sequence = _Sequence()
-
-
 def add_sequence(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     """Add ``seq`` (1, 2, ... in this process) and ``pid``: together they name an event uniquely."""
-    event_dict["seq"] = _sequence.next()
+    event_dict["seq"] = STATE.next_seq()
     event_dict["pid"] = STATE.pid
     return event_dict
 
@@ -159,7 +142,7 @@ def _stamp(
             event_dict["attached"] = True
     event_dict["timestamp"] = utc_now()
     event_dict["level"] = LEVEL_OF_METHOD.get(method_name, method_name)
-    event_dict["seq"] = _sequence.next()
+    event_dict["seq"] = STATE.next_seq()
     event_dict["pid"] = pid
     return event_dict
 
@@ -185,101 +168,8 @@ class RedactThenStamp:
         scope = CURRENT.get() or STATE.root
         if scope is None:
             return _stamp(event_dict, method_name, None, _NONE)
-        shown = scope._shown_stamp
-        if shown[0] is not self or shown[1] is not scope.stamp:
-            shown = (self, scope.stamp, self.redactor(logger, method_name, dict(scope.stamp)))
-            scope._shown_stamp = shown
-        return _stamp(event_dict, method_name, scope, shown[2])
-
-
-_WRAPPER_FILES: Final = tuple(
-    os.path.join("wf_structlog", *path)
-    for path in (("_runtime", "decorate.py"), ("scopes", "agents.py"))
-)
-"""Our decorators' modules: their frames sit in every traceback of a decorated function."""
-
-_ID: Final = "_wf_structlog_id"
-"""The attribute holding an exception's ``id`` on the exception itself."""
-
-
-def describe_exception(
-    exc: BaseException, tb: TracebackType | None = None, *, with_locals: bool = False
-) -> dict[str, Any]:
-    """``{type, message, traceback, id}`` of *exc*; with *with_locals*, also ``locals``: for each
-    frame, ``{"frame": "file:line in function", "variables": {name: value}}``.
-
-    ``id`` is the same each time the same exception is described (an exception escaping
-    three scopes ends each of them with it), so a reader can show its traceback once. The
-    frames of our own decorators (``@agent``, ``@action``, a scope as a decorator) are left
-    out of ``traceback`` and ``locals``, unless the exception was raised in one of them.
-
-    An exception whose ``__str__`` raises is still described, by its type. Local variables
-    are only values in the event: the redactor and the payload limits treat them like any.
-    """
-    name = type(exc).__qualname__
-    tb = tb or exc.__traceback__
-    try:
-        message = str(exc)
-    except Exception:
-        message = f"<{name}: message could not be formatted>"
-    described: dict[str, Any] = {
-        "type": name,
-        "message": message,
-        "traceback": _format_traceback(exc, tb),
-        "id": _exception_id(exc),
-    }
-    if with_locals:
-        described["locals"] = [
-            {
-                "frame": f"{frame.f_code.co_filename}:{line} in {frame.f_code.co_name}",
-                "variables": dict(frame.f_locals),
-            }
-            for frame, line in _without_wrappers(
-                list(traceback.walk_tb(tb)), lambda step: step[0].f_code.co_filename
-            )
-        ]
-    return described
-
-
-def _exception_id(exc: BaseException) -> str:
-    # Kept in the instance's __dict__, not set as an attribute: a frozen exception class
-    # refuses setattr. Exceptions cannot be weakly referenced, and a table by id() would
-    # mistake a new exception at a freed one's address for the old one.
-    try:
-        ident = exc.__dict__.get(_ID)
-        if not isinstance(ident, str):
-            ident = exc.__dict__[_ID] = new_span_id()
-        return ident
-    except Exception:
-        return new_span_id()
-
-
-T = TypeVar("T")
-
-
-def _without_wrappers(frames: list[T], filename: Callable[[T], str]) -> list[T]:
-    """*frames* without our decorators' frames, except the last (where it was raised)."""
-    kept = [frame for frame in frames[:-1] if not filename(frame).endswith(_WRAPPER_FILES)]
-    return [*kept, *frames[-1:]]
-
-
-def _format_traceback(exc: BaseException, tb: TracebackType | None) -> str:
-    try:
-        described = traceback.TracebackException(type(exc), exc, tb, compact=True)
-    except Exception:
-        return "".join([*traceback.format_tb(tb), f"{type(exc).__qualname__}\n"])
-    pending, seen = [described], set()
-    while pending:  # the exception, its cause, its context, a group's members
-        one = pending.pop()
-        if id(one) in seen:
-            continue
-        seen.add(id(one))
-        stack = _without_wrappers(list(one.stack), lambda frame: frame.filename)
-        if len(stack) != len(one.stack):
-            one.stack = traceback.StackSummary.from_list(stack)
-        pending.extend(e for e in (one.__cause__, one.__context__) if e is not None)
-        pending.extend(one.exceptions or ())
-    return "".join(described.format())
+        shown = scope.stamp_as_shown(self, lambda stamp: self.redactor(logger, method_name, stamp))
+        return _stamp(event_dict, method_name, scope, shown)
 
 
 def format_exceptions(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any, Final
 
-from .._runtime.levels import LEVELS
 from ..render.console import ConsoleRenderer
 from ..render.terminal import terminal_console
+from ..schema import LEVELS
 from ..typing import EventDict
 
 __all__ = ["EventFilter", "filter_from", "parse_since", "view"]

@@ -19,7 +19,7 @@ appended as plain text: ``rich`` markup in a prompt is shown literally.
 An exception is shown once, where it was first shown: its traceback follows that line, and
 the end lines of the scopes it escaped through name it in one line (``ValueError: boom
 (raised in interaction researcher)``). Exceptions are told apart by the ``id`` that
-:func:`~wf_structlog.processors.stamping.describe_exception` gives them.
+:func:`~wf_structlog._runtime.exceptions.describe_exception` gives them.
 """
 
 from __future__ import annotations
@@ -205,7 +205,7 @@ def _boundary(event: EventDict) -> tuple[str, str] | None:
     return schema.SCOPE_EVENTS.get(name) if isinstance(name, str) else None
 
 
-def scope_name(kind: str, event: EventDict) -> str:
+def _scope_name(kind: str, event: EventDict) -> str:
     """How a scope of *kind* is named on the console: ``workflow w``, ``iteration 2``,
     ``interaction planner`` (from the stamps of *event*, unescaped)."""
     key = {"workflow": "workflow", "iteration": "iteration"}.get(kind, "agent")
@@ -232,7 +232,7 @@ def _tree(key: str, event: EventDict) -> Text:
         kind, phase = boundary
         text.append("▶ " if phase == "start" else "■ ")
         if kind != "interaction":
-            return text.append_text(_text(scope_name(kind, event), "bold"))
+            return text.append_text(_text(_scope_name(kind, event), "bold"))
         agent = str(agent)
         return text.append_text(_text(agent, f"bold {agent_style(agent)}"))
     if isinstance(agent, str) and "interaction_id" in event:
@@ -277,10 +277,10 @@ def _place(event: EventDict) -> str:
     """Where *event* happened, as the one-line mention of an exception names it."""
     boundary = _boundary(event)
     if boundary is not None:
-        return scope_name(boundary[0], event)
+        return _scope_name(boundary[0], event)
     for kind in reversed(schema.SCOPE_KINDS):  # the innermost scope the event is in
         if schema.SCOPE_ID_KEYS[kind] in event:
-            return f"{event.get('event')}, {scope_name(kind, event)}"
+            return f"{event.get('event')}, {_scope_name(kind, event)}"
     return str(event.get("event"))
 
 

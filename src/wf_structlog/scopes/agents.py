@@ -24,7 +24,7 @@ from typing import Any, ParamSpec, Self, TypeVar
 from .. import schema
 from .._runtime.decorate import Span, decorate
 from .._runtime.logger import get_logger
-from .._runtime.scope import _status_of
+from .._runtime.scope import status_of
 from .hierarchy import InteractionScope
 
 __all__ = ["action", "agent"]
@@ -97,7 +97,7 @@ class _ActionCall:
         return self
 
     def _finish(self, status: str | None, exc: BaseException | None) -> None:
-        final = status or _status_of(exc) or schema.STATUS_OK
+        final = status or status_of(exc) or schema.STATUS_OK
         fields = {**self.fields, "input": self.input, "status": final}
         if exc is None:
             fields["output"] = self.output

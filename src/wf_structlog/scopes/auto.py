@@ -16,7 +16,7 @@ from typing import Any, Self
 
 from .._runtime.logger import get_logger
 from .._runtime.state import CURRENT, current
-from .hierarchy import InteractionScope, IterationScope, WorkflowScope, _workflow_of
+from .hierarchy import InteractionScope, IterationScope, WorkflowScope, workflow_of
 
 __all__ = ["SimpleWorkflowLogger", "log_llm_call"]
 
@@ -61,11 +61,11 @@ def enter_interaction(agent: str, prompt: Any, response: Any) -> None:
     """Make the current scope an interaction: the one open here, else the automatic
     interaction of *agent* (opened if needed, its output set to *response*)."""
     scope = current()
-    if not isinstance(scope, InteractionScope) or (scope._implicit and scope.agent != agent):
+    if not isinstance(scope, InteractionScope) or (scope.implicit and scope.agent != agent):
         scope = InteractionScope(agent, prompt, {})
-        scope._implicit = True
+        scope.mark_implicit()
         scope.start()
-    if scope._implicit and response is not None:
+    if scope.implicit and response is not None:
         scope.output = response
 
 
@@ -91,7 +91,7 @@ class SimpleWorkflowLogger:
 
     def _enter(self) -> None:
         """Log in this workflow from here on, whatever the calling thread or task was in."""
-        if _workflow_of(current()) is not self._workflow:
+        if workflow_of(current()) is not self._workflow:
             CURRENT.set(self._iteration or self._workflow)
 
     def log_llm_call(self, *, agent: str, **fields: Any) -> None:
@@ -111,7 +111,7 @@ class SimpleWorkflowLogger:
         if self._iteration is not None and self._iteration.is_open:
             self._iteration.end()
         self._iteration = IterationScope(None, {})
-        self._iteration._implicit = True  # ends with the workflow, like the first one
+        self._iteration.mark_implicit()  # ends with the workflow, like the first one
         self._iteration.start()
 
     def finalize(self, status: str | None = None) -> None:

@@ -17,10 +17,9 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
 
-from .._runtime import scope as _scope
 from .._runtime.ids import new_run_id
 from .._runtime.otel_context import span_to_join
-from .._runtime.scope import CLOSED, OPEN, Scope, ScopeError, misuse, started_enabled
+from .._runtime.scope import Scope, ScopeError, misuse, started_enabled
 from .._runtime.state import STATE, current
 from ..outputs.sinks import document_path
 
@@ -64,16 +63,15 @@ class WorkflowScope(Scope):
     @property
     def document_path(self) -> Path | None:
         """Where this run's document is written when it ends, if ``doc_dir`` is configured."""
-        settings = STATE.settings
-        if settings is None or settings.doc_dir is None:
+        if STATE.doc_dir is None:
             return None
-        return document_path(Path(settings.doc_dir), self.name, self.run_id)
+        return document_path(Path(STATE.doc_dir), self.name, self.run_id)
 
     def _fresh(self) -> Self:
         return type(self)(self.name, self._metadata)
 
     def _resolve_parent(self, prev: Scope | None) -> Scope | None:
-        self._parent_workflow = _workflow_of(prev)
+        self._parent_workflow = workflow_of(prev)
         joined = span_to_join() if self._parent_workflow is None else None
         if joined is not None:  # the program's OpenTelemetry span: this run joins its trace
             self.run_id, self._trace_parent = joined
@@ -97,11 +95,11 @@ class WorkflowScope(Scope):
 
     def _implicit_iteration_scope(self) -> IterationScope:
         """The iteration that interactions opened directly in this workflow go into."""
-        with _scope.structure:
+        with STATE.structure:
             it = self._implicit_iteration
-            if it is None or it._phase != OPEN:
+            if it is None or not it.is_open:
                 it = IterationScope(None, {})
-                it._implicit = True
+                it.mark_implicit()
                 it._open_under(self)
                 self._implicit_iteration = it
             return it
@@ -129,7 +127,7 @@ class IterationScope(Scope):
         live = _past_automatic(_open_ancestor(self, prev))
         if isinstance(live, IterationScope | InteractionScope):
             misuse(f"iteration opened inside {live!r}; iterations do not nest")
-        wf = _workflow_of(live) or _implicit_workflow()
+        wf = workflow_of(live) or _implicit_workflow()
         stale = wf._implicit_iteration
         # Close the implicit iteration once explicit ones begin, unless a concurrent task
         # still has an interaction open in it.
@@ -175,7 +173,7 @@ class InteractionScope(Scope):
         live = _past_automatic(_open_ancestor(self, prev))
         if isinstance(live, InteractionScope | IterationScope):
             return live
-        wf = _workflow_of(live) or _implicit_workflow()
+        wf = workflow_of(live) or _implicit_workflow()
         return wf._implicit_iteration_scope()
 
     def _make_stamp(self) -> dict[str, Any]:
@@ -197,7 +195,7 @@ class InteractionScope(Scope):
 def _open_ancestor(child: Scope, scope: Scope | None) -> Scope | None:
     """*scope*, or its nearest open ancestor if it was closed (say, by another task)."""
     live = scope
-    while live is not None and live._phase == CLOSED:
+    while live is not None and live.is_closed:
         live = live.parent
     if live is not scope:
         misuse(f"{child.kind} opened inside {scope!r}, which is closed")
@@ -208,7 +206,7 @@ def _past_automatic(scope: Scope | None) -> Scope | None:
     """*scope*, unless it is an automatic interaction (``log_llm_call``'s): that one ends when
     the next scope opens where it is, and the new scope goes where the automatic one was
     opened from."""
-    if not (isinstance(scope, InteractionScope) and scope._implicit and scope.is_open):
+    if not (isinstance(scope, InteractionScope) and scope.implicit and scope.is_open):
         return scope
     scope._finish(None, None)
     before = scope._prev
@@ -217,16 +215,13 @@ def _past_automatic(scope: Scope | None) -> Scope | None:
     return before
 
 
-def _workflow_of(scope: Scope | None) -> WorkflowScope | None:
+def workflow_of(scope: Scope | None) -> WorkflowScope | None:
     while scope is not None and not isinstance(scope, WorkflowScope):
         scope = scope.parent
     return scope
 
 
-_implicit: WorkflowScope | None = None
-
-
-def _program_name() -> str:
+def program_name() -> str:
     """The running script's name (``agents.py`` -> ``agents``); ``main`` for ``python -c``."""
     main = sys.argv[0] if sys.argv else ""
     stem = Path(main).stem
@@ -235,19 +230,20 @@ def _program_name() -> str:
 
 def _implicit_workflow() -> WorkflowScope:
     """The workflow scopes opened outside any workflow go into; it closes at exit."""
-    global _implicit
-    with _scope.structure:
-        if _implicit is None or _implicit._phase != OPEN:
-            _implicit = WorkflowScope(_program_name(), {})
-            _implicit._implicit = True
-            _implicit._open_under(None)
-        return _implicit
+    with STATE.structure:
+        implicit = STATE.implicit
+        if not isinstance(implicit, WorkflowScope) or not implicit.is_open:
+            implicit = STATE.implicit = WorkflowScope(program_name(), {})
+            implicit.mark_implicit()
+            implicit._open_under(None)
+        return implicit
 
 
 def close_implicit() -> None:
     """End the implicit workflow, if this process opened it (on reset, around test captures)."""
-    if _implicit is not None and _implicit.is_open and _implicit.pid == STATE.pid:
-        _implicit._finish(None, None)
+    implicit = STATE.implicit
+    if implicit is not None and implicit.is_open and implicit.pid == STATE.pid:
+        implicit._finish(None, None)
 
 
 # -- public functions ------------------------------------------------------------------------

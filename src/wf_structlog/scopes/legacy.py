@@ -340,5 +340,4 @@ def _open(scope: S, parent: Scope) -> S:
 
 def _record(scope: Scope, method_name: str, fields: dict[str, Any]) -> None:
     """Log *fields* inside *scope*; written whatever the level, like the old file was."""
-    if scope._emit_inside(method_name, fields):
-        scope._count_child()
+    scope.emit_inside(method_name, fields, counted_in=scope)

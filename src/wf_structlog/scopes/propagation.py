@@ -25,7 +25,7 @@ from typing import Any, Final, Generic, ParamSpec, TypeVar
 import orjson
 
 from .._runtime import faults as _faults
-from .._runtime.scope import OPEN, Scope
+from .._runtime.scope import Scope
 from .._runtime.state import CURRENT, STATE, current
 from .hierarchy import InteractionScope, IterationScope, WorkflowScope
 
@@ -55,7 +55,7 @@ def carrier() -> dict[str, str]:
     if scope is None:
         return {}
     stamp = scope.stamp
-    workflow = _workflow_of(scope)
+    workflow = workflow_of(scope)
     rest: dict[str, Any] = {
         "workflow": stamp["workflow"],
         "workflow_span_id": workflow.span_id,
@@ -159,11 +159,7 @@ def _scope_from(found: Mapping[str, str] | None) -> Scope | None:
 
 def _opened_elsewhere(scope: Scope, parent: Scope | None, span_id: str) -> Scope:
     """*scope* as an open scope of another process: it is never started or ended here."""
-    scope.span_id = span_id
-    scope.parent = parent
-    scope.stamp = scope._make_stamp()
-    scope._phase = OPEN
-    return scope
+    return scope.attach_remote(parent, span_id)
 
 
 def _span(rest: Mapping[str, Any], key: str) -> str | None:
@@ -186,7 +182,7 @@ def _number(rest: Mapping[str, Any], key: str) -> int | None:
     return value
 
 
-def _workflow_of(scope: Scope) -> WorkflowScope:
+def workflow_of(scope: Scope) -> WorkflowScope:
     while not isinstance(scope, WorkflowScope):
         assert scope.parent is not None
         scope = scope.parent

@@ -13,39 +13,29 @@ the next use of its name opens a new run.
 
 from __future__ import annotations
 
-import dataclasses
-import threading
 from collections.abc import Callable
 from contextvars import Token
 from typing import Any
 
-from .. import stdlib
 from .._runtime import scope as _scope
-from .._runtime.levels import LEVELS
-from .._runtime.logger import METHOD_NUMBERS, BoundLogger, set_level
+from .._runtime.logger import METHOD_NUMBERS, BoundLogger
 from .._runtime.state import CURRENT, STATE, current, ensure_configured
-from ..config import _level_name
-from .hierarchy import Scope, WorkflowScope, _workflow_of
+from .hierarchy import Scope, WorkflowScope, workflow_of
 
 __all__ = [
     "WorkflowBoundLogger",
     "get_workflow_logger",
     "set_current_workflow",
-    "set_global_verbosity",
 ]
-
-_lock = threading.Lock()
-_workflows: dict[str, WorkflowScope] = {}
-_loggers: dict[str, WorkflowBoundLogger] = {}
 
 
 def _named_workflow(name: str) -> WorkflowScope:
     """The open run of the workflow *name*, opened now if there is none (and logging is on)."""
     enabled = _scope.started_enabled()  # before the lock: configuring takes locks of its own
-    with _scope.structure:
-        scope = _workflows.get(name)
-        if scope is None or not scope.is_open:
-            scope = _workflows[name] = WorkflowScope(name, {})
+    with STATE.structure:
+        scope = STATE.named.get(name)
+        if not isinstance(scope, WorkflowScope) or not scope.is_open:
+            scope = STATE.named[name] = WorkflowScope(name, {})
             if enabled:
                 scope._open_under(None)
         return scope
@@ -91,7 +81,7 @@ class WorkflowBoundLogger(BoundLogger):
         ensure_configured()
         if not STATE.enabled:
             return None
-        here = _workflow_of(current())
+        here = workflow_of(current())
         if here is not None and here.name == self._logger.name:
             return None
         return CURRENT.set(_named_workflow(self._logger.name))
@@ -107,10 +97,10 @@ def get_workflow_logger(name: str) -> WorkflowBoundLogger:
     Args:
         name: the workflow's name.
     """
-    with _lock:
-        logger = _loggers.get(name)
-        if logger is None:
-            logger = _loggers[name] = WorkflowBoundLogger(_Named(name), (), {})
+    with STATE.structure:
+        logger = STATE.named_loggers.get(name)
+        if not isinstance(logger, WorkflowBoundLogger):
+            logger = STATE.named_loggers[name] = WorkflowBoundLogger(_Named(name), (), {})
         return logger
 
 
@@ -129,22 +119,3 @@ def set_current_workflow(name: str) -> WorkflowScope:
     scope = _named_workflow(name)
     CURRENT.set(scope)
     return scope
-
-
-def set_global_verbosity(level: str | int) -> None:
-    """Change the level of every logger at once (ours, and the stdlib bridge's).
-
-    Args:
-        level: ``"debug"`` ... ``"critical"``, or a number such as ``logging.INFO``.
-
-    Raises:
-        wf_structlog.ConfigError: an unknown level.
-    """
-    name = _level_name(level)
-    ensure_configured()
-    with STATE.lock:
-        set_level(LEVELS[name], STATE.enabled)
-        if STATE.settings is not None:
-            STATE.settings = dataclasses.replace(STATE.settings, level=name)
-    if STATE.settings is not None and STATE.settings.stdlib and STATE.enabled:
-        stdlib.install()
