@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import io
 import os
+import subprocess
+import sys
+import textwrap
 from dataclasses import dataclass
 from pathlib import Path
 from typing import ClassVar
@@ -250,6 +253,35 @@ class TestTracebacks:
         view([orjson.loads(line) for line in path.read_bytes().splitlines()], out)
         assert out.getvalue().count("Traceback (most recent call last)") == 1
         assert "ValueError: boom (raised in search, interaction researcher)" in out.getvalue()
+
+    def test_an_unhandled_exception_without_our_frames(self, tmp_path: Path) -> None:
+        """A program dying of an exception raised in an @action: the console shows it once,
+        and Python's own traceback after it has no frame of ours either."""
+        program = tmp_path / "dies.py"
+        program.write_text(
+            textwrap.dedent(
+                """
+                import wf_structlog as wfl
+
+                @wfl.action("search")
+                def search(query):
+                    raise ValueError("boom")
+
+                with wfl.workflow("w"), wfl.interaction("researcher"):
+                    search("bees")
+                """
+            )
+        )
+        env = {k: v for k, v in os.environ.items() if not k.startswith("WF_LOG")}
+        done = subprocess.run(
+            [sys.executable, str(program)], capture_output=True, text=True, env=env, timeout=60
+        )
+        assert done.returncode == 1
+        ours, python = done.stderr.split("\nTraceback (most recent call last)")
+        assert ours.count("Traceback (most recent call last)") == 1
+        assert 'search("bees")' in python
+        assert 'raise ValueError("boom")' in python
+        assert not _ours(done.stderr)
 
     def test_logging_an_exception_twice_shows_it_once(self) -> None:
         """log.exception() of an exception that then escapes its scope: shown at the log line."""

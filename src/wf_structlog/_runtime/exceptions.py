@@ -98,3 +98,40 @@ def _format_traceback(exc: BaseException, tb: TracebackType | None) -> str:
         pending.extend(e for e in (one.__cause__, one.__context__) if e is not None)
         pending.extend(one.exceptions or ())
     return "".join(described.format())
+
+
+def hide_wrapper_frames(exc: BaseException, tb: TracebackType | None) -> TracebackType | None:
+    """*tb*, and the tracebacks of *exc*'s causes and contexts, relinked without our
+    decorators' frames (for Python's own print of an unhandled exception); never raises.
+
+    The tracebacks are changed in place: call this only when nothing else will read them.
+    """
+    try:
+        pending, seen = [(exc, tb)], set()
+        while pending:
+            one, steps = pending.pop()
+            if id(one) in seen:
+                continue
+            seen.add(id(one))
+            linked = _relink(steps)
+            if one is exc:
+                tb = linked
+            else:
+                one.__traceback__ = linked
+            for other in (one.__cause__, one.__context__):
+                if other is not None:
+                    pending.append((other, other.__traceback__))
+    except Exception:
+        pass  # the frames shown are only cosmetics: never lose the traceback over them
+    return tb
+
+
+def _relink(tb: TracebackType | None) -> TracebackType | None:
+    steps = []
+    while tb is not None:
+        steps.append(tb)
+        tb = tb.tb_next
+    kept = _without_wrappers(steps, lambda step: step.tb_frame.f_code.co_filename)
+    for step, following in zip(kept, [*kept[1:], None], strict=True):
+        step.tb_next = following
+    return kept[0] if kept else None
