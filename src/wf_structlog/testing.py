@@ -19,6 +19,7 @@ from typing import Any
 
 from ._runtime.state import CURRENT, STATE, ensure_configured
 from .config import apply, current_settings, reset, resolve
+from .config.apply import close_left_sinks
 from .outputs.sinks import MemorySink
 from .reading.reducer import reduce
 from .scopes.hierarchy import close_implicit
@@ -63,7 +64,8 @@ def capture(**overrides: Any) -> Iterator[Capture]:
     close_implicit()
     token = CURRENT.set(None)
     root, STATE.root = STATE.root, None
-    apply(resolve("test", {}, **overrides))
+    captured = resolve("test", {}, **overrides)
+    apply(captured)
     assert isinstance(STATE.memory, MemorySink)
     try:
         yield Capture(STATE.memory)
@@ -71,7 +73,8 @@ def capture(**overrides: Any) -> Iterator[Capture]:
         close_implicit()
         CURRENT.reset(token)
         if previous is not None:
-            apply(previous)
+            apply(previous)  # the program's own sinks were lent, not closed
+            close_left_sinks(captured, previous)
             STATE.root = root
         else:
             reset()

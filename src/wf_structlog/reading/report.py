@@ -1,12 +1,15 @@
 """``wf-log report``: one self-contained HTML file to look at a run, with no server.
 
-The page holds a timeline (a lane per agent, bars for interactions and actions), the
-collapsible tree with inputs and outputs, and the stats tables. Everything is inline: no
-network, no CDN. The documents are embedded as JSON in a ``<script type="application/json">``
-with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped and bidi controls (U+202E, ...) turned into
-visible text (``\\u202e``), and the page builds its DOM with
-``textContent`` only, so text from the log (prompts are untrusted) can never become markup.
-A Content-Security-Policy lets only the page's own script run and forbids any network access.
+The page holds a search box over every node (with filters and a list of errors), a waterfall
+per run (a lane per agent, sub-workflows below, zoom and pan), the collapsible tree, a pane
+with the selected node's prompts and replies as a conversation, and the stats tables.
+Everything is inline: no network, no CDN. The script is the parts in :data:`_SCRIPTS`, joined
+in one function scope, in that order. The documents are embedded as JSON in a
+``<script type="application/json">`` with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, and
+the page builds its DOM with ``textContent`` only (bidi overrides and control characters shown
+as ``\\uXXXX`` escapes), so text from the log (prompts are untrusted) can never become markup
+or read in another order. A Content-Security-Policy lets only the page's own script run and
+forbids any network access.
 """
 
 from __future__ import annotations
@@ -26,17 +29,24 @@ from . import stats
 
 __all__ = ["embed_json", "render"]
 
-_ASSETS: Final = ("report.html", "report.css", "report.js")
+_SCRIPTS: Final = (
+    "base.js",
+    "model.js",
+    "conversation.js",
+    "tree.js",
+    "waterfall.js",
+    "search.js",
+    "report.js",
+)
 _PLACEHOLDER: Final = re.compile(r"\{\{(title|style|script|data|csp)\}\}")
 _BIDI_SHOWN: Final = {ord(ch): f"\\u{ord(ch):04x}" for ch in BIDI_CONTROLS}
-"""Bidi controls as the visible text ``\\u202e``: live, they would reverse the text around them."""
+"""Bidi controls in the page's <title>, as visible text: the script's visible() does the rest."""
 _JSON_ESCAPES: Final = {
     ord("<"): "\\u003c",
     ord(">"): "\\u003e",
     ord("&"): "\\u0026",
     0x2028: "\\u2028",
     0x2029: "\\u2029",
-    **{code: "\\" + shown for code, shown in _BIDI_SHOWN.items()},  # the text, JSON-escaped
 }
 
 
@@ -60,7 +70,9 @@ def render(documents: Iterable[Mapping[str, Any]], title: str | None = None) -> 
     if title is None:
         names = dict.fromkeys(str(document["name"]) for document in documents)
         title = "wf-log report: " + (", ".join(names) or "no runs")
-    template, style, script = (_asset(name) for name in _ASSETS)
+    template, style = _asset("report.html"), _asset("report.css")
+    parts_of_script = "\n".join(_asset(name) for name in _SCRIPTS)
+    script = f'(function () {{\n"use strict";\n{parts_of_script}\n}})();\n'
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     parts = {
         "title": html.escape(title).translate(_BIDI_SHOWN),
@@ -69,7 +81,10 @@ def render(documents: Iterable[Mapping[str, Any]], title: str | None = None) -> 
         "data": embed_json(
             {"title": title, "documents": documents, "stats": stats.compute(documents)}
         ),
-        "csp": f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'",
+        "csp": (
+            f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; "
+            "base-uri 'none'; form-action 'none'"
+        ),
     }
     return _PLACEHOLDER.sub(lambda match: parts[match[1]], template)
 
