@@ -197,6 +197,7 @@ def apply(settings: Settings) -> None:
         STATE.strict = settings.strict
         STATE.settings = settings
         STATE.doc_dir = settings.doc_dir
+        STATE.file_mode = settings.file_mode
         STATE.prices = settings.prices
         set_level(LEVELS[settings.level], settings.enabled)
         STATE.configured = True

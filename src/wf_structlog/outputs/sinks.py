@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import IO, Any, Final
 
 from .. import schema
+from .._files import make_dirs, open_private, replace_privately
 from .._runtime import faults as _faults
 from .._runtime.forksafe import renew_after_fork
 from .._runtime.state import STATE
@@ -64,9 +65,8 @@ class FileSink:
         self._sync_every = fsync == "event"
         self._sync_at_ends = fsync == "scope"
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
-        self._fd = os.open(self.path, flags, mode)
+        make_dirs(self.path.parent, mode)
+        self._fd = open_private(self.path, os.O_WRONLY | os.O_APPEND, mode)
         self._write: Callable[[int, bytes], None] = write_all
         # A second thread writing switches a regular file to the write that keeps the GIL.
         self._watch_threads = CAN_HOLD_GIL and stat.S_ISREG(os.fstat(self._fd).st_mode)
@@ -245,7 +245,7 @@ class DocumentSink:
     def __init__(self, doc_dir: str | os.PathLike[str], mode: int = 0o600) -> None:
         self.doc_dir = Path(doc_dir)
         self.mode = mode
-        self.doc_dir.mkdir(parents=True, exist_ok=True)
+        make_dirs(self.doc_dir, mode)
         with tempfile.TemporaryFile(dir=self.doc_dir):
             pass  # fail now, at configure(), if documents could not be written here
         self._after_fork()
@@ -279,14 +279,8 @@ class DocumentSink:
 
     def _write(self, document: dict[str, Any]) -> None:
         path = document_path(self.doc_dir, str(document["name"]), str(document["id"]))
-        partial = path.with_suffix(f".{os.getpid()}.partial")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
-        fd = os.open(partial, flags, self.mode)
-        try:
-            write_document(fd, document)  # in pieces: never the whole document's bytes at once
-        finally:
-            os.close(fd)
-        os.replace(partial, path)
+        # In pieces: never the whole document's bytes at once.
+        replace_privately(path, lambda fd: write_document(fd, document), self.mode)
 
     def flush(self) -> None:
         """Nothing to do: a document is written whole when its workflow ends."""

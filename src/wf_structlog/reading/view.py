@@ -40,7 +40,14 @@ def parse_since(text: str, now: datetime | None = None) -> str:
         seconds = float(relative[1]) * _UNITS[relative[2]]
         when = (now or datetime.now(UTC)) - timedelta(seconds=seconds)
     else:
-        when = datetime.fromisoformat(text.strip())
+        try:
+            when = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise ValueError(
+                f"{text!r} is not a time: give a duration back from now (90s, 10m, 2h, "
+                "1d) or an ISO-8601 date or time (2025-06-01, 2025-06-01T14:30, "
+                "2025-06-01T14:30:00+02:00)"
+            ) from None
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
