@@ -205,6 +205,25 @@ class TestTracebacks:
         assert any('raise RuntimeError("dried up")' in tb for tb in tracebacks)
         assert not any(_ours(tb) for tb in tracebacks)
 
+    def test_wrapper_frames_hidden_in_causes_too(self) -> None:
+        """An exception raised from one that escaped an @action: neither traceback in the chain
+        shows our frames."""
+
+        @wfl.agent("writer")
+        def write() -> None:
+            try:
+                search("bees")
+            except ValueError as exc:
+                raise KeyError("no source") from exc
+
+        with testing.capture() as logs, pytest.raises(KeyError), wfl.workflow("w"):
+            write()
+        (end,) = [e for e in logs.events if e["event"] == "interaction.end"]
+        traceback = end["exception"]["traceback"]
+        assert "direct cause" in traceback
+        assert 'raise ValueError("boom")' in traceback
+        assert not _ours(traceback)
+
     def test_every_scope_keeps_the_exception_for_the_reducer(self) -> None:
         """Each scope's end event keeps the whole exception, with one id for the one exception,
         and each scope of the document lists it among its errors."""

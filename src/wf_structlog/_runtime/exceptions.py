@@ -84,8 +84,13 @@ def _without_wrappers(frames: list[T], filename: Callable[[T], str]) -> list[T]:
 def _format_traceback(exc: BaseException, tb: TracebackType | None) -> str:
     try:
         described = traceback.TracebackException(type(exc), exc, tb, compact=True)
-    except Exception:
+        _hide_wrappers_in(described)
+        return "".join(described.format())
+    except Exception:  # a broken exception (its notes, its cause): its frames and type
         return "".join([*traceback.format_tb(tb), f"{type(exc).__qualname__}\n"])
+
+
+def _hide_wrappers_in(described: traceback.TracebackException) -> None:
     pending, seen = [described], set()
     while pending:  # the exception, its cause, its context, a group's members
         one = pending.pop()
@@ -97,7 +102,6 @@ def _format_traceback(exc: BaseException, tb: TracebackType | None) -> str:
             one.stack = traceback.StackSummary.from_list(stack)
         pending.extend(e for e in (one.__cause__, one.__context__) if e is not None)
         pending.extend(one.exceptions or ())
-    return "".join(described.format())
 
 
 def hide_wrapper_frames(exc: BaseException, tb: TracebackType | None) -> TracebackType | None:
