@@ -147,6 +147,13 @@ class TestHtml:
         assert not re.search("[<>&\u2028\u2029]", text)
         assert orjson.loads(text) == {"p": INJECTION}
 
+    def test_bidi_controls_in_the_title_are_shown(self) -> None:
+        """The page's <title> (the browser tab) shows a bidi override as visible \\u202e."""
+        html = render([], title="\u202eevil")
+        title = re.search("<title>(.*)</title>", html)
+        assert title is not None
+        assert title[1] == "\\u202eevil"  # the page's own title goes through visible()
+
     def test_self_contained_and_escaped(self, hostile_run: Path) -> None:
         """The page loads nothing from anywhere, carries no log text as markup, and only its
         own script may run (Content-Security-Policy with the script's hash)."""

@@ -19,7 +19,8 @@ Every event is a flat dict. Keys written by wf_structlog:
 ``attached``              ``true`` on an event (or a scope's start) whose enclosing scope was
                           opened in another process; its end event's ``children`` cannot
                           count it, so readers leave it out of that count
-``exception``             ``{type, message, traceback}`` when the call passed ``exc_info``
+``exception``             ``{type, message, traceback, id}`` when the call passed ``exc_info``;
+                          ``id`` is the same on every event describing the one exception
 ``unserializable``        paths of values that could only be kept as their ``repr``
 ``processor_errors``      processors that failed on this event; the event kept the rest
 ``positional_args``       arguments of a log call whose ``%``-format failed
@@ -39,7 +40,7 @@ OpenTelemetry span takes that span's trace id as its id and names the span in
 ``status``, ``duration_ms``, ``children`` (how many events and child scopes were logged
 directly in the scope, so a reader can tell a complete scope from one whose events are missing
 without trusting clocks), ``output`` for an interaction,
-and ``exception`` (``{type, message, traceback}``) when an exception escaped. ``metadata``
+and ``exception`` (``{type, message, traceback, id}``) when an exception escaped. ``metadata``
 events add to their scope's metadata; ``resource`` events (``resource``, ``details``) to its
 resources. An action of a function decorated with ``action(name)`` is an event named ``name``
 with ``input``, ``output`` (absent when it raised), ``status`` and ``duration_ms``. A call of

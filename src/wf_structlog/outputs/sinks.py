@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import collections
+import logging
 import os
 import re
 import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, Final
 
@@ -17,9 +18,12 @@ from .. import schema
 from .._files import make_dirs, open_private, replace_privately
 from .._runtime import faults as _faults
 from .._runtime.forksafe import renew_after_fork
+from .._runtime.state import STATE
 from ..reading.reducer import Reducer
-from ..render.console import ConsoleRenderer, make_console
+from ..render.console import Column, ConsoleRenderer
 from ..render.ndjson import ndjson_line
+from ..render.terminal import terminal_console
+from ..schema import LEVELS
 from ..typing import EventDict
 from ._document_file import write_document
 from ._filewrite import CAN_HOLD_GIL, write_all, write_holding_gil
@@ -138,33 +142,66 @@ class StreamSink:
 class ConsoleSink:
     """Print events on a terminal with ``rich`` (the dev preset's output, on stderr).
 
+    Scope start and end lines follow the level too: under ``level="error"`` the console shows
+    only the errors, the ends of failed scopes among them, while the NDJSON keeps every scope
+    event (the reducer needs them). A scope's start and ``ok`` end are ``info``; an end with
+    status ``error`` is ``error``.
+
     Args:
-        renderer: turns an event into a line (default: ``ConsoleRenderer()``).
+        renderer: turns an event into a line (default: ``ConsoleRenderer(columns)``).
         stream: where to print; ``None`` means whatever ``sys.stderr`` is at write time.
+        columns: the columns of the default renderer (see
+            :func:`~wf_structlog.render.console.default_columns`); not with *renderer*.
+        level: the lowest level printed, a name (``"warning"``) or a number; ``None`` (the
+            default) follows the configured level.
+
+    Raises:
+        ValueError: both *renderer* and *columns* are given, or *level* is not a level.
     """
 
-    def __init__(self, renderer: ConsoleRenderer | None = None, stream: IO[str] | None = None):
-        self._renderer = renderer or ConsoleRenderer()
+    def __init__(
+        self,
+        renderer: ConsoleRenderer | None = None,
+        stream: IO[str] | None = None,
+        *,
+        columns: Sequence[Column] | None = None,
+        level: str | int | None = None,
+    ) -> None:
+        if renderer is not None and columns is not None:
+            raise ValueError("ConsoleSink takes a renderer or columns, not both")
+        self._renderer = renderer or ConsoleRenderer(columns)
         self._stream = stream
+        self._level = _level_number(level)
         self._after_fork()
         renew_after_fork(self)
 
     def _after_fork(self) -> None:
         # A new Console too: its own lock may have been held by another thread at the fork.
-        self._console = make_console(self._stream)
+        self._console = terminal_console(self._stream, stderr=self._stream is None, soft_wrap=True)
         self._lock = threading.Lock()
 
     def emit(self, method_name: str, event_dict: EventDict) -> None:
-        """Print one event."""
-        line = self._renderer(None, method_name, event_dict)
-        with self._lock:
-            self._console.print(line)
+        """Print one event, if it is at or above the level."""
+        level = event_dict.get("level")
+        number = LEVELS.get(level, logging.INFO) if isinstance(level, str) else logging.INFO
+        if number < (STATE.min_level if self._level is None else self._level):
+            return
+        with self._lock:  # rendered in order too: the renderer remembers what it has shown
+            self._console.print(self._renderer(None, method_name, event_dict))
 
     def flush(self) -> None:
         """Nothing to do: each event is printed as it comes."""
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def _level_number(level: str | int | None) -> int | None:
+    if level is None or (isinstance(level, int) and not isinstance(level, bool)):
+        return level
+    if isinstance(level, str) and level.lower() in LEVELS:
+        return LEVELS[level.lower()]
+    raise ValueError(f"level must be one of {', '.join(LEVELS)} or a number, got {level!r}")
 
 
 class MemorySink:

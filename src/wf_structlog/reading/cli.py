@@ -18,6 +18,7 @@ import orjson
 from rich.console import Console
 
 from .._files import open_private, write_all
+from ..render.terminal import terminal_console
 from . import diff, report, stats, tree, view
 from .follow import follow
 from .sources import Logs, read, stream, warn_skipped
@@ -40,7 +41,7 @@ def _say(message: str) -> None:
 
 
 def _console() -> Console:
-    console = Console(markup=False, emoji=False, highlight=False)
+    console = terminal_console()
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = _PIPED_WIDTH  # not 80: a file or a pager has room for the tables
     return console

@@ -24,6 +24,7 @@ from typing import Any, Final
 
 import orjson
 
+from ..render.terminal import BIDI_CONTROLS
 from . import stats
 
 __all__ = ["embed_json", "render"]
@@ -38,6 +39,8 @@ _SCRIPTS: Final = (
     "report.js",
 )
 _PLACEHOLDER: Final = re.compile(r"\{\{(title|style|script|data|csp)\}\}")
+_BIDI_SHOWN: Final = {ord(ch): f"\\u{ord(ch):04x}" for ch in BIDI_CONTROLS}
+"""Bidi controls in the page's <title>, as visible text: the script's visible() does the rest."""
 _JSON_ESCAPES: Final = {
     ord("<"): "\\u003c",
     ord(">"): "\\u003e",
@@ -72,7 +75,7 @@ def render(documents: Iterable[Mapping[str, Any]], title: str | None = None) -> 
     script = f'(function () {{\n"use strict";\n{parts_of_script}\n}})();\n'
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     parts = {
-        "title": html.escape(title),
+        "title": html.escape(title).translate(_BIDI_SHOWN),
         "style": style,
         "script": script,
         "data": embed_json(

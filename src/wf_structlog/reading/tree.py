@@ -26,7 +26,7 @@ DEPTHS: Final = {"workflow": 1, "iteration": 2, "interaction": 3, "action": 4}
 """``--depth`` of each kind of node: 1 shows workflows only, 4 (the default) everything."""
 
 _ENTRY: Final = ConsoleRenderer(
-    [c for c in default_columns(value_limit=80) if c.name in ("level", "tree", "fields")]
+    [c for c in default_columns(value_limit=80) if c.key in ("level", "event", "")]
 )
 
 
@@ -63,7 +63,8 @@ def _add_run(
     if depth < DEPTHS["iteration"]:
         return
     for iteration in document["iterations"]:
-        node = workflow.add(_label(f"iteration {iteration['number']}", "bold", iteration))
+        number = escape(str(iteration["number"]))
+        node = workflow.add(_label(f"iteration {number}", "bold", iteration))
         if depth >= DEPTHS["action"]:
             _add_entries(node, iteration, iteration["events"])
         _add_runs(node, iteration, depth, agents)

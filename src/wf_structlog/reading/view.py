@@ -1,7 +1,8 @@
 """``wf-log view``: events printed as the dev console prints them, filtered.
 
-The lines come from :class:`~wf_structlog.render.console.ConsoleRenderer`, so prompts are shown
-as the console shows them: ``rich`` markup literally, control characters escaped.
+The lines come from :class:`~wf_structlog.render.console.ConsoleRenderer` and are printed
+through :func:`~wf_structlog.render.terminal.terminal_console`, so prompts are shown as the
+console shows them: ``rich`` markup literally, control characters escaped, in every field.
 """
 
 from __future__ import annotations
@@ -15,7 +16,8 @@ from typing import IO, Any, Final
 from rich.text import Text
 
 from .. import schema
-from ..render.console import Column, ConsoleRenderer, default_columns, make_console
+from ..render.console import Column, ConsoleRenderer, default_columns
+from ..render.terminal import terminal_console
 from ..schema import LEVELS
 from ..typing import EventDict
 
@@ -104,14 +106,17 @@ def view(
     keep = keep or EventFilter()
     nesting = _Nesting()
     renderer = renderer or ConsoleRenderer(nesting.columns(default_columns()))
-    console = make_console(out)
+    console = terminal_console(out, soft_wrap=True)
     shown = 0
     for event in events:
         nesting.learn(event)
-        line = renderer(None, "", event).plain if keep.grep is not None else ""
-        if keep(event, line):
-            console.print(renderer(None, "", event))
-            shown += 1
+        if keep.grep is None and not keep(event, ""):
+            continue  # not rendered: a renderer remembers the tracebacks it has shown
+        line = renderer(None, "", event)
+        if keep.grep is not None and not keep(event, line.plain):
+            continue
+        console.print(line)
+        shown += 1
     return shown
 
 
@@ -142,15 +147,20 @@ class _Nesting:
         return self._offsets.get(event.get("workflow_id"), 0)
 
     def columns(self, columns: list[Column]) -> list[Column]:
-        """*columns*, the tree column indented by the run's nesting."""
+        """*columns*, the event's tree column indented by the run's nesting."""
 
         def nested(column: Column) -> Column:
-            def render(event: EventDict) -> Text:
-                return Text("  " * self.offset(event)).append_text(column.render(event))
+            def render(key: str, event: EventDict) -> Text | str:
+                shown = column.formatter(key, event)
+                indent = "  " * self.offset(event)
+                if not shown or not indent:
+                    return shown
+                text = shown if isinstance(shown, Text) else Text(shown)
+                return Text(indent).append_text(text)
 
-            return Column(column.name, render)
+            return Column(column.key, render)
 
-        return [nested(column) if column.name == "tree" else column for column in columns]
+        return [nested(column) if column.key == "event" else column for column in columns]
 
 
 def filter_from(
