@@ -254,18 +254,7 @@ def build(run: Run, consume: bool = False) -> dict[str, Any]:
         run.iterations.values(), key=lambda n: (numbers[n.id] or 0, n.first_key())
     )
 
-    by_iteration: dict[Any, list[dict[str, Any]]] = {}
-    for node in sorted(run.interactions.values(), key=Node.first_key):
-        agent = node.field("agent")
-        doc: dict[str, Any] = {"id": node.id, "agent": agent, "input": node.field("input")}
-        doc["output"] = (node.end or {}).get("output")
-        parent = node.field("parent_span_id")
-        iteration_id = iteration_of[node.id]
-        _scope_part(doc, "actions", node, started_under, agent, consume)
-        if parent is not None and parent != iteration_id:
-            doc["parent_interaction_id"] = parent
-        by_iteration.setdefault(iteration_id, []).append(doc)
-
+    by_iteration = _interactions_by_iteration(run, iteration_of, started_under, consume)
     iterations = []
     for node in iterations_order:
         doc = {"id": node.id, "number": numbers[node.id]}
@@ -285,3 +274,21 @@ def build(run: Run, consume: bool = False) -> dict[str, Any]:
     for child in iterations:
         _add_child(document, child)
     return document
+
+
+def _interactions_by_iteration(
+    run: Run, iteration_of: dict[str, str], started_under: Counter[Any], consume: bool
+) -> dict[Any, list[dict[str, Any]]]:
+    """The documents of the run's interactions, in order, under the id of their iteration."""
+    by_iteration: dict[Any, list[dict[str, Any]]] = {}
+    for node in sorted(run.interactions.values(), key=Node.first_key):
+        agent = node.field("agent")
+        doc: dict[str, Any] = {"id": node.id, "agent": agent, "input": node.field("input")}
+        doc["output"] = (node.end or {}).get("output")
+        parent = node.field("parent_span_id")
+        iteration_id = iteration_of[node.id]
+        _scope_part(doc, "actions", node, started_under, agent, consume)
+        if parent is not None and parent != iteration_id:
+            doc["parent_interaction_id"] = parent
+        by_iteration.setdefault(iteration_id, []).append(doc)
+    return by_iteration

@@ -164,42 +164,55 @@ def _parser() -> argparse.ArgumentParser:
         sub.set_defaults(run=run)
         return sub
 
-    def agent_option(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--agent", action="append", default=[], help="only this agent (repeatable)"
-        )
-
     reduce_cmd = command(
         "reduce", _reduce, "rebuild workflow documents from NDJSON files (lines in any order)"
     )
     reduce_cmd.add_argument("-o", "--output", default="-", help="output JSON file (default: -)")
-
-    def view_options(sub: argparse.ArgumentParser) -> None:
-        agent_option(sub)
-        level = _checked("level", str.lower)
-        sub.add_argument("--level", type=level, help="only events at this level or above")
-        sub.add_argument("--workflow", help="only this workflow: its name or run id (prefix)")
-        since = _checked("since")
-        sub.add_argument(
-            "--since", type=since, help="only events since an ISO time, or 90s, 10m, 2h, 1d ago"
-        )
-        grep = _checked("grep")
-        sub.add_argument(
-            "--grep", type=grep, help="only events whose line matches this regular expression"
-        )
-
     view_cmd = command("view", _view, "print the events as the dev console shows them")
-    view_options(view_cmd)
+    _view_options(view_cmd)
     view_cmd.add_argument(
         "-f", "--follow", action="store_true", help="keep printing what is appended (Ctrl-C stops)"
     )
     follow_cmd = command("follow", _view, "view -f: print the events, then what is appended")
-    view_options(follow_cmd)
+    _view_options(follow_cmd)
     follow_cmd.set_defaults(follow=True)
+    tree_text = "the nested tree of each run, with status, time and usage"
+    _tree_options(command("tree", _tree, tree_text))
+    stats_cmd = command("stats", _stats, "calls, errors, tokens, cost and latency per agent/model")
+    stats_cmd.add_argument("--json", action="store_true", help=f"machine output ({stats.FORMAT})")
+    diff_text = "what moved from run A to run B: cost, tokens, calls, errors"
+    _diff_options(command("diff", _diff, diff_text, files=False))
+    report_cmd = command("report", _report, "one self-contained HTML file: timeline, tree, stats")
+    report_cmd.add_argument("-o", "--output", required=True, help="the HTML file to write")
+    report_cmd.add_argument("--title", help="the report's title (default: the workflow names)")
+    return parser
 
-    tree_cmd = command("tree", _tree, "the nested tree of each run, with status, time and usage")
-    agent_option(tree_cmd)
-    tree_cmd.add_argument(
+
+def _agent_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--agent", action="append", default=[], help="only this agent (repeatable)")
+
+
+def _view_options(sub: argparse.ArgumentParser) -> None:
+    _agent_option(sub)
+    sub.add_argument(
+        "--level", type=_checked("level", str.lower), help="only events at this level or above"
+    )
+    sub.add_argument("--workflow", help="only this workflow: its name or run id (prefix)")
+    sub.add_argument(
+        "--since",
+        type=_checked("since"),
+        help="only events since an ISO time, or 90s, 10m, 2h, 1d ago",
+    )
+    sub.add_argument(
+        "--grep",
+        type=_checked("grep"),
+        help="only events whose line matches this regular expression",
+    )
+
+
+def _tree_options(sub: argparse.ArgumentParser) -> None:
+    _agent_option(sub)
+    sub.add_argument(
         "--depth",
         type=int,
         choices=sorted(tree.DEPTHS.values()),
@@ -207,16 +220,12 @@ def _parser() -> argparse.ArgumentParser:
         help="1 workflows, 2 iterations, 3 interactions, 4 actions (default)",
     )
 
-    stats_cmd = command("stats", _stats, "calls, errors, tokens, cost and latency per agent/model")
-    stats_cmd.add_argument("--json", action="store_true", help=f"machine output ({stats.FORMAT})")
 
-    diff_cmd = command(
-        "diff", _diff, "what moved from run A to run B: cost, tokens, calls, errors", files=False
-    )
-    diff_cmd.add_argument("a", help="the baseline: an NDJSON file or documents")
-    diff_cmd.add_argument("b", help="the change: an NDJSON file or documents")
-    diff_cmd.add_argument("--json", action="store_true", help=f"machine output ({diff.FORMAT})")
-    diff_cmd.add_argument(
+def _diff_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("a", help="the baseline: an NDJSON file or documents")
+    sub.add_argument("b", help="the change: an NDJSON file or documents")
+    sub.add_argument("--json", action="store_true", help=f"machine output ({diff.FORMAT})")
+    sub.add_argument(
         "--fail-on",
         action="append",
         default=[],
@@ -224,11 +233,6 @@ def _parser() -> argparse.ArgumentParser:
         help="exit 1 if B breaks RULE: cost+10%%, tokens+500, calls+0, errors, diverged "
         "(repeatable)",
     )
-
-    report_cmd = command("report", _report, "one self-contained HTML file: timeline, tree, stats")
-    report_cmd.add_argument("-o", "--output", required=True, help="the HTML file to write")
-    report_cmd.add_argument("--title", help="the report's title (default: the workflow names)")
-    return parser
 
 
 def _checked(option: str, normal: Callable[[str], str] = str) -> Callable[[str], str]:
