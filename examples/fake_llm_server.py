@@ -3,7 +3,13 @@
 It answers ``POST /v1/chat/completions``, ``POST /v1/responses`` (OpenAI) and
 ``POST /v1/messages`` (Anthropic) in the providers' documented JSON and server-sent-event
 formats, deterministically: the reply echoes the last prompt, and a token is a word. A model
-named ``fail-...`` gets the provider's 400 error. Every request body is kept in ``requests``.
+named ``fail-...`` gets the provider's 400 error. Every request body is kept in ``requests``,
+with the ``usage`` answered.
+
+Tool calls are scripted by the prompt (Responses API): ``use add {"a": 1} then use
+transfer_to_helper {}`` is answered by a call of ``add``, then (once its output is sent back)
+by a call of ``transfer_to_helper``, then by the echo; a step naming a tool the request does
+not offer is skipped to the echo.
 
 ::
 
@@ -14,6 +20,7 @@ named ``fail-...`` gets the provider's 400 error. Every request body is kept in 
 from __future__ import annotations
 
 import itertools
+import re
 import sys
 import threading
 import time
@@ -53,13 +60,34 @@ def count(text: str) -> int:
     return len(text.split())
 
 
+_STEP: Final = re.compile(r"use (\w+) (\{[^{}]*\})")
+"""A scripted tool call in a prompt: ``use NAME {json arguments}``."""
+
+
+def _tool_step(body: dict[str, Any], prompt: str) -> tuple[str, str] | None:
+    """The tool call a Responses request is answered with: the prompt's next step (one per
+    function output already sent back), when the request offers that tool."""
+    items = body.get("input")
+    if not isinstance(items, list):
+        items = []
+    users = [i for i, item in enumerate(items) if item.get("role") == "user"]
+    after = items[users[-1] + 1 :] if users else items
+    done = sum(1 for item in after if item.get("type") == "function_call_output")
+    steps: list[tuple[str, str]] = _STEP.findall(prompt)
+    offered = {tool.get("name") for tool in body.get("tools") or ()}
+    if done < len(steps) and steps[done][0] in offered:
+        return steps[done]
+    return None
+
+
 class _Answer:
     """One request, read: its model, prompt, reply and token counts."""
 
     def __init__(self, body: dict[str, Any], prompt: str, number: int) -> None:
         self.body = body
         self.model = SNAPSHOTS.get(body.get("model", ""), body.get("model", ""))
-        self.text = reply_to(prompt)
+        self.tool = _tool_step(body, prompt)
+        self.text = f"{self.tool[0]} {self.tool[1]}" if self.tool else reply_to(prompt)
         self.words = [w + " " for w in self.text.split()[:-1]] + self.text.split()[-1:]
         self.input_tokens = count(prompt) + CACHED_TOKENS
         self.output_tokens = count(self.text)
@@ -119,6 +147,11 @@ def _response(answer: _Answer, status: str) -> dict[str, Any]:
         "role": "assistant",
         "content": content,
     }
+    if answer.tool is not None:
+        name, arguments = answer.tool
+        call_id = f"call_{answer.id}"
+        item = {"type": "function_call", "id": f"fc_{answer.id}", "call_id": call_id}
+        message = {**item, "name": name, "arguments": arguments, "status": "completed"}
     usage = {
         "input_tokens": answer.input_tokens,
         "input_tokens_details": {"cached_tokens": CACHED_TOKENS},
@@ -148,36 +181,33 @@ def _response(answer: _Answer, status: str) -> dict[str, Any]:
 
 def _response_events(answer: _Answer) -> Iterator[tuple[str | None, Any]]:
     sequence = itertools.count()
-    created = _response(answer, "in_progress")
-    yield (
-        "response.created",
-        {
-            "type": "response.created",
-            "sequence_number": next(sequence),
-            "response": created,
-        },
-    )
-    for word in answer.words:
-        yield (
-            "response.output_text.delta",
-            {
-                "type": "response.output_text.delta",
-                "sequence_number": next(sequence),
-                "item_id": f"msg_{answer.id}",
-                "output_index": 0,
-                "content_index": 0,
-                "delta": word,
-                "logprobs": [],
-            },
+    done = _response(answer, "completed")
+
+    def event(kind: str, **fields: Any) -> tuple[str, dict[str, Any]]:
+        return kind, {"type": kind, "sequence_number": next(sequence), **fields}
+
+    yield event("response.created", response=_response(answer, "in_progress"))
+    for index, item in enumerate(done["output"]):
+        at = {"output_index": index, "item_id": item["id"]}
+        if item["type"] != "message":
+            yield event("response.output_item.added", output_index=index, item=item)
+            yield event("response.output_item.done", output_index=index, item=item)
+            continue
+        empty = {"type": "output_text", "text": "", "annotations": []}
+        started = {**item, "status": "in_progress", "content": []}
+        yield event("response.output_item.added", output_index=index, item=started)
+        yield event("response.content_part.added", **at, content_index=0, part=empty)
+        for word in answer.words:
+            yield event(
+                "response.output_text.delta", **at, content_index=0, delta=word, logprobs=[]
+            )
+        text = {**empty, "text": answer.text}
+        yield event(
+            "response.output_text.done", **at, content_index=0, text=answer.text, logprobs=[]
         )
-    yield (
-        "response.completed",
-        {
-            "type": "response.completed",
-            "sequence_number": next(sequence),
-            "response": _response(answer, "completed"),
-        },
-    )
+        yield event("response.content_part.done", **at, content_index=0, part=text)
+        yield event("response.output_item.done", output_index=index, item=item)
+    yield event("response.completed", response=done)
 
 
 def _anthropic_usage(answer: _Answer) -> dict[str, Any]:
@@ -218,7 +248,7 @@ def _message_events(answer: _Answer) -> Iterator[tuple[str | None, Any]]:
         {
             "type": "message_delta",
             "delta": {"stop_reason": "end_turn", "stop_sequence": None},
-            "usage": {"output_tokens": answer.output_tokens},
+            "usage": _anthropic_usage(answer),  # cumulative, as the API sends it
         },
     )
     yield "message_stop", {"type": "message_stop"}
@@ -227,7 +257,10 @@ def _message_events(answer: _Answer) -> Iterator[tuple[str | None, Any]]:
 def _prompt(path: str, body: dict[str, Any]) -> str:
     if path.endswith("/responses"):
         given = body.get("input", "")
-        return _text(given if isinstance(given, str) else (given[-1:] or [{}])[0].get("content"))
+        if isinstance(given, str):
+            return given
+        users = [item for item in given if item.get("role") == "user"]
+        return _text((users[-1:] or [{}])[0].get("content"))
     messages = body.get("messages") or [{}]
     return _text(messages[-1].get("content", ""))
 
@@ -250,6 +283,10 @@ class _Handler(QuietHandler):
         owner.requests.append(record)
         anthropic = self.path.endswith("/messages")
         answer = _Answer(body, _prompt(self.path, body), next(owner.numbers))
+        record["usage"] = {
+            "input_tokens": answer.input_tokens,
+            "output_tokens": answer.output_tokens,
+        }
         if answer.model.startswith("fail"):
             self._error(anthropic, answer)
         elif self.path.endswith("/chat/completions"):

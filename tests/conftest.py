@@ -7,12 +7,16 @@ import sys
 from collections.abc import Iterator
 from pathlib import Path
 
+import anthropic
+import openai
 import pytest
+from fake_llm_server import FakeLLMServer
 
 import wf_structlog
 from wf_structlog._runtime.state import CURRENT
 from wf_structlog.config import ENVIRONMENT_VARIABLES
 from wf_structlog.testing import Capture, capture
+from wf_structlog.typing import EventDict
 
 pytest_plugins = ("pytester",)  # the wf_capture plugin's options are tested in a pytest run
 
@@ -95,3 +99,38 @@ def crashed_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("crashed") / "run.ndjson"
     assert write_run(path, "--crash-after", "6", check=False).returncode == 3
     return path
+
+
+# -- the fake LLM server the real SDKs and frameworks talk to --------------------------------
+
+
+@pytest.fixture(scope="session")
+def fake_llm() -> Iterator[FakeLLMServer]:
+    """examples/fake_llm_server.py, serving on 127.0.0.1 for the whole session."""
+    with FakeLLMServer() as running:
+        yield running
+
+
+@pytest.fixture
+def oai(fake_llm: FakeLLMServer) -> openai.OpenAI:
+    return openai.OpenAI(base_url=fake_llm.openai_url, api_key="test-key", max_retries=0)
+
+
+@pytest.fixture
+def aoai(fake_llm: FakeLLMServer) -> openai.AsyncOpenAI:
+    return openai.AsyncOpenAI(base_url=fake_llm.openai_url, api_key="test-key", max_retries=0)
+
+
+@pytest.fixture
+def claude(fake_llm: FakeLLMServer) -> anthropic.Anthropic:
+    return anthropic.Anthropic(base_url=fake_llm.url, api_key="test-key", max_retries=0)
+
+
+@pytest.fixture
+def aclaude(fake_llm: FakeLLMServer) -> anthropic.AsyncAnthropic:
+    return anthropic.AsyncAnthropic(base_url=fake_llm.url, api_key="test-key", max_retries=0)
+
+
+def llm_calls(cap: Capture) -> list[EventDict]:
+    """The ``llm_call`` events captured."""
+    return [e for e in cap.events if e["event"] == "llm_call"]

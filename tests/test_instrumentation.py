@@ -25,10 +25,9 @@ PROMPT = "plan the bee article"
 REPLY = reply_to(PROMPT)
 
 
-@pytest.fixture(scope="module")
-def server() -> Iterator[FakeLLMServer]:
-    with FakeLLMServer() as running:
-        yield running
+@pytest.fixture
+def server(fake_llm: FakeLLMServer) -> FakeLLMServer:
+    return fake_llm
 
 
 @pytest.fixture
@@ -37,26 +36,6 @@ def sdks(logs: Capture) -> Iterator[Capture]:
     wfl.instrument()
     yield logs
     wfl.uninstrument()
-
-
-@pytest.fixture
-def oai(server: FakeLLMServer) -> openai.OpenAI:
-    return openai.OpenAI(base_url=server.openai_url, api_key="test-key", max_retries=0)
-
-
-@pytest.fixture
-def aoai(server: FakeLLMServer) -> openai.AsyncOpenAI:
-    return openai.AsyncOpenAI(base_url=server.openai_url, api_key="test-key", max_retries=0)
-
-
-@pytest.fixture
-def claude(server: FakeLLMServer) -> anthropic.Anthropic:
-    return anthropic.Anthropic(base_url=server.url, api_key="test-key", max_retries=0)
-
-
-@pytest.fixture
-def aclaude(server: FakeLLMServer) -> anthropic.AsyncAnthropic:
-    return anthropic.AsyncAnthropic(base_url=server.url, api_key="test-key", max_retries=0)
 
 
 def calls(logs: Capture) -> list[EventDict]:
@@ -364,23 +343,6 @@ class TestFailures:
         assert "stream_options" not in server.requests[-1]["body"]
         assert chunks
         assert calls(sdks) == []
-
-
-def test_raw_responses_are_logged_without_reading_them(
-    sdks: Capture,
-    oai: openai.OpenAI,
-    server: FakeLLMServer,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    """A call through with_raw_response is logged (status, request id) and the raw response
-    reaches the caller unread, who parses it as usual."""
-    raw = oai.chat.completions.with_raw_response.create(model="m", messages=USER)
-    assert raw.parse().choices[0].message.content == REPLY
-    call = the_call(sdks)
-    assert call["status"] == "ok"
-    assert call["request_id"] == last_request_id(server)
-    assert "response" not in call
-    assert capsys.readouterr().err == ""
 
 
 class TestScopes:

@@ -4,14 +4,15 @@
 
     wf_structlog.instrument("openai", "anthropic")   # or configure(instrument=[...])
 
-Instrumented: ``create`` of the ``openai`` SDK's chat completions and responses, and of the
-``anthropic`` SDK's messages, sync and async, streaming or not. Each call logs one event, in
-the current interaction (else in an automatic interaction named after the provider), with the
-model requested and returned, the prompt and the response text, token usage (``input_tokens``,
-``output_tokens``, ``cached_tokens``, ``reasoning_tokens``), ``cost`` when the model's price is
-known (see
-:mod:`wf_structlog.cost`), ``duration_ms``, ``time_to_first_chunk_ms`` for a stream,
-``finish_reason``, ``request_id``, ``status`` and, for a failed call, ``error_type``.
+Instrumented: ``create`` and ``parse`` of the ``openai`` SDK's chat completions and responses
+(their ``stream()`` helpers and ``with_raw_response`` too), and ``create``, ``parse`` and
+``stream`` of the ``anthropic`` SDK's messages, sync and async, streaming or not. Each call
+logs one event, in the current interaction (else in an automatic interaction named after the
+provider), with the model requested and returned, the prompt and the response text, token usage
+(``input_tokens``, ``output_tokens``, ``cached_tokens``, ``reasoning_tokens``), ``cost`` when
+the model's price is known (see :mod:`wf_structlog.cost`), ``duration_ms``,
+``time_to_first_chunk_ms`` for a stream, ``finish_reason``, ``request_id``, ``status`` and, for
+a failed call, ``error_type``.
 
 Instrumenting twice changes nothing; :func:`uninstrument` puts the SDK's methods back as
 they were.
@@ -19,49 +20,41 @@ they were.
 
 from __future__ import annotations
 
-import importlib
+import functools
 import threading
 from collections.abc import Callable
-from typing import Any, Final
+from typing import Final
 
-from . import _anthropic, _openai
-from ._call import ORIGINAL, Api, wrap_async, wrap_sync
-from ._stream import watch_async, watch_sync
+from . import _anthropic, _openai, _patch
 
 __all__ = ["SDKS", "instrument", "instrumented", "uninstrument"]
 
-_TARGETS: Final[dict[str, tuple[tuple[str, str, Api, bool], ...]]] = {
-    "openai": _openai.TARGETS,
-    "anthropic": _anthropic.TARGETS,
+_INTEGRATIONS: Final[dict[str, Callable[[], Callable[[], None]]]] = {
+    "openai": functools.partial(_patch.patch, _openai.TARGETS),
+    "anthropic": functools.partial(_patch.patch, _anthropic.TARGETS),
 }
+"""Each integration: what turns it on, returning what turns it off again."""
 
-SDKS: Final = tuple(_TARGETS)
-"""The SDKs that can be instrumented."""
+SDKS: Final = tuple(_INTEGRATIONS)
+"""The SDKs and frameworks that can be instrumented."""
 
-_METHOD: Final = "create"
 _lock = threading.Lock()
-_done: dict[str, list[tuple[type, Callable[..., Any]]]] = {}
-"""Instrumented SDKs: each patched class, with the method it had before."""
+_done: dict[str, Callable[[], None]] = {}
+"""Instrumented SDKs, each with what undoes it."""
 
 
 def _check(sdks: tuple[str, ...]) -> tuple[str, ...]:
-    unknown = [sdk for sdk in sdks if sdk not in _TARGETS]
+    unknown = [sdk for sdk in sdks if sdk not in _INTEGRATIONS]
     if unknown:
         raise ValueError(f"cannot instrument {unknown}: choose among {', '.join(SDKS)}")
     return sdks or SDKS
 
 
-def _wrapped(api: Api, original: Callable[..., Any], is_async: bool) -> Callable[..., Any]:
-    if is_async:
-        return wrap_async(api, original, watch_async)
-    return wrap_sync(api, original, watch_sync)
-
-
 def instrument(*sdks: str) -> None:
-    """Log every call of these SDKs (all of :data:`SDKS` when none is named).
+    """Log every call of these SDKs (all of :data:`SDKS` installed when none is named).
 
     Args:
-        *sdks: ``"openai"``, ``"anthropic"``.
+        *sdks: names from :data:`SDKS` (``"openai"``, ``"anthropic"``, ...).
 
     Raises:
         ValueError: an SDK wf_structlog cannot instrument.
@@ -71,25 +64,20 @@ def instrument(*sdks: str) -> None:
         with _lock:
             if sdk in _done:
                 continue
-            classes = [
-                (getattr(importlib.import_module(module), name), api, is_async)
-                for module, name, api, is_async in _TARGETS[sdk]
-            ]
-            patched = []
-            for owner, api, is_async in classes:
-                original = owner.__dict__[_METHOD]
-                if getattr(original, ORIGINAL, None) is None:
-                    setattr(owner, _METHOD, _wrapped(api, original, is_async))
-                    patched.append((owner, original))
-            _done[sdk] = patched
+            try:
+                _done[sdk] = _INTEGRATIONS[sdk]()
+            except ImportError:
+                if sdks:  # asked for by name; when all are, those not installed are left out
+                    raise
 
 
 def uninstrument(*sdks: str) -> None:
     """Put back the methods of these SDKs (all when none is named) exactly as they were."""
     for sdk in _check(sdks):
         with _lock:
-            for owner, original in _done.pop(sdk, ()):
-                setattr(owner, _METHOD, original)
+            undo = _done.pop(sdk, None)
+            if undo is not None:
+                undo()
 
 
 def instrumented() -> tuple[str, ...]:

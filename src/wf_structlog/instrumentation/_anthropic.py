@@ -7,10 +7,14 @@ from the cache, so that the reducer's sums mean the same for both providers.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
+import functools
+from collections.abc import Callable, Mapping
 from typing import Any, Final
 
-from ._call import Api, request_fields
+from ._call import ORIGINAL, Api, always_streams, guard, record_async, record_sync, request_fields
+from ._patch import Target, methods
+from ._stream import watch_async, watch_sync
 
 _MODULE: Final = "anthropic.resources.messages.messages"
 
@@ -73,8 +77,49 @@ MESSAGES: Final = Api(
     fold=_Fold,
 )
 
+MESSAGES_STREAM: Final = dataclasses.replace(MESSAGES, streaming=always_streams)
+"""``messages.stream()``: the same API, always a stream."""
+
+
+def _sync_stream(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``Messages.stream``, whose manager opens the stream when entered: that request is
+    logged, its events read as a ``create(stream=True)``'s are."""
+
+    @functools.wraps(original)
+    def stream(self: Any, *args: Any, **kwargs: Any) -> Any:
+        manager = original(self, *args, **kwargs)
+        with guard(MESSAGES_STREAM):
+            request = manager._MessageStreamManager__api_request
+            manager._MessageStreamManager__api_request = lambda: record_sync(
+                MESSAGES_STREAM, kwargs, lambda sent: request(), watch_sync
+            )
+        return manager
+
+    setattr(stream, ORIGINAL, original)
+    return stream
+
+
+def _async_stream(original: Callable[..., Any]) -> Callable[..., Any]:
+    """``AsyncMessages.stream`` (not itself async): its manager awaits the request when
+    entered."""
+
+    @functools.wraps(original)
+    def stream(self: Any, *args: Any, **kwargs: Any) -> Any:
+        manager = original(self, *args, **kwargs)
+        with guard(MESSAGES_STREAM):
+            request = manager._AsyncMessageStreamManager__api_request
+            manager._AsyncMessageStreamManager__api_request = record_async(
+                MESSAGES_STREAM, kwargs, lambda sent: request, watch_async
+            )
+        return manager
+
+    setattr(stream, ORIGINAL, original)
+    return stream
+
+
 TARGETS: Final = (
-    (_MODULE, "Messages", MESSAGES, False),
-    (_MODULE, "AsyncMessages", MESSAGES, True),
+    *methods(_MODULE, ("Messages", "AsyncMessages"), MESSAGES, "create", "parse"),
+    Target(_MODULE, "Messages", "stream", _sync_stream),
+    Target(_MODULE, "AsyncMessages", "stream", _async_stream),
 )
-"""``(module, class, api, is_async)``: the ``create`` methods instrumented."""
+"""The methods instrumented: ``parse`` and ``stream`` post by themselves."""

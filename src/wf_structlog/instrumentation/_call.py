@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import functools
+import inspect
 import time
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any, Final, Protocol
@@ -45,6 +46,15 @@ def _unchanged(kwargs: dict[str, Any]) -> dict[str, Any]:
     return kwargs
 
 
+def _asks_to_stream(kwargs: Mapping[str, Any]) -> bool:
+    return bool(given(kwargs, "stream"))
+
+
+def always_streams(kwargs: Mapping[str, Any]) -> bool:
+    """:attr:`Api.streaming` of a method that always answers with a stream."""
+    return True
+
+
 @dataclasses.dataclass(frozen=True)
 class Api:
     """One SDK method: how to read its request, its response and its stream."""
@@ -64,6 +74,8 @@ class Api:
     """The arguments to send (asking for usage in a stream where the API can)."""
     operation: str = "chat"
     """``gen_ai.operation.name``."""
+    streaming: Callable[[Mapping[str, Any]], bool] = _asks_to_stream
+    """Whether a call made with these arguments answers with a stream."""
 
     @property
     def name(self) -> str:
@@ -122,7 +134,7 @@ class LLMCall:
         """The arguments the caller passed."""
         self.sent = api.prepare(kwargs)
         """The arguments sent to the SDK."""
-        self.streaming = bool(given(kwargs, "stream"))
+        self.streaming = api.streaming(kwargs)
         self._fields = {
             "provider": api.provider,
             "operation": api.operation,
@@ -166,15 +178,24 @@ class LLMCall:
         with guard(self.api):
             self.end(status_of(exc), {}, exc)
 
+    def _raw(self, result: Any, raw: Any) -> dict[str, Any]:
+        """What a ``with_raw_response`` call says. Its body, already read, is parsed here (the
+        SDK keeps what it parsed, so the caller's ``parse()`` gets that very object); a body
+        still unread (a stream, ``with_streaming_response``) or an async ``parse`` stays the
+        caller's to read, and only the request id is logged."""
+        found: dict[str, Any] = {}
+        if not self.streaming and raw.is_closed and not inspect.iscoroutinefunction(result.parse):
+            found = self.api.response(result.parse())
+        found["request_id"] = raw.headers.get(self.api.request_id_header)
+        return found
+
     def returned(self, result: Any, wrap_stream: Callable[[Any, LLMCall], Any]) -> Any:
         """Log a whole response and return it, or return the stream wrapped by *wrap_stream*
         (which logs when it ends); *result* itself if recording fails."""
         with guard(self.api):
             raw = getattr(result, "http_response", None)
-            if raw is not None:  # with_raw_response: the body is the caller's to read
-                self.end(
-                    schema.STATUS_OK, {"request_id": raw.headers.get(self.api.request_id_header)}
-                )
+            if raw is not None:
+                self.end(schema.STATUS_OK, self._raw(result, raw))
                 return result
             if self.streaming:
                 return wrap_stream(result, self)
@@ -197,52 +218,77 @@ def _cost(fields: Mapping[str, Any]) -> float | None:
     )
 
 
+QUIET: Final[list[Callable[[], bool]]] = []
+"""Tests of moments when a framework logs the SDK's calls itself: then the SDK's are not."""
+
+
 def _begin(api: Api, kwargs: dict[str, Any]) -> LLMCall | None:
     with guard(api):
-        if started_enabled():
+        if started_enabled() and not any(quiet() for quiet in QUIET):
             return LLMCall(api, kwargs)
     return None
 
 
+WrapStream = Callable[[Any, LLMCall], Any]
+"""Wraps the stream a call answered with, to log the call when the stream ends."""
+
+
+def record_sync(
+    api: Api, kwargs: dict[str, Any], send: Callable[[dict[str, Any]], Any], wrap_stream: WrapStream
+) -> Any:
+    """``send(arguments)``, logged as one call of *api* made with *kwargs*."""
+    recording = _begin(api, kwargs)
+    if recording is None:
+        return send(kwargs)
+    try:
+        result = send(recording.sent)
+    except BaseException as exc:
+        recording.failed(exc)
+        raise
+    return recording.returned(result, wrap_stream)
+
+
+async def record_async(
+    api: Api,
+    kwargs: dict[str, Any],
+    send: Callable[[dict[str, Any]], Awaitable[Any]],
+    wrap_stream: WrapStream,
+) -> Any:
+    """``await send(arguments)``, logged as one call of *api* made with *kwargs*."""
+    recording = _begin(api, kwargs)
+    if recording is None:
+        return await send(kwargs)
+    try:
+        result = await send(recording.sent)
+    except BaseException as exc:
+        recording.failed(exc)
+        raise
+    return recording.returned(result, wrap_stream)
+
+
 def wrap_sync(
-    api: Api, original: Callable[..., Any], wrap_stream: Callable[[Any, LLMCall], Any]
+    api: Api, original: Callable[..., Any], wrap_stream: WrapStream
 ) -> Callable[..., Any]:
     """*original* (an SDK method), logging each call as an action."""
 
     @functools.wraps(original)
     def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-        recording = _begin(api, kwargs)
-        if recording is None:
-            return original(self, *args, **kwargs)
-        try:
-            result = original(self, *args, **recording.sent)
-        except BaseException as exc:
-            recording.failed(exc)
-            raise
-        return recording.returned(result, wrap_stream)
+        return record_sync(api, kwargs, lambda sent: original(self, *args, **sent), wrap_stream)
 
     setattr(call, ORIGINAL, original)
     return call
 
 
 def wrap_async(
-    api: Api,
-    original: Callable[..., Awaitable[Any]],
-    wrap_stream: Callable[[Any, LLMCall], Any],
+    api: Api, original: Callable[..., Awaitable[Any]], wrap_stream: WrapStream
 ) -> Callable[..., Awaitable[Any]]:
     """*original* (an async SDK method), logging each call as an action."""
 
     @functools.wraps(original)
     async def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-        recording = _begin(api, kwargs)
-        if recording is None:
-            return await original(self, *args, **kwargs)
-        try:
-            result = await original(self, *args, **recording.sent)
-        except BaseException as exc:
-            recording.failed(exc)
-            raise
-        return recording.returned(result, wrap_stream)
+        return await record_async(
+            api, kwargs, lambda sent: original(self, *args, **sent), wrap_stream
+        )
 
     setattr(call, ORIGINAL, original)
     return call

@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from ._call import Api, given, request_fields
+from ._patch import methods
 
 _CHAT_MODULE: Final = "openai.resources.chat.completions.completions"
 _RESPONSES_MODULE: Final = "openai.resources.responses.responses"
@@ -79,7 +80,8 @@ class _ChatFold:
         return {**self._found, "response": "".join(self._parts)}
 
 
-def _responses_response(response: Any) -> dict[str, Any]:
+def responses_fields(response: Any) -> dict[str, Any]:
+    """What a whole ``Response`` says, as ``llm_call`` fields."""
     usage = response.usage
     incomplete = getattr(response.incomplete_details, "reason", None)
     found: dict[str, Any] = {
@@ -114,7 +116,7 @@ class _ResponsesFold:
         elif event.type == "response.created":
             self._found.update(response_model=event.response.model, response_id=event.response.id)
         elif event.type in _FINAL_EVENTS:
-            self._found.update(_responses_response(event.response))
+            self._found.update(responses_fields(event.response))
         return True
 
     def fields(self) -> dict[str, Any]:
@@ -135,14 +137,13 @@ CHAT: Final = _api(
 RESPONSES: Final = _api(
     "responses",
     request=request_fields("input", "instructions"),
-    response=_responses_response,
+    response=responses_fields,
     fold=_ResponsesFold,
 )
 
 TARGETS: Final = (
-    (_CHAT_MODULE, "Completions", CHAT, False),
-    (_CHAT_MODULE, "AsyncCompletions", CHAT, True),
-    (_RESPONSES_MODULE, "Responses", RESPONSES, False),
-    (_RESPONSES_MODULE, "AsyncResponses", RESPONSES, True),
+    *methods(_CHAT_MODULE, ("Completions", "AsyncCompletions"), CHAT, "create", "parse"),
+    *methods(_RESPONSES_MODULE, ("Responses", "AsyncResponses"), RESPONSES, "create", "parse"),
 )
-"""``(module, class, api, is_async)``: the ``create`` methods instrumented."""
+"""The methods instrumented. ``stream()`` helpers call ``create`` (so they are logged, with
+usage asked for); ``parse()`` posts by itself."""

@@ -29,8 +29,9 @@ class _Watched:
         self._wf_reading = _Reading(self)
         with guard(call.api):
             self._wf_fold = call.api.fold(call.asked)
-            headers = stream.response.headers
-            self._wf_request_id = headers.get(call.api.request_id_header)
+            response = getattr(stream, "response", None)  # a plain generator has none
+            if response is not None:
+                self._wf_request_id = response.headers.get(call.api.request_id_header)
 
     def _wf_keep(self, item: Any) -> bool:
         """Fold *item* in; whether the user gets it."""
@@ -123,7 +124,8 @@ class AsyncStream(_Watched):
     async def close(self) -> None:
         """Close the stream (before its end, the call is logged ``"abandoned"``)."""
         self._wf_end(schema.STATUS_ABANDONED)
-        await self._wf_stream.close()
+        stream = self._wf_stream
+        await (stream.close() if hasattr(stream, "close") else stream.aclose())
 
     async def aclose(self) -> None:
         """The same as :meth:`close`."""

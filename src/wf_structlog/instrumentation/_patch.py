@@ -1,0 +1,60 @@
+"""The SDK methods wrapped, and the wrapping: each :class:`Target` one method of one class."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+from collections.abc import Callable
+from typing import Any
+
+from ._call import ORIGINAL, Api, wrap_async, wrap_sync
+from ._stream import watch_async, watch_sync
+
+Wrap = Callable[[Callable[..., Any]], Callable[..., Any]]
+"""Makes the wrapper of an SDK method from the method."""
+
+
+@dataclasses.dataclass(frozen=True)
+class Target:
+    """One method of one SDK class, and how it is wrapped."""
+
+    module: str
+    owner: str
+    """The class's name in :attr:`module`."""
+    method: str
+    wrap: Wrap
+
+
+def methods(module: str, owners: tuple[str, str], api: Api, *names: str) -> tuple[Target, ...]:
+    """The methods *names* of a sync class and its async twin (*owners*), each call of them
+    logged as a call of *api*."""
+    sync, async_ = owners
+    return tuple(
+        target
+        for name in names
+        for target in (
+            Target(module, sync, name, lambda original: wrap_sync(api, original, watch_sync)),
+            Target(module, async_, name, lambda original: wrap_async(api, original, watch_async)),
+        )
+    )
+
+
+def patch(targets: tuple[Target, ...]) -> Callable[[], None]:
+    """Wrap the method of each target; returns what puts them back as they were.
+
+    A method this version of the SDK lacks is left out; an SDK not installed raises
+    ``ImportError`` before anything is wrapped.
+    """
+    owners = [(getattr(importlib.import_module(t.module), t.owner), t) for t in targets]
+    patched: list[tuple[type, str, Callable[..., Any]]] = []
+    for owner, target in owners:
+        original = owner.__dict__.get(target.method)
+        if original is not None and getattr(original, ORIGINAL, None) is None:
+            setattr(owner, target.method, target.wrap(original))
+            patched.append((owner, target.method, original))
+
+    def undo() -> None:
+        for owner, name, original in patched:
+            setattr(owner, name, original)
+
+    return undo
