@@ -3,7 +3,8 @@
 It answers ``POST /v1/chat/completions``, ``POST /v1/responses`` (OpenAI) and
 ``POST /v1/messages`` (Anthropic) in the providers' documented JSON and server-sent-event
 formats, deterministically: the reply echoes the last prompt, and a token is a word. A model
-named ``fail-...`` gets the provider's 400 error. Every request body is kept in ``requests``,
+named ``fail-...`` gets the provider's 400 error. Gemini's ``generateContent`` and its stream
+are answered under ``/v1`` and ``/v1beta`` (the client's ``base_url`` is :attr:`url`). Every request body is kept in ``requests``,
 with the ``usage`` answered.
 
 Tool calls are scripted by the prompt (Responses API): ``use add {"a": 1} then use
@@ -254,7 +255,35 @@ def _message_events(answer: _Answer) -> Iterator[tuple[str | None, Any]]:
     yield "message_stop", {"type": "message_stop"}
 
 
+_GEMINI: Final = re.compile(r"/v1(?:beta)?/models/([^:/]+):(generateContent|streamGenerateContent)")
+"""Gemini's paths: ``/v1/models/{model}:generateContent`` (and ``v1beta``, and the stream)."""
+
+
+def _gemini(answer: _Answer, text: str, last: bool) -> dict[str, Any]:
+    """One Gemini response (or stream chunk) carrying *text*; the last says the usage."""
+    candidate: dict[str, Any] = {"content": {"role": "model", "parts": [{"text": text}]}}
+    found: dict[str, Any] = {"candidates": [candidate], "modelVersion": answer.model}
+    found["responseId"] = f"gem_{answer.id}"
+    if last:
+        candidate.update(finishReason="STOP", index=0)
+        found["usageMetadata"] = {
+            "promptTokenCount": answer.input_tokens,
+            "candidatesTokenCount": answer.output_tokens,
+            "cachedContentTokenCount": CACHED_TOKENS,
+            "totalTokenCount": answer.input_tokens + answer.output_tokens,
+        }
+    return found
+
+
+def _gemini_events(answer: _Answer) -> Iterator[tuple[str | None, Any]]:
+    for n, word in enumerate(answer.words, 1):
+        yield None, _gemini(answer, word, n == len(answer.words))
+
+
 def _prompt(path: str, body: dict[str, Any]) -> str:
+    if _GEMINI.search(path):
+        parts = ((body.get("contents") or [{}])[-1]).get("parts") or []
+        return " ".join(part.get("text", "") for part in parts)
     if path.endswith("/responses"):
         given = body.get("input", "")
         if isinstance(given, str):
@@ -282,6 +311,9 @@ class _Handler(QuietHandler):
         assert isinstance(owner, FakeLLMServer)
         owner.requests.append(record)
         anthropic = self.path.endswith("/messages")
+        gemini = _GEMINI.search(self.path)
+        if gemini:  # the model and the stream are said by the path
+            body.update(model=gemini[1], stream=gemini[2] == "streamGenerateContent")
         answer = _Answer(body, _prompt(self.path, body), next(owner.numbers))
         record["usage"] = {
             "input_tokens": answer.input_tokens,
@@ -296,6 +328,9 @@ class _Handler(QuietHandler):
             self._answer(answer, whole, _response_events(answer), "x-request-id")
         elif anthropic:
             self._answer(answer, _message(answer), _message_events(answer), "request-id")
+        elif gemini:
+            whole = _gemini(answer, answer.text, last=True)
+            self._answer(answer, whole, _gemini_events(answer), "x-request-id")
         else:
             self.send_error(404)
 

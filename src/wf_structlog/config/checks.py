@@ -9,13 +9,12 @@ where the value came from.
 from __future__ import annotations
 
 import importlib
-import importlib.util
 import os
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 from ..cost import ModelPrice, load_prices
-from ..instrumentation import SDKS
+from ..instrumentation import SDKS, installed
 from ..processors.redaction import TextRedactor
 from ..schema import LEVEL_OF_METHOD, LEVELS
 from ..typing import Processor, Sink
@@ -225,7 +224,7 @@ def sdks(setting: str, value: object) -> tuple[str, ...]:
             raise ConfigError(
                 f"{setting}: cannot instrument {sdk!r}; choose among {', '.join(SDKS)}"
             )
-        if importlib.util.find_spec(sdk) is None:
+        if not installed(sdk):
             raise ConfigError(
                 f"{setting}: the {sdk} SDK is not installed (pip install 'wf-structlog[{sdk}]')"
             )

@@ -21,22 +21,37 @@ they were.
 from __future__ import annotations
 
 import functools
+import importlib.util
 import threading
 from collections.abc import Callable
 from typing import Final
 
-from . import _anthropic, _openai, _patch
+from . import _agents, _anthropic, _gemini, _openai, _patch
 
-__all__ = ["SDKS", "instrument", "instrumented", "uninstrument"]
+__all__ = ["SDKS", "installed", "instrument", "instrumented", "uninstrument"]
 
 _INTEGRATIONS: Final[dict[str, Callable[[], Callable[[], None]]]] = {
     "openai": functools.partial(_patch.patch, _openai.TARGETS),
     "anthropic": functools.partial(_patch.patch, _anthropic.TARGETS),
+    "openai_agents": _agents.install,
+    "google_genai": functools.partial(_patch.patch, _gemini.TARGETS),
 }
 """Each integration: what turns it on, returning what turns it off again."""
 
 SDKS: Final = tuple(_INTEGRATIONS)
 """The SDKs and frameworks that can be instrumented."""
+
+_MODULES: Final = {"openai_agents": "agents", "google_genai": "google.genai"}
+"""The module an SDK is imported as, where it is not its name."""
+
+
+def installed(sdk: str) -> bool:
+    """Whether the SDK *sdk* (one of :data:`SDKS`) is installed (``pip install
+    'wf-structlog[<sdk>]'`` installs it)."""
+    try:
+        return importlib.util.find_spec(_MODULES.get(sdk, sdk)) is not None
+    except ModuleNotFoundError:  # the parent package of a dotted name is missing
+        return False
 
 _lock = threading.Lock()
 _done: dict[str, Callable[[], None]] = {}

@@ -1,0 +1,91 @@
+"""What the ``google-genai`` SDK's ``generate_content`` says, as ``llm_call`` fields.
+
+The SDK's private ``_generate_content`` (and its stream, sync and async) is wrapped, not the
+public method: with automatic function calling one public call makes several requests, and
+returns the usage of the last alone; each request is one ``llm_call`` here, with its own.
+
+Gemini counts the cached tokens inside ``prompt_token_count`` (as OpenAI does) but the
+thinking tokens apart from ``candidates_token_count``: ``output_tokens`` here is both, and
+``reasoning_tokens`` the thinking part, so that the sums mean the same for every provider.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from typing import Any, Final
+
+from ._call import Api, always_streams, request_fields
+from ._patch import methods
+
+_MODULE: Final = "google.genai.models"
+
+
+def _usage(usage: Any) -> dict[str, Any]:
+    if usage is None:
+        return {}
+    thoughts = usage.thoughts_token_count
+    found: dict[str, Any] = {"cached_tokens": usage.cached_content_token_count}
+    found["reasoning_tokens"] = thoughts
+    if usage.prompt_token_count is not None:
+        found["input_tokens"] = usage.prompt_token_count + (usage.tool_use_prompt_token_count or 0)
+    if usage.candidates_token_count is not None or thoughts is not None:
+        found["output_tokens"] = (usage.candidates_token_count or 0) + (thoughts or 0)
+    return found
+
+
+def _text(response: Any) -> str:
+    candidates = response.candidates or []
+    content = candidates[0].content if candidates else None
+    parts = (content.parts if content is not None else None) or []
+    return "".join(part.text for part in parts if part.text)
+
+
+def _finish(response: Any) -> str | None:
+    candidates = response.candidates or []
+    reason = candidates[0].finish_reason if candidates else None
+    return getattr(reason, "value", reason)
+
+
+def _response(response: Any) -> dict[str, Any]:
+    return {
+        "response_model": response.model_version,
+        "response_id": response.response_id,
+        "response": _text(response),
+        "finish_reason": _finish(response),
+        **_usage(response.usage_metadata),
+    }
+
+
+class _Fold:
+    """Chunks of a stream: text to join; the last chunk's usage is the whole call's."""
+
+    def __init__(self, kwargs: Mapping[str, Any]) -> None:
+        self._parts: list[str] = []
+        self._found: dict[str, Any] = {}
+
+    def add(self, chunk: Any) -> bool:
+        found = _response(chunk)
+        self._parts.append(found.pop("response"))
+        self._found.update({k: v for k, v in found.items() if v is not None})
+        return True
+
+    def fields(self) -> dict[str, Any]:
+        return {**self._found, "response": "".join(self._parts)}
+
+
+GENERATE: Final = Api(
+    provider="gemini",
+    endpoint="generate_content",
+    request_id_header="x-request-id",
+    request=request_fields("contents"),
+    response=_response,
+    fold=_Fold,
+)
+GENERATE_STREAM: Final = dataclasses.replace(GENERATE, streaming=always_streams)
+
+TARGETS: Final = (
+    *methods(_MODULE, ("Models", "AsyncModels"), GENERATE, "_generate_content"),
+    *methods(_MODULE, ("Models", "AsyncModels"), GENERATE_STREAM, "_generate_content_stream"),
+)
+"""The methods instrumented: one HTTP request each."""
