@@ -4,8 +4,8 @@ It answers ``POST /v1/chat/completions``, ``POST /v1/responses`` (OpenAI) and
 ``POST /v1/messages`` (Anthropic) in the providers' documented JSON and server-sent-event
 formats, deterministically: the reply echoes the last prompt, and a token is a word. A model
 named ``fail-...`` gets the provider's 400 error. Gemini's ``generateContent`` and its stream
-are answered under ``/v1`` and ``/v1beta`` (the client's ``base_url`` is :attr:`url`). Every request body is kept in ``requests``,
-with the ``usage`` answered.
+are answered under ``/v1`` and ``/v1beta`` (the client's ``base_url`` is :attr:`url`).
+Every request body is kept in ``requests``, with the ``usage`` answered.
 
 Tool calls are scripted by the prompt (Responses API): ``use add {"a": 1} then use
 transfer_to_helper {}`` is answered by a call of ``add``, then (once its output is sent back)

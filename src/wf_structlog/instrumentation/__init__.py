@@ -53,6 +53,7 @@ def installed(sdk: str) -> bool:
     except ModuleNotFoundError:  # the parent package of a dotted name is missing
         return False
 
+
 _lock = threading.Lock()
 _done: dict[str, Callable[[], None]] = {}
 """Instrumented SDKs, each with what undoes it."""
