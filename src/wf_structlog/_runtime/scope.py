@@ -287,20 +287,22 @@ class Scope:
         self._phase = OPEN
         return self
 
-    def stamp_as_shown(
-        self, owner: object, show: Callable[[dict[str, Any]], Mapping[str, Any]]
-    ) -> Mapping[str, Any]:
-        """The scope's stamp as *owner* shows it (``show(stamp)``), worked out once.
+    def shown_stamp(self, owner: object) -> Mapping[str, Any] | None:
+        """The stamp as *owner* showed it last, or ``None`` if the stamp or the owner changed
+        since (a new ``configure()`` has a new owner).
 
-        The result is kept until the stamp or the owner changes (a new ``configure()`` has a
-        new owner): :class:`~wf_structlog.processors.RedactThenStamp` redacts a scope's ids
-        and names once per scope, not on every event.
+        :class:`~wf_structlog.processors.RedactThenStamp` redacts a scope's ids and names once
+        per scope, not on every event; this lookup allocates nothing, on the hot path.
         """
         shown = self._shown_stamp
-        if shown[0] is not owner or shown[1] is not self.stamp:
-            shown = (owner, self.stamp, show(dict(self.stamp)))
-            self._shown_stamp = shown
-        return shown[2]
+        if shown[0] is owner and shown[1] is self.stamp:
+            return shown[2]
+        return None
+
+    def keep_shown_stamp(self, owner: object, shown: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Remember *shown*, the stamp as *owner* shows it, until the stamp or owner changes."""
+        self._shown_stamp = (owner, self.stamp, shown)
+        return shown
 
     # -- metadata, resources ---------------------------------------------------------------
 
