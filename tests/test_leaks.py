@@ -388,12 +388,13 @@ def test_instrumented_calls_and_otlp_export_carry_no_secret(
                 list(oai.chat.completions.create(model="m", messages=user, stream=True))
                 oai.responses.create(model="m", input=prompt, instructions=anthropic_key)
                 claude.messages.create(model="m", max_tokens=9, messages=user, system=prompt)
-            spans = receiver.wait_for(11)
+            spans = receiver.wait_for(7)
         finally:
             wfl.uninstrument()
             wfl.reset()
-    # 3 scopes, 4 calls, and the 4 HTTP requests httpx logged (prod logs stdlib records)
-    assert len(spans) == 11
+    # 3 scopes and 4 calls (httpx's info records stay below the root logger's level: ours
+    # no longer lowers it)
+    assert len(spans) == 7
     assert [s.attributes.get("wf.event") for s in spans].count("llm_call") == 4
     headers = {k.lower(): v for k, v in server.requests[0]["headers"].items()}
     assert headers["authorization"] == f"Bearer {openai_key}"  # the key did go through

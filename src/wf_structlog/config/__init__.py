@@ -40,6 +40,8 @@ setting             environment                meaning
 ``enabled``         ``WORKFLOW_LOGGING``       ``false`` turns all logging off
 ``stdlib``                                     records of the standard ``logging`` module
                                                become events (see ``wf_structlog.stdlib``)
+``stdlib_actions``                             those records inside an interaction are its
+                                               actions (else events of its iteration)
 ``instrument``      ``WF_LOG_INSTRUMENT``      LLM SDKs whose calls are logged by themselves
                                                (``openai``, ``anthropic``; comma-separated
                                                in the environment)
@@ -68,7 +70,7 @@ from typing import Any, Final
 
 from structlog.contextvars import merge_contextvars
 
-from .. import stdlib
+from .. import stdlib, structlog_chain
 from .._runtime import faults as _faults
 from .._runtime import lifecycle as _lifecycle
 from .._runtime.logger import reset_to_first_use, set_level
@@ -178,6 +180,7 @@ class Settings:
     instrument: tuple[str, ...] = ()
     prices: tuple[tuple[str, ModelPrice], ...] = ()
     otlp: bool = False
+    stdlib_actions: bool = False
 
 
 _TOML_TYPES: Final = {
@@ -208,6 +211,7 @@ _TOML_TYPES: Final = {
     "instrument": list,
     "prices": str,
     "otlp": bool,
+    "stdlib_actions": bool,
 }
 
 
@@ -399,6 +403,7 @@ def configure(
     instrument: Iterable[str] | None = None,
     prices: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     otlp: bool | None = None,
+    stdlib_actions: bool | None = None,
 ) -> Settings:
     """Configure logging for the whole process; every logger, even one made earlier, follows.
 
@@ -445,6 +450,8 @@ def configure(
             mapping, or the path of a TOML or JSON file.
         otlp: whether runs are exported as OpenTelemetry spans over OTLP/HTTP, to where the
             ``OTEL_EXPORTER_OTLP_*`` environment variables say (see :mod:`wf_structlog.otel`).
+        stdlib_actions: whether ``logging`` records inside an interaction are its actions in
+            the document; by default they are events of its iteration.
 
     Returns:
         The settings now in force.
@@ -482,6 +489,7 @@ def configure(
         instrument=instrument,
         prices=prices,
         otlp=otlp,
+        stdlib_actions=stdlib_actions,
     )
     _apply_with_environment(settings)
     return settings
@@ -516,7 +524,7 @@ def resolve(
     }
     for flag in ("console", "stdout", "capture", "strict", "payload_files", "non_blocking"):
         explicit[flag] = _bool_or_none(flag, overrides.get(flag))
-    for flag in ("stdlib", "traceback_locals", "otlp"):
+    for flag in ("stdlib", "traceback_locals", "otlp", "stdlib_actions"):
         explicit[flag] = _bool_or_none(flag, overrides.get(flag))
     for setting in ("threads", "when_full", "fsync", "queue_size", "instrument", "prices"):
         explicit[setting] = overrides.get(setting)
@@ -567,6 +575,7 @@ def resolve(
         instrument=_sdks(values.get("instrument", ())),
         prices=_prices(values.get("prices")),
         otlp=_flag("otlp", values.get("otlp", False)),
+        stdlib_actions=values.get("stdlib_actions", False),
     )
     if settings.payload_files and settings.file is None:
         raise ConfigError("payload_files needs file: cut values are written next to that file")
@@ -725,13 +734,14 @@ def apply(settings: Settings) -> None:
     else:
         threads.uninstall()
     if settings.enabled and settings.stdlib:
-        stdlib.install()
+        stdlib.install(actions=settings.stdlib_actions)
     else:
         stdlib.uninstall()
     follow_configuration(settings.instrument if settings.enabled else ())
     if settings.enabled:
         _lifecycle.install()
     _faults.forget()
+    structlog_chain.adopt()  # also when off: structlog's loggers are then no-ops too
     _close(old)
 
 
@@ -758,6 +768,7 @@ def reset() -> None:
         reset_to_first_use()
     threads.uninstall()
     stdlib.uninstall()
+    structlog_chain.restore()
     follow_configuration(())
     _close(old)
 
@@ -821,4 +832,4 @@ def set_global_verbosity(level: str | int) -> None:
         set_level(LEVELS[name], STATE.enabled)
         STATE.settings = settings
     if settings.stdlib and STATE.enabled:
-        stdlib.install()
+        stdlib.install(actions=settings.stdlib_actions)
