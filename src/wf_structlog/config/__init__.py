@@ -63,6 +63,7 @@ import importlib
 import importlib.resources
 import importlib.util
 import os
+import sys
 import tomllib
 from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
@@ -686,21 +687,26 @@ def _add_sinks(settings: Settings, sinks: list[Sink]) -> tuple[list[Sink], Memor
         sinks[:] = [
             BackgroundSink(sinks, maxsize=settings.queue_size, when_full=settings.when_full)
         ]
-    if settings.otlp:
-        sinks.append(_otel_sink())  # not behind the queue: it only gathers, a thread exports
+    live = _live_spans(settings.otlp)  # not behind the queue: spans follow the caller's context
+    if live is not None:
+        sinks.append(live)
     if memory is not None:
         sinks.append(memory)  # in the caller's thread, so a test sees events at once
     return sinks, memory
 
 
-def _otel_sink() -> Sink:
+def _live_spans(export: bool) -> Sink | None:
+    if not export and "opentelemetry.trace" not in sys.modules:
+        return None  # the program does not use OpenTelemetry: not even imported
     try:
-        from ..otel import OTelSink
+        from ..otel import live_spans
     except ImportError as exc:
+        if not export:
+            return None  # the API without the SDK: nothing to make spans with
         raise ConfigError(
             f"otlp needs OpenTelemetry ({exc.name} is missing): pip install 'wf-structlog[otel]'"
         ) from None
-    return OTelSink()
+    return live_spans(export)
 
 
 def _with_mode(factory: Callable[..., Sink], settings: Settings) -> Callable[[str], Sink]:
