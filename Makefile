@@ -1,11 +1,16 @@
-# Every target installs what it needs into .venv first, so each works on a fresh clone.
+# Every target installs what it needs into .venv first, so each works on a fresh clone. The
+# demo needs the library alone (structlog, orjson, rich); the test tools, the SDKs and the
+# browser that `make test` uses go on top of it, in the same .venv, only when tests run.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(BIN)/.dev-installed: $(BIN)/.installed
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
@@ -13,7 +18,7 @@ $(BIN)/.installed: pyproject.toml
 demo: $(BIN)/.installed  ## run the multi-agent example
 	$(BIN)/python examples/multi_agent.py
 
-test: $(BIN)/.installed  ## lint, type-check, check the layers' imports, run the test suite
+test: $(BIN)/.dev-installed  ## lint, type-check, check the layers' imports, run the test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
@@ -21,7 +26,9 @@ test: $(BIN)/.installed  ## lint, type-check, check the layers' imports, run the
 	$(BIN)/pytest
 
 # The peers measured (python-json-logger, loguru) come from the benchmark's own dependency group.
-$(BIN)/.bench-installed: $(BIN)/.installed
+# `--group` (PEP 735) takes pip 25.1 or later, newer than many a Python ships in its venvs.
+$(BIN)/.bench-installed: $(BIN)/.dev-installed
+	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet --group bench
 	touch $@
 

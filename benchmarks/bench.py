@@ -8,7 +8,9 @@ busy machine slows both sides alike):
 2. a call that writes nothing, against a no-op function (:mod:`chain`);
 3. ``reduce()`` on a million events, against a naive parse-and-group loop (:mod:`reducing`);
 4. 4 threads into one file, against 1 thread (:mod:`concurrency`);
-5. the memory of a long workflow, with the document on and off (:mod:`memory`).
+5. the memory of a long workflow, with the document on and off (:mod:`memory`);
+6. the HTML report in headless Chromium at 10,000 and 100,000 events, against its budgets
+   (:mod:`report`; skipped without ``/usr/bin/chromium``).
 
 The peers come from the ``bench`` dependency group. It prints the table and exits 0 whatever
 the results: it reports, it does not gate.
@@ -28,6 +30,7 @@ from common import format_table, plan_from_command_line, versions
 from concurrency import FREE_CORES, bench_threads
 from memory import BOUND_MB, bench_memory
 from reducing import bench_reducer
+from report import bench_report
 
 
 def _peer_versions() -> str:
@@ -57,6 +60,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             threads,
             reference,
             *bench_memory(*plan.memory_events, Path(tmp)),
+            *bench_report(Path(tmp)),
         ]
     print(format_table(results))
     if reference.ratio < FREE_CORES:

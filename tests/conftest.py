@@ -16,6 +16,8 @@ from wf_structlog.config import ENVIRONMENT_VARIABLES
 from wf_structlog.structlog_chain import unconfigure
 from wf_structlog.testing import Capture, capture
 
+pytest_plugins = ("pytester",)  # the wf_capture plugin's options are tested in a pytest run
+
 
 @pytest.fixture(autouse=True)
 def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import os
 import shutil
 import subprocess
@@ -55,3 +56,33 @@ class TestLayers:
         assert result.returncode != 0
         broken = "wf_structlog.reading is not allowed to import wf_structlog._runtime"
         assert broken in result.stdout
+
+
+def _body_lines(node: ast.FunctionDef | ast.AsyncFunctionDef) -> int:
+    """Lines of a function's body, its signature and docstring left out."""
+    body = node.body
+    if body and isinstance(body[0], ast.Expr) and isinstance(body[0].value, ast.Constant):
+        body = body[1:] or body
+    assert node.end_lineno is not None
+    return node.end_lineno - body[0].lineno + 1
+
+
+class TestSizes:
+    def test_modules_and_functions_stay_small(self) -> None:
+        """No module over 450 lines, no function body over 50: a longer one misses a name."""
+        too_long = []
+        for path in sorted((ROOT / "src" / "wf_structlog").rglob("*.py")):
+            text = path.read_text("utf-8")
+            name = path.relative_to(ROOT)
+            lines = text.count("\n")
+            if lines > 450:
+                too_long.append(f"{name}: {lines} lines")
+            functions = (
+                node
+                for node in ast.walk(ast.parse(text))
+                if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+            )
+            too_long += [
+                f"{name}: {f.name}() {_body_lines(f)}" for f in functions if _body_lines(f) > 50
+            ]
+        assert too_long == []

@@ -40,7 +40,12 @@ class TestLogLlmCall:
         assert shape(document) == [(1, "ok", [("a", "ok", 2), ("b", "ok", 1)])]
         first = document["iterations"][0]["interactions"][0]
         assert (first["input"], first["output"]) == ("p1", "r2")
-        assert document["usage"] == {"calls": 2, "input_tokens": 1, "output_tokens": 2}
+        assert document["usage"] == {
+            "calls": 2,
+            "input_tokens": 1,
+            "output_tokens": 2,
+            "unpriced": 2,
+        }
         assert document["complete"]
         assert misuses(logs) == []
 

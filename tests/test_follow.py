@@ -68,6 +68,35 @@ class _Writer(threading.Thread):
             self.error = exc
 
 
+def follow_changing(
+    path: Path, before: int, change: Callable[[], object], count: int
+) -> list[bytes]:
+    """Follow *path* in a thread of its own until *count* lines came; after the first
+    *before* lines, *change* runs while the follower is suspended, so the change is all done
+    by its next look at the file (within one poll, however slow the machine)."""
+    got: list[bytes] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        stop = threading.Event()
+        try:
+            for got_line in follow([path], stop=stop, idle_timeout=TIMEOUT, poll=0.01):
+                got.append(got_line)
+                if len(got) == before:
+                    change()
+                if len(got) == count:
+                    stop.set()
+        except BaseException as exc:
+            errors.append(exc)
+
+    follower = threading.Thread(target=run)
+    follower.start()
+    follower.join(TIMEOUT)
+    assert not follower.is_alive()
+    assert errors == []
+    return got
+
+
 class TestFollow:
     def test_late_file_partial_line_and_rotation(self, tmp_path: Path) -> None:
         """Lines come whole and once each from a file created after following started, a line
@@ -105,6 +134,44 @@ class TestFollow:
         path.write_bytes(line(1) + line(2))
         writer = _Writer([(2, lambda: path.write_bytes(line(3)))])
         assert writer.follow(path, 3) == [line(1), line(2), line(3)]
+
+    def test_truncated_and_refilled_within_one_poll(self, tmp_path: Path) -> None:
+        """After copytruncate (the file emptied in place, the writer appending on), five lines
+        written before the next look at the file are all yielded, whole, from the start."""
+        path = tmp_path / "run.ndjson"
+        with path.open("ab") as writer:
+            writer.write(line(1) + line(2) + line(3))
+            writer.flush()
+
+            def copytruncate() -> None:
+                path.open("wb").close()  # what `: > run.ndjson` does
+                writer.write(b"".join(line(n) for n in range(4, 9)))
+                writer.flush()
+
+            got = follow_changing(path, 3, copytruncate, 8)
+        assert got == [line(n) for n in range(1, 9)]
+
+    def test_truncated_and_refilled_to_the_same_size(self, tmp_path: Path) -> None:
+        """A truncation followed by one line of exactly the old size is seen (the file's
+        first bytes changed), and the new line is yielded."""
+        path = tmp_path / "run.ndjson"
+        path.write_bytes(line(1))
+        got = follow_changing(path, 1, lambda: path.write_bytes(line(2)), 2)
+        assert len(line(1)) == len(line(2))
+        assert got == [line(1), line(2)]
+
+    def test_a_growing_file_is_not_read_twice(self, tmp_path: Path) -> None:
+        """Appending past the remembered head of the file is growth, not a rewrite: each line
+        comes once."""
+        path = tmp_path / "run.ndjson"
+        big = b'{"event": "%s"}\n' % (b"x" * 5000)
+        path.write_bytes(big)
+
+        def append() -> None:
+            with path.open("ab") as out:
+                out.write(line(2))
+
+        assert follow_changing(path, 1, append, 2) == [big, line(2)]
 
     def test_stop_drains_what_is_written(self, tmp_path: Path) -> None:
         """Setting stop ends iteration after the lines already written, without waiting for

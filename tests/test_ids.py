@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 import wf_structlog as wfl
-from wf_structlog.render.console import agent_style
+from wf_structlog.render.console import AgentColours
 
 
 def test_seeding_random_does_not_repeat_ids() -> None:
@@ -22,7 +22,7 @@ def test_seeding_random_does_not_repeat_ids() -> None:
 
 def test_agent_colours_are_the_same_in_every_process() -> None:
     """An agent's colour does not depend on the process (hash randomisation is not used)."""
-    code = "from wf_structlog.render.console import agent_style; print(agent_style('planner'))"
+    code = "from wf_structlog.render.console import AgentColours; print(AgentColours()('planner'))"
     other = subprocess.run(
         [sys.executable, "-c", code],
         capture_output=True,
@@ -31,4 +31,4 @@ def test_agent_colours_are_the_same_in_every_process() -> None:
         check=True,
         timeout=60,
     )
-    assert other.stdout.strip() == agent_style("planner")
+    assert other.stdout.strip() == AgentColours()("planner")

@@ -48,7 +48,12 @@ class TestWorkflowLogger:
         document = load(wf.finalize())
         assert document == logs.documents[0]
         assert wf.path == tmp_path / f"research_{wf.workflow_id}.json"
-        assert document["usage"] == {"calls": 4, "input_tokens": 40, "output_tokens": 20}
+        assert document["usage"] == {
+            "calls": 4,
+            "input_tokens": 40,
+            "output_tokens": 20,
+            "unpriced": 4,
+        }
         assert document["metadata"] == {"user": "u1"}
         assert document["resources"] == [{"name": "paper.pdf", "details": {"pages": 3}}]
         turns = [i for it in document["iterations"] for i in it["interactions"]]
@@ -168,11 +173,30 @@ class TestWrongOrder:
             ("planner", "abandoned"),
             ("writer", "ok"),
         ]
-        assert [e["event"] for e in second["events"]] == [
-            "scope_misuse",
-            "llm_call",
-            "scope_misuse",
-        ]
+        assert [e["event"] for e in second["events"]] == ["scope_misuse"]
+        (opened,) = second["interactions"]  # log_action opened it: the finalize warning is in it
+        assert [a["event"] for a in opened["actions"]] == ["llm_call", "scope_misuse"]
+        assert document["complete"]
+
+    def test_log_action_opens_the_missing_scopes(self, logs: Capture, tmp_path: Path) -> None:
+        """log_action with nothing open opens an iteration and an interaction named after the
+        action, with one scope_misuse warning; the next start_interaction ends that
+        interaction "ok" without another warning, and the action's tokens count."""
+        wf = WorkflowLogger("w", tmp_path)
+        meta = {"input_tokens": 7, "output_tokens": 2}
+        wf.log_action("llm_call", "prompt", "reply", meta)
+        wf.log_action("search", "bees")  # the same interaction
+        wf.start_interaction("writer", "draft")
+        wf.end_interaction("done")
+        wf.end_iteration()
+        document = load(wf.finalize())
+        assert [p.split(": ", 1)[1] for p in misuses(logs)] == ["no interaction is open"]
+        (iteration,) = document["iterations"]
+        opened, writer = iteration["interactions"]
+        assert (opened["agent"], opened["status"], writer["agent"]) == ("llm_call", "ok", "writer")
+        assert [a["event"] for a in opened["actions"]] == ["llm_call", "search"]
+        assert opened["actions"][0]["input"] == "prompt"
+        assert document["usage"]["input_tokens"] == 7
         assert document["complete"]
 
     @pytest.mark.parametrize(
@@ -183,6 +207,7 @@ class TestWrongOrder:
             (["end_iteration"], "end_iteration(): no iteration is open"),
             (["finalize", "finalize"], "finalize(): the workflow was finalized"),
             (["start_iteration", "start_iteration"], "start_iteration(): iteration 1 is open"),
+            (["log_action"], "log_action(): no interaction is open"),
         ],
     )
     def test_strict_raises_naming_call_and_state(
@@ -191,7 +216,10 @@ class TestWrongOrder:
         """strict=True raises ScopeError naming the call and what state it found."""
         wf = WorkflowLogger("w", tmp_path, strict=True)
         *before, last = calls
-        args: dict[str, tuple[Any, ...]] = {"start_interaction": ("planner",)}
+        args: dict[str, tuple[Any, ...]] = {
+            "start_interaction": ("planner",),
+            "log_action": ("llm_call",),
+        }
         for name in before:
             getattr(wf, name)(*args.get(name, ()))
         with pytest.raises(wfl.ScopeError, match=re.escape(f"WorkflowLogger('w').{message}")):

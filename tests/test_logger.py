@@ -12,8 +12,7 @@ import structlog
 from structlog.typing import FilteringBoundLogger
 
 import wf_structlog
-from wf_structlog import get_logger, testing
-from wf_structlog._runtime.logger import BoundLogger
+from wf_structlog import BoundLogger, get_logger, testing
 from wf_structlog.testing import Capture
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import copy
 import hashlib
 import re
 import shutil
@@ -10,14 +11,19 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 import orjson
 import pytest
 from conftest import write_run
 
+import wf_structlog as wfl
 from wf_structlog import reduce
 from wf_structlog.reading.cli import main
 from wf_structlog.reading.report import embed_json, render
+
+if TYPE_CHECKING:
+    from playwright.sync_api import Page
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -29,6 +35,35 @@ CHROMIUM_ARGS = [
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
+]
+BIDI = "price \u202eevil\u202c here"
+LONG_REPLY = "\n".join(f"line {i} of a long reply" for i in range(60))
+OPENAI_PROMPT = [
+    {"role": "system", "content": "You are the planner."},
+    {"role": "user", "content": "Find the weather in Paris"},
+    {
+        "role": "assistant",
+        "content": None,
+        "tool_calls": [
+            {
+                "id": "c1",
+                "type": "function",
+                "function": {"name": "weather", "arguments": '{"city":"Paris"}'},
+            }
+        ],
+    },
+    {"role": "tool", "tool_call_id": "c1", "content": "18 degrees and sunny"},
+]
+ANTHROPIC_PROMPT = [
+    {"role": "user", "content": [{"type": "text", "text": "Summarise the forecast"}]},
+    {
+        "role": "assistant",
+        "content": [{"type": "tool_use", "id": "t1", "name": "lookup", "input": {"q": "x"}}],
+    },
+    {
+        "role": "user",
+        "content": [{"type": "tool_result", "tool_use_id": "t1", "content": "a result block"}],
+    },
 ]
 INJECTION = (
     "</script><script>window.injected = 1; alert(1)</script>"
@@ -44,12 +79,80 @@ def hostile_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def conversation_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run logged in this process: an interaction whose input is an OpenAI-style messages
+    list, an Anthropic-style call (system + content blocks), a long reply, a cheap priced call
+    and an unpriced one, and a bidi override in a reply."""
+    path = tmp_path_factory.mktemp("conversation") / "run.ndjson"
+    log = wfl.get_logger()
+    wfl.configure("prod", file=path, stdout=False)
+    try:
+        with wfl.workflow("chat"), wfl.iteration():
+            with wfl.interaction("planner", input=OPENAI_PROMPT) as turn:
+                log.info(
+                    "llm_call",
+                    model="gpt-4o-mini",
+                    prompt=OPENAI_PROMPT,
+                    response=LONG_REPLY,
+                    input_tokens=9,
+                    output_tokens=30,
+                    cost=1.935e-05,
+                )
+                turn.output = BIDI
+            with wfl.interaction("summarizer", input="Summarise the forecast"):
+                log.info(
+                    "llm_call",
+                    model="claude-x",
+                    system="Be brief.",
+                    prompt=ANTHROPIC_PROMPT,
+                    response="Sunny.",
+                    input_tokens=5,
+                    output_tokens=2,
+                )
+    finally:
+        wfl.reset()
+    return path
+
+
+def renamed(document: dict[str, Any], prefix: str) -> dict[str, Any]:
+    """A copy of *document* whose ids all start with *prefix* (so it can sit beside the
+    original in one report)."""
+    text = orjson.dumps(document).decode()
+    for key in ("id", "parent_interaction_id", "parent_workflow_id"):
+        text = re.sub(rf'"{key}":"', f'"{key}":"{prefix}', text)
+    return dict(orjson.loads(text))
+
+
+def nested(documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The first document with a sub-workflow opened in two of its writer's interactions, in
+    the shape the reducer gives (``interaction["workflows"]``: whole documents)."""
+    parent = copy.deepcopy(documents[0])
+    writers = [
+        ia for it in parent["iterations"] for ia in it["interactions"] if ia["agent"] == "writer"
+    ]
+    for number, writer in enumerate(writers[:2]):
+        sub = renamed(documents[0], f"sub{number}-")
+        sub["name"] = "summarize"
+        sub["parent_workflow_id"] = parent["id"]
+        sub["iterations"][0]["interactions"][0]["input"] = f"summary-needle-{number}"
+        writer["workflows"] = [sub]
+    return [parent]
+
+
 class TestHtml:
     def test_embedded_json_cannot_close_the_script(self) -> None:
         """<, >, & and the JavaScript line separators are escaped; the JSON is unchanged."""
         text = embed_json({"p": INJECTION})
         assert not re.search("[<>&\u2028\u2029]", text)
         assert orjson.loads(text) == {"p": INJECTION}
+
+    def test_bidi_controls_in_the_title_are_shown(self) -> None:
+        """The page's <title> (the browser tab) shows a bidi override as visible \\u202e."""
+        html = render([], title="\u202eevil")
+        title = re.search("<title>(.*)</title>", html)
+        assert title is not None
+        assert title[1] == "\\u202eevil"  # the page's own title goes through visible()
 
     def test_self_contained_and_escaped(self, hostile_run: Path) -> None:
         """The page loads nothing from anywhere, carries no log text as markup, and only its
@@ -65,6 +168,7 @@ class TestHtml:
         assert not re.search(r"\b(src|href|url)\s*[=(]", page)
         assert "<img" not in html
         assert html.count("<script") == 2
+        assert re.search(r"\\u003c/script", html)
         assert "window.injected" in html  # in the JSON, escaped
         script = re.search(r"<script>(.*)</script>", html, re.DOTALL)
         assert script is not None
@@ -224,3 +328,239 @@ class TestBrowser:
         with capsys.disabled():
             print(f"\n10k-event report: ready in {seconds:.2f}s", end=" ")
         assert seconds < 30
+
+
+def ready_page(page: object, documents: list[dict[str, Any]], path: Path) -> Page:
+    """*page*, showing the report of *documents*, with no script error allowed."""
+    from playwright.sync_api import Page
+
+    assert isinstance(page, Page)
+    page.on("pageerror", lambda error: pytest.fail(f"script error in the report: {error}"))
+    open_report(page, documents, path)
+    return page
+
+
+class TestSearch:
+    def test_typing_finds_the_text_of_a_node_not_built_yet(
+        self, browser_page: object, parallel_run: Path, tmp_path: Path
+    ) -> None:
+        """Typing an exception's message in the search box finds the collapsed error entry
+        that holds it; Enter opens the tree down to it, selects it and shows it in the pane."""
+        page = ready_page(browser_page, reduce(parallel_run), tmp_path / "run.html")
+        assert page.locator(".node.entry").count() == 0  # nothing below the iterations built
+        page.locator("#search").fill("CRITIC disagrees")
+        page.wait_for_selector("body[data-searched='1']")
+        assert page.locator("#results .hit").count() == 1
+        assert "critic" in (page.locator("#results .hit .where").text_content() or "")
+        page.locator("#search").press("Enter")
+        hit = page.locator(".node.entry.failed.selected")
+        assert hit.is_visible()
+        assert "ValueError: the critic disagrees" in (hit.locator("> .row").text_content() or "")
+        assert "the critic disagrees" in (page.locator("#detail").text_content() or "")
+        assert page.locator("#search-count").text_content() == "1 of 1"
+
+    def test_filters_by_agent_status_level_and_event(
+        self, browser_page: object, parallel_run: Path, tmp_path: Path
+    ) -> None:
+        """Each filter narrows what is found, with or without text: the researcher's error
+        entries, the interactions that ended in error, every llm_call of the writer."""
+        page = ready_page(browser_page, reduce(parallel_run), tmp_path / "run.html")
+
+        def found(**filters: str) -> int:
+            for name in ("agent", "status", "level", "event"):
+                page.select_option(f"#f-{name}", filters.get(name, ""))
+            return int(page.locator("body").get_attribute("data-searched") or -1)
+
+        assert found(agent="researcher", level="error") == 1
+        assert found(status="error") == 1  # the critic's interaction of iteration 2
+        assert found(agent="writer", event="llm_call") == 3
+        assert found() == 0
+        assert page.locator("#results").is_hidden()
+
+    def test_a_sub_workflow_is_searched_and_opened_in_place(
+        self, browser_page: object, parallel_run: Path, tmp_path: Path
+    ) -> None:
+        """A sub-workflow inside an interaction is found by its text; the tree opens through
+        the parent interaction to reach it."""
+        page = ready_page(browser_page, nested(reduce(parallel_run)), tmp_path / "nested.html")
+        page.locator("#search").fill("summary-needle-1")
+        page.wait_for_selector("body[data-searched='1']")
+        page.locator("#hit-next").click()
+        hit = page.locator(".node.interaction.selected")
+        assert hit.is_visible()
+        chain = hit.locator("xpath=ancestor::div[contains(@class, 'node')]")
+        kinds = [
+            (chain.nth(i).get_attribute("class") or "").split()[2] for i in range(chain.count())
+        ]
+        assert kinds == ["workflow", "iteration", "interaction", "workflow", "iteration"]
+        crumbs = page.locator("#detail .crumb").all_text_contents()
+        assert crumbs[2] == "writer"
+        assert crumbs[3].startswith("summarize ")
+
+
+class TestErrors:
+    def test_the_list_of_errors_jumps_to_each(
+        self, browser_page: object, parallel_run: Path, tmp_path: Path
+    ) -> None:
+        """The errors button counts the run's errors; each item of its list opens the tree at
+        that error and shows its traceback in the pane."""
+        page = ready_page(browser_page, reduce(parallel_run), tmp_path / "run.html")
+        assert page.locator("#errors-toggle").text_content() == "✖ 2 errors"
+        page.locator("#errors-toggle").click()
+        items = page.locator("#errors .hit")
+        assert items.count() == 2
+        items.nth(1).click()
+        selected = page.locator(".node.entry.failed.selected")
+        assert selected.is_visible()
+        assert "Traceback" in (page.locator("#detail pre.error").text_content() or "")
+        items.nth(0).click()
+        assert "tool_failed" in (page.locator(".node.selected > .row").text_content() or "")
+
+
+class TestWaterfall:
+    def test_zoom_and_pan(self, browser_page: object, parallel_run: Path, tmp_path: Path) -> None:
+        """+ doubles every bar's width, Ctrl+wheel zooms further around the pointer, dragging
+        pans, fit shows the whole run again; the axis follows."""
+        page = ready_page(browser_page, reduce(parallel_run), tmp_path / "run.html")
+        bar = page.locator(".lane[data-agent=writer] .bar").first
+        scroller = page.locator(".wf-scroll").first
+
+        def width() -> float:
+            box = bar.bounding_box()
+            assert box is not None
+            return box["width"]
+
+        before = width()
+        page.locator(".zoom-in").click()
+        assert width() == pytest.approx(2 * before, rel=0.02)
+        assert page.locator(".run").get_attribute("data-zoom") == "2"
+        box = scroller.bounding_box()
+        assert box is not None
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.keyboard.down("Control")
+        page.mouse.wheel(0, -300)
+        page.keyboard.up("Control")
+        page.wait_for_function("Number(document.querySelector('.run').dataset.zoom) > 2")
+        left = scroller.evaluate("s => s.scrollLeft")
+        shown = page.locator("#detail").get_attribute("data-id")
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] / 2 - 200, box["y"] + box["height"] / 2, steps=5)
+        page.mouse.up()
+        assert scroller.evaluate("s => s.scrollLeft") == pytest.approx(left + 200, abs=2)
+        assert page.locator("#detail").get_attribute("data-id") == shown  # a drag is no click
+        page.locator(".zoom-fit").click()
+        assert width() == pytest.approx(before, rel=0.02)
+        assert page.locator(".axis .tick").count() >= 3
+
+    def test_labels_fit_their_bars(
+        self, browser_page: object, parallel_run: Path, tmp_path: Path
+    ) -> None:
+        """No bar's label runs past its bar, zoomed out or in, and zooming in shows more."""
+        page = ready_page(browser_page, reduce(parallel_run), tmp_path / "run.html")
+        bars = "[...document.querySelectorAll('.bar')]"
+        overflowing = bars + ".filter(b => b.scrollWidth > b.clientWidth).length"
+        labelled = bars + ".filter(b => b.textContent).length"
+        assert page.evaluate(overflowing) == 0
+        shown = page.evaluate(labelled)
+        for _ in range(4):
+            page.locator(".zoom-in").click()
+        assert page.evaluate(overflowing) == 0
+        assert page.evaluate(labelled) > shown
+
+    def test_sub_workflows_nested_in_place(
+        self, browser_page: object, parallel_run: Path, tmp_path: Path
+    ) -> None:
+        """A workflow opened inside an interaction gets lanes below its parent's, on the same
+        axis, within the parent's time span, and a node inside that interaction in the tree."""
+        page = ready_page(browser_page, nested(reduce(parallel_run)), tmp_path / "nested.html")
+        assert page.locator(".run").count() == 1
+        labels = page.locator(".lane-label").all_text_contents()
+        assert labels[1:7] == [
+            "workflow",
+            "iterations",
+            "planner",
+            "researcher",
+            "critic",
+            "writer",
+        ]
+        sub = "summarize \N{SINGLE RIGHT-POINTING ANGLE QUOTATION MARK} "
+        agents = ["planner", "researcher", "critic", "writer"]
+        assert labels[7:] == ["↳ summarize", *(sub + agent for agent in agents)]
+        assert page.locator(".lane.depth-1 .bar.workflow").count() == 2
+        page.locator(".lane.depth-1 .bar.workflow").first.click()
+        opened = page.locator(".node.interaction .node.workflow.selected")
+        assert opened.is_visible()
+
+    def test_hover_shows_tokens_cost_and_duration(
+        self, browser_page: object, parallel_run: Path, tmp_path: Path
+    ) -> None:
+        """Hovering an interaction's bar shows its duration, tokens and cost."""
+        page = ready_page(browser_page, reduce(parallel_run), tmp_path / "run.html")
+        page.locator(".lane[data-agent=planner] .bar").first.hover()
+        tip = page.locator("#tip")
+        assert tip.is_visible()
+        text = tip.text_content() or ""
+        assert "interaction planner" in text
+        assert re.search(r"ok · [\d.]+ ms", text)
+        assert "1 call(s) · 17 in → 6 out tokens" in text
+        assert "cost $0.029" in text
+
+
+class TestConversation:
+    def test_messages_are_shown_by_role(
+        self, browser_page: object, conversation_run: Path, tmp_path: Path
+    ) -> None:
+        """An OpenAI messages list is shown as system, user, assistant (with its tool call)
+        and tool messages, then the reply; a long reply is folded until asked for."""
+        page = ready_page(browser_page, reduce(conversation_run), tmp_path / "chat.html")
+        page.locator(".node.iteration > .row").click()
+        page.locator(".node.interaction > .row").first.click()
+        pane = page.locator("#detail")
+        roles = pane.locator(".msg .who").all_text_contents()
+        assert roles == ["system", "user", "assistant", "tool · c1", "assistant"]
+        assert pane.locator(".part-title.call").text_content() == "→ weather"
+        assert '"city": "Paris"' in (pane.locator("pre.call").text_content() or "")
+        page.locator(".node.interaction.selected .node.entry > .row").first.click()
+        reply = pane.locator(".msg.role-assistant pre").last
+        assert reply.text_content() == LONG_REPLY
+        assert "folded" in (reply.get_attribute("class") or "")
+        folded_height = (reply.bounding_box() or {"height": 0})["height"]
+        pane.locator(".msg.role-assistant .more").last.click()
+        assert (reply.bounding_box() or {"height": 0})["height"] > 3 * folded_height
+
+    def test_anthropic_system_and_content_blocks(
+        self, browser_page: object, conversation_run: Path, tmp_path: Path
+    ) -> None:
+        """Anthropic's system text and content blocks (text, tool_use, tool_result) read as
+        a conversation."""
+        page = ready_page(browser_page, reduce(conversation_run), tmp_path / "chat.html")
+        page.locator("#search").fill("a result block")
+        page.wait_for_selector("body[data-searched='1']")
+        page.locator("#search").press("Enter")
+        pane = page.locator("#detail")
+        assert pane.locator(".msg .who").all_text_contents() == [
+            "system", "user", "assistant", "user", "assistant",
+        ]  # fmt: skip
+        assert pane.locator(".part-title").all_text_contents() == ["→ lookup", "← tool result"]
+        assert pane.locator(".msg pre").all_text_contents() == [
+            "Be brief.", "Summarise the forecast", '{\n  "q": "x"\n}', "a result block", "Sunny.",
+        ]  # fmt: skip
+
+    def test_money_and_bidi(
+        self, browser_page: object, conversation_run: Path, tmp_path: Path
+    ) -> None:
+        """A cheap call's cost keeps its significant digits, a call without a cost is marked
+        unpriced (never $0), and a bidi override in logged text shows as an escape."""
+        page = ready_page(browser_page, reduce(conversation_run), tmp_path / "chat.html")
+        summary = page.locator("#summary").text_content() or ""
+        assert "$0.0000194 + 1 unpriced" in summary
+        models = page.locator("#stats table").nth(1).locator("tr")
+        assert models.nth(1).locator("td").nth(5).text_content() == "1 unpriced"
+        assert models.nth(2).locator("td").nth(5).text_content() == "$0.0000194"
+        page.locator(".node.iteration > .row").click()
+        rows = page.locator(".node.interaction > .row .cost").all_text_contents()
+        assert rows == ["$0.0000194", "1 unpriced"]
+        page.locator(".node.interaction > .row").first.click()
+        text = page.locator("#detail").text_content() or ""
+        assert "price \\u202eevil\\u202c here" in text
+        assert "\u202e" not in page.locator("body").inner_text()

@@ -521,11 +521,13 @@ class TestMoreStatuses:
         assert end["status"] == "cancelled"
 
     def test_nested_workflow_is_its_own_run(self, logs: Capture) -> None:
-        """A workflow inside another is a separate run naming its parent."""
+        """A workflow inside another is a separate run naming its parent, and its document
+        is nested in the parent's."""
         with wfl.workflow("outer") as outer, wfl.workflow("inner") as inner:
             get_logger().info("in_inner")
-        docs = {d["name"]: d for d in logs.documents}
-        assert docs["inner"]["parent_workflow_id"] == outer.id
-        assert inner.id != outer.id
-        assert [e["event"] for e in docs["inner"]["events"]] == ["in_inner"]
-        assert docs["outer"]["events"] == []
+        (document,) = logs.documents
+        (nested,) = document["workflows"]
+        assert (document["id"], nested["parent_workflow_id"]) == (outer.id, outer.id)
+        assert nested["id"] == inner.id != outer.id
+        assert [e["event"] for e in nested["events"]] == ["in_inner"]
+        assert document["events"] == []

@@ -95,7 +95,7 @@ class TestStdout:
 
 def render(event: EventDict) -> str:
     buffer = io.StringIO()
-    sink = ConsoleSink(stream=buffer)
+    sink = ConsoleSink(stream=buffer, level="debug")
     sink.emit("info", event)
     return buffer.getvalue()
 
@@ -156,7 +156,7 @@ class TestConsole:
 
     def test_columns_can_be_replaced(self) -> None:
         """Dropping a column is a list operation."""
-        columns = [c for c in default_columns() if c.name not in ("time", "level")]
+        columns = [c for c in default_columns() if c.key not in ("timestamp", "level")]
         line = ConsoleRenderer(columns)(None, "info", {"event": "e", "level": "info", "k": 1})
         assert line.plain == "e k=1"
 
@@ -165,6 +165,71 @@ class TestConsole:
         text = render({"event": "e", "level": "info", "prompt": "y" * 10_000})
         assert len(text) < 400
         assert "chars)" in text
+
+
+class TestConsoleLevel:
+    PROGRAM = textwrap.dedent(
+        """
+        import wf_structlog as wfl
+        log = wfl.get_logger()
+        with wfl.workflow("w"):
+            with wfl.interaction("planner"):
+                log.info("planned")
+            try:
+                with wfl.interaction("writer"):
+                    raise ValueError("no ink")
+            except ValueError:
+                pass
+        """
+    )
+
+    def test_the_level_quiets_scope_lines(self, tmp_path: Path) -> None:
+        """Under WF_LOG_LEVEL=error the console prints the failed scope's end and nothing at
+        info (no scope start, no ok end); the NDJSON file keeps every scope event."""
+        path = tmp_path / "run.ndjson"
+        env = {**os.environ, "WF_LOG_LEVEL": "error", "WF_LOG_FILE": str(path)}
+        env.pop("WF_LOG_PRESET", None)
+        done = subprocess.run(
+            [sys.executable, "-c", self.PROGRAM],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            timeout=60,
+        )
+        lines = [line for line in done.stderr.splitlines() if not line.startswith("    ")]
+        assert len(lines) == 1
+        assert "■ writer error" in lines[0]
+        assert "ValueError: no ink" in done.stderr
+        events = [e["event"] for e in read_ndjson(path)]
+        assert events.count("interaction.start") == 2
+        assert "workflow.start" in events
+        assert "workflow.end" in events
+
+    def test_the_configured_level_is_followed(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """The dev console at level=warning: warnings and errors, no info lines, no scope lines."""
+        configure("dev", level="warning")
+        with wfl.workflow("w"), wfl.interaction("planner"):
+            get_logger().info("planned")
+            get_logger().warning("slow")
+        err = capsys.readouterr().err
+        assert "slow" in err
+        assert "planned" not in err
+        assert "▶" not in err
+        assert "■" not in err
+
+    def test_a_level_of_its_own(self) -> None:
+        """ConsoleSink(level=...) prints from that level whatever the configuration says."""
+        buffer = io.StringIO()
+        sink = ConsoleSink(stream=buffer, level="warning")
+        for level in ("debug", "info", "warning", "error"):
+            sink.emit(level, {"event": f"at_{level}", "level": level})
+        assert re_module.findall(r"at_\w+", buffer.getvalue()) == ["at_warning", "at_error"]
+
+    def test_an_unknown_level_is_refused(self) -> None:
+        """A level that is not one is a clear error when the sink is made."""
+        with pytest.raises(ValueError, match="level must be one of"):
+            ConsoleSink(level="verbose")
 
 
 class ExplodingSink:

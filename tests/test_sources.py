@@ -82,8 +82,8 @@ class TestBadInput:
             assert main([*command, str(path)]) == 0
             err = capsys.readouterr().err
             assert err == (
-                "wf-log: skipped 4 line(s) that were not events (not JSON, truncated, or from "
-                "another program)\n"
+                "wf-log: skipped 4 line(s) that were not events (not JSON, truncated, from "
+                "another program, or of the wrong shape); --verbose names them\n"
             )
 
     def test_missing_file(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -149,10 +149,7 @@ class TestProgress:
 def test_logs_add_line() -> None:
     """Blank lines are ignored; events and documents kept; anything else skipped."""
     logs = Logs()
-    for raw in (b"\n", b'{"event": "x"}\n', b'{"id": "r", "iterations": []}\n', b"{nope\n"):
+    (document,) = wfl.reduce([{"event": "workflow.start", "workflow_id": "r" * 32}])
+    for raw in (b"\n", b'{"event": "x"}\n', orjson.dumps(document) + b"\n", b"{nope\n"):
         logs.add_line(raw)
-    assert (logs.events, logs.documents, logs.skipped) == (
-        [{"event": "x"}],
-        [{"id": "r", "iterations": []}],
-        1,
-    )
+    assert (logs.events, logs.documents, logs.skipped) == ([{"event": "x"}], [document], 1)

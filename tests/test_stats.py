@@ -21,6 +21,7 @@ AGENT_KEYS = [
     "input_tokens",
     "output_tokens",
     "cost",
+    "unpriced",
     "latency_ms",
 ]
 

@@ -19,7 +19,8 @@ Every event is a flat dict. Keys written by wf_structlog:
 ``attached``              ``true`` on an event (or a scope's start) whose enclosing scope was
                           opened in another process; its end event's ``children`` cannot
                           count it, so readers leave it out of that count
-``exception``             ``{type, message, traceback}`` when the call passed ``exc_info``
+``exception``             ``{type, message, traceback, id}`` when the call passed ``exc_info``;
+                          ``id`` is the same on every event describing the one exception
 ``unserializable``        paths of values that could only be kept as their ``repr``
 ``processor_errors``      processors that failed on this event; the event kept the rest
 ``positional_args``       arguments of a log call whose ``%``-format failed
@@ -33,12 +34,15 @@ Every event is a flat dict. Keys written by wf_structlog:
 
 Scope start events (``workflow.start``, ``iteration.start``, ``interaction.start``) may carry
 ``metadata``, and ``input`` for an interaction, and ``parent_workflow_id`` for a workflow opened
-inside another; a workflow started inside an active OpenTelemetry span takes that span's trace
-id as its id and names the span in ``trace_parent_span_id``. Scope end events carry
+inside another, with ``parent_scope_id``, the id of the scope it was opened in (an interaction,
+an iteration, or the other workflow's ``span_id``), in this process or, through
+:mod:`wf_structlog.scopes.propagation`, in another; a workflow started inside an active
+OpenTelemetry span takes that span's trace id as its id and names the span in
+``trace_parent_span_id``. Scope end events carry
 ``status``, ``duration_ms``, ``children`` (how many events and child scopes were logged
 directly in the scope, so a reader can tell a complete scope from one whose events are missing
 without trusting clocks), ``output`` for an interaction,
-and ``exception`` (``{type, message, traceback}``) when an exception escaped. ``metadata``
+and ``exception`` (``{type, message, traceback, id}``) when an exception escaped. ``metadata``
 events add to their scope's metadata; ``resource`` events (``resource``, ``details``) to its
 resources. An action of a function decorated with ``action(name)`` is an event named ``name``
 with ``input``, ``output`` (absent when it raised), ``status`` and ``duration_ms``. A call of
@@ -79,6 +83,9 @@ SCOPE_EVENTS: Final = {
 
 SCOPE_END_EVENTS: Final = frozenset(f"{kind}.end" for kind in SCOPE_KINDS)
 """The end events of every scope kind."""
+
+PARENT_SCOPE_KEY: Final = "parent_scope_id"
+"""On the start of a workflow opened inside another: the id of the scope it was opened in."""
 
 METADATA_EVENT: Final = "metadata"
 RESOURCE_EVENT: Final = "resource"

@@ -31,7 +31,7 @@ from typing import Any, Final
 from structlog import DropEvent
 from structlog.stdlib import ProcessorFormatter
 
-from ._runtime.logger import _log
+from ._runtime.logger import log_event
 from ._runtime.pipeline import run_chain
 from ._runtime.state import CURRENT, STATE
 from .render.ndjson import to_json
@@ -90,7 +90,7 @@ class WorkflowHandler(logging.Handler):
             method, message = _method_of(record.levelno), record.getMessage()
             scope = CURRENT.get()
             if self.actions or scope is None or scope.kind != "interaction":
-                _log({}, method, message, (), fields)
+                log_event({}, method, message, (), fields)
                 return
             fields["in_interaction"] = scope.id
             while scope.parent is not None and scope.kind == "interaction":

@@ -18,6 +18,7 @@ import multiprocessing.util
 import sys
 from types import TracebackType
 
+from .exceptions import hide_wrapper_frames
 from .pipeline import flush
 from .scope import close_open_scopes
 from .state import STATE, Stoppable
@@ -48,7 +49,7 @@ def _excepthook(
     try:
         at_exit(exc)
     finally:
-        _previous_excepthook(exc_type, exc, tb)
+        _previous_excepthook(exc_type, exc, hide_wrapper_frames(exc, tb))
 
 
 _previous_excepthook = sys.excepthook

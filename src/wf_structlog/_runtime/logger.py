@@ -15,7 +15,7 @@ from .state import CURRENT, STATE, ensure_configured
 METHOD_NUMBERS: Final = {method: LEVELS[name] for method, name in LEVEL_OF_METHOD.items()}
 
 
-def _log(
+def log_event(
     context: Mapping[str, Any],
     method_name: str,
     event: Any,
@@ -38,11 +38,11 @@ def _enabled_method(name: str) -> Callable[..., None]:
 
         def method(self: BoundLogger, event: Any = None, *args: Any, **kw: Any) -> None:
             kw.setdefault("exc_info", True)
-            _log(self._context, name, event, args, kw)
+            log_event(self._context, name, event, args, kw)
     else:
 
         def method(self: BoundLogger, event: Any = None, *args: Any, **kw: Any) -> None:
-            _log(self._context, name, event, args, kw)
+            log_event(self._context, name, event, args, kw)
 
     method.__name__ = name
     return method
@@ -125,7 +125,7 @@ class BoundLogger(BoundLoggerBase):
             number = level
             name = NAME_OF_LEVEL.get(level, "info")
         if STATE.enabled and number >= STATE.min_level:
-            _log(self._context, name, event, args, kw)
+            log_event(self._context, name, event, args, kw)
 
     def is_enabled_for(self, level: int) -> bool:
         """Whether a call at *level* would be written."""

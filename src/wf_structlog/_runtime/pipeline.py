@@ -90,11 +90,20 @@ def write_to(sinks: Iterable[Sink], method_name: str, event_dict: EventDict) -> 
 
 def flush(sinks: Iterable[Sink]) -> None:
     """Flush each of *sinks*; a failing sink is reported, never raised."""
+    _each(sinks, "flush")
+
+
+def close(sinks: Iterable[Sink]) -> None:
+    """Close each of *sinks*; a failing sink is reported, never raised."""
+    _each(sinks, "close")
+
+
+def _each(sinks: Iterable[Sink], method: str) -> None:
     for sink in sinks:
         try:
-            sink.flush()
+            getattr(sink, method)()
         except Exception as exc:
-            _sink_failed(sink, "failed to flush", exc)
+            _sink_failed(sink, f"failed to {method}", exc)
 
 
 def _sink_failed(sink: Sink, what: str, exc: Exception) -> None:

@@ -47,7 +47,7 @@ def misuse(
     get_logger().warning(schema.MISUSE_EVENT, problem=message, **fields)
 
 
-def _status_of(exc: BaseException | None) -> str | None:
+def status_of(exc: BaseException | None) -> str | None:
     if exc is None:
         return None
     if isinstance(exc, GeneratorExit):
@@ -207,7 +207,16 @@ class Scope:
         elif found and (not STATE.strict or in_flight):
             for problem in found:
                 self._warn_inside(problem)
-        final = str(_status_of(exc) or status or self.status or schema.STATUS_OK)
+        self._log_end(str(status_of(exc) or status or self.status or schema.STATUS_OK), exc)
+        with STATE.structure:
+            if self.parent is not None:
+                self.parent._open_children.pop(self, None)
+            STATE.roots.pop(self, None)
+        self._restore_current()
+        if found and problems is None and STATE.strict and not in_flight:
+            raise ScopeError("; ".join(found))
+
+    def _log_end(self, final: str, exc: BaseException | None) -> None:
         fields = self._end_fields()
         fields["status"] = final
         fields["duration_ms"] = round((time.perf_counter() - self._t0) * 1000, 3)
@@ -219,13 +228,6 @@ class Scope:
         self._log_event("end", "error" if final == schema.STATUS_ERROR else "info", fields)
         if STATE.listeners:
             tell("scope_closed", self, final, exc)
-        with STATE.structure:
-            if self.parent is not None:
-                self.parent._open_children.pop(self, None)
-            STATE.roots.pop(self, None)
-        self._restore_current()
-        if found and problems is None and STATE.strict and not in_flight:
-            raise ScopeError("; ".join(found))
 
     def _warn_inside(self, problem: str) -> None:
         fields = {"event": schema.MISUSE_EVENT, "problem": problem}

@@ -36,6 +36,7 @@ class _State:
         "enabled",
         "exit_installed",
         "exiting",
+        "file_mode",
         "implicit",
         "joined",
         "listeners",
@@ -76,6 +77,8 @@ class _State:
         """The ``Settings`` in force, opaque here: the runtime never reads them; the values it
         needs are fields of their own (``min_level``, ``doc_dir``, ``prices``...)."""
         self.doc_dir: str | None = None
+        self.file_mode = 0o600
+        """The mode of the files created (the legacy ``WorkflowLogger``'s documents)."""
         self.prices: tuple[tuple[str, ModelPrice], ...] = ()
         self.lock = threading.RLock()
         """Guards configuration changes."""

@@ -17,9 +17,10 @@ from typing import Any, Final, Protocol
 
 from .. import schema
 from .._runtime import faults as _faults
+from .._runtime import scope as _scope
 from .._runtime.hooks import Work, ending, tell
 from .._runtime.logger import get_logger
-from .._runtime.scope import _status_of, started_enabled
+from .._runtime.scope import started_enabled
 from .._runtime.state import STATE
 from ..cost import cost_of
 from ..scopes.auto import enter_interaction
@@ -106,7 +107,7 @@ def guard(api: Api) -> Iterator[None]:
 
 def status_of(exc: BaseException) -> str:
     """The status of a call *exc* ended: ``error``, ``cancelled``, ``interrupted``."""
-    return _status_of(exc) or schema.STATUS_ERROR
+    return _scope.status_of(exc) or schema.STATUS_ERROR
 
 
 PARAMS: Final = {

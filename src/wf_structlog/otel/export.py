@@ -23,7 +23,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, Spa
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 
 from .._runtime import faults as _faults
-from ..scopes.hierarchy import _program_name
+from ..scopes.hierarchy import program_name
 from .ids import OurIds
 
 __all__ = ["FLUSH_SECONDS", "Export", "endpoint"]
@@ -109,7 +109,7 @@ class Export:
         resource = Resource.create()
         if str(resource.attributes.get("service.name")).startswith("unknown_service"):
             # Neither OTEL_SERVICE_NAME nor OTEL_RESOURCE_ATTRIBUTES named it: the program does.
-            resource = resource.merge(Resource({"service.name": _program_name()}))
+            resource = resource.merge(Resource({"service.name": program_name()}))
         self._counted = _Counted(exporter or OTLPSpanExporter(), endpoint())
         for name in _EXPORTER_LOGGERS:
             logging.getLogger(name).addFilter(self._counted.quiet)

@@ -17,14 +17,9 @@ import os
 from collections.abc import Callable
 from typing import Any
 
+from .._files import write_all
 
-def write_all(fd: int, data: bytes | memoryview) -> None:
-    """Write *data* to *fd* with ``os.write``: one call unless the kernel takes less."""
-    written = os.write(fd, data)
-    if written < len(data):  # rare: a signal or a nearly full disk; finish the line
-        view = memoryview(data)[written:]
-        while view:
-            view = view[os.write(fd, view) :]
+__all__ = ["CAN_HOLD_GIL", "write_all", "write_holding_gil"]
 
 
 def _libc_write() -> Callable[..., int] | None:

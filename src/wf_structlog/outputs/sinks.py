@@ -3,22 +3,27 @@
 from __future__ import annotations
 
 import collections
+import logging
 import os
 import re
 import stat
 import sys
 import tempfile
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, Final
 
 from .. import schema
+from .._files import make_dirs, open_private, replace_privately
 from .._runtime import faults as _faults
 from .._runtime.forksafe import renew_after_fork
+from .._runtime.state import STATE
 from ..reading.reducer import Reducer
-from ..render.console import ConsoleRenderer, make_console
+from ..render.console import Column, ConsoleRenderer
 from ..render.ndjson import ndjson_line
+from ..render.terminal import terminal_console
+from ..schema import LEVELS
 from ..typing import EventDict
 from ._document_file import write_document
 from ._filewrite import CAN_HOLD_GIL, write_all, write_holding_gil
@@ -60,9 +65,8 @@ class FileSink:
         self._sync_every = fsync == "event"
         self._sync_at_ends = fsync == "scope"
         self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_CLOEXEC", 0)
-        self._fd = os.open(self.path, flags, mode)
+        make_dirs(self.path.parent, mode)
+        self._fd = open_private(self.path, os.O_WRONLY | os.O_APPEND, mode)
         self._write: Callable[[int, bytes], None] = write_all
         # A second thread writing switches a regular file to the write that keeps the GIL.
         self._watch_threads = CAN_HOLD_GIL and stat.S_ISREG(os.fstat(self._fd).st_mode)
@@ -138,33 +142,66 @@ class StreamSink:
 class ConsoleSink:
     """Print events on a terminal with ``rich`` (the dev preset's output, on stderr).
 
+    Scope start and end lines follow the level too: under ``level="error"`` the console shows
+    only the errors, the ends of failed scopes among them, while the NDJSON keeps every scope
+    event (the reducer needs them). A scope's start and ``ok`` end are ``info``; an end with
+    status ``error`` is ``error``.
+
     Args:
-        renderer: turns an event into a line (default: ``ConsoleRenderer()``).
+        renderer: turns an event into a line (default: ``ConsoleRenderer(columns)``).
         stream: where to print; ``None`` means whatever ``sys.stderr`` is at write time.
+        columns: the columns of the default renderer (see
+            :func:`~wf_structlog.render.console.default_columns`); not with *renderer*.
+        level: the lowest level printed, a name (``"warning"``) or a number; ``None`` (the
+            default) follows the configured level.
+
+    Raises:
+        ValueError: both *renderer* and *columns* are given, or *level* is not a level.
     """
 
-    def __init__(self, renderer: ConsoleRenderer | None = None, stream: IO[str] | None = None):
-        self._renderer = renderer or ConsoleRenderer()
+    def __init__(
+        self,
+        renderer: ConsoleRenderer | None = None,
+        stream: IO[str] | None = None,
+        *,
+        columns: Sequence[Column] | None = None,
+        level: str | int | None = None,
+    ) -> None:
+        if renderer is not None and columns is not None:
+            raise ValueError("ConsoleSink takes a renderer or columns, not both")
+        self._renderer = renderer or ConsoleRenderer(columns)
         self._stream = stream
+        self._level = _level_number(level)
         self._after_fork()
         renew_after_fork(self)
 
     def _after_fork(self) -> None:
         # A new Console too: its own lock may have been held by another thread at the fork.
-        self._console = make_console(self._stream)
+        self._console = terminal_console(self._stream, stderr=self._stream is None, soft_wrap=True)
         self._lock = threading.Lock()
 
     def emit(self, method_name: str, event_dict: EventDict) -> None:
-        """Print one event."""
-        line = self._renderer(None, method_name, event_dict)
-        with self._lock:
-            self._console.print(line)
+        """Print one event, if it is at or above the level."""
+        level = event_dict.get("level")
+        number = LEVELS.get(level, logging.INFO) if isinstance(level, str) else logging.INFO
+        if number < (STATE.min_level if self._level is None else self._level):
+            return
+        with self._lock:  # rendered in order too: the renderer remembers what it has shown
+            self._console.print(self._renderer(None, method_name, event_dict))
 
     def flush(self) -> None:
         """Nothing to do: each event is printed as it comes."""
 
     def close(self) -> None:
         """Nothing to release."""
+
+
+def _level_number(level: str | int | None) -> int | None:
+    if level is None or (isinstance(level, int) and not isinstance(level, bool)):
+        return level
+    if isinstance(level, str) and level.lower() in LEVELS:
+        return LEVELS[level.lower()]
+    raise ValueError(f"level must be one of {', '.join(LEVELS)} or a number, got {level!r}")
 
 
 class MemorySink:
@@ -208,7 +245,7 @@ class DocumentSink:
     def __init__(self, doc_dir: str | os.PathLike[str], mode: int = 0o600) -> None:
         self.doc_dir = Path(doc_dir)
         self.mode = mode
-        self.doc_dir.mkdir(parents=True, exist_ok=True)
+        make_dirs(self.doc_dir, mode)
         with tempfile.TemporaryFile(dir=self.doc_dir):
             pass  # fail now, at configure(), if documents could not be written here
         self._after_fork()
@@ -216,7 +253,7 @@ class DocumentSink:
 
     def _after_fork(self) -> None:
         # A forked child writes the documents of the workflows it runs, not its parent's.
-        self._reducer = Reducer()
+        self._reducer = Reducer(trusted=True)
         self._written: collections.OrderedDict[str, None] = collections.OrderedDict()
         self._lock = threading.Lock()
 
@@ -242,14 +279,8 @@ class DocumentSink:
 
     def _write(self, document: dict[str, Any]) -> None:
         path = document_path(self.doc_dir, str(document["name"]), str(document["id"]))
-        partial = path.with_suffix(f".{os.getpid()}.partial")
-        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
-        fd = os.open(partial, flags, self.mode)
-        try:
-            write_document(fd, document)  # in pieces: never the whole document's bytes at once
-        finally:
-            os.close(fd)
-        os.replace(partial, path)
+        # In pieces: never the whole document's bytes at once.
+        replace_privately(path, lambda fd: write_document(fd, document), self.mode)
 
     def flush(self) -> None:
         """Nothing to do: a document is written whole when its workflow ends."""
@@ -257,4 +288,4 @@ class DocumentSink:
     def close(self) -> None:
         """Forget unfinished runs."""
         with self._lock:
-            self._reducer = Reducer()
+            self._reducer = Reducer(trusted=True)

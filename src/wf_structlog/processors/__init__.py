@@ -8,30 +8,7 @@ ids, time, level and sequence (:mod:`.stamping`); redaction removes secrets
 
 from __future__ import annotations
 
-from .stamping import (
-    RedactThenStamp,
-    add_log_level,
-    add_sequence,
-    add_timestamp,
-    format_exceptions,
-    format_exceptions_with_locals,
-    merge_contextvars,
-    safe_values,
-    stamp_event,
-    stamp_hierarchy,
-    utc_now,
-)
+from . import stamping
+from .stamping import *  # noqa: F403 (the package's public names are those of .stamping)
 
-__all__ = [
-    "RedactThenStamp",
-    "add_log_level",
-    "add_sequence",
-    "add_timestamp",
-    "format_exceptions",
-    "format_exceptions_with_locals",
-    "merge_contextvars",
-    "safe_values",
-    "stamp_event",
-    "stamp_hierarchy",
-    "utc_now",
-]
+__all__ = stamping.__all__

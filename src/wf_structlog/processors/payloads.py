@@ -20,6 +20,7 @@ import os
 from pathlib import Path
 from typing import Final
 
+from .._files import make_dirs, replace_privately, write_all
 from .._runtime import faults as _faults
 from ..render.safe import utf8_safe
 
@@ -45,8 +46,8 @@ this many characters (fewer only when ``max_value_chars`` is lower)."""
 class SideFiles:
     """Keep cut values whole in files next to an NDJSON file, one file per distinct value.
 
-    ``run.ndjson`` gets a directory ``run.payloads/`` (mode 0700) holding ``<sha256>.txt``
-    files. A value already written is not written again.
+    ``run.ndjson`` gets a directory ``run.payloads/`` (mode 0700 for *mode* 0600) holding
+    ``<sha256>.txt`` files. A value already written is not written again.
 
     Args:
         ndjson_path: the NDJSON file the values belong to.
@@ -64,17 +65,8 @@ class SideFiles:
         target = self.directory / f"{digest}.txt"
         try:
             if not target.exists():
-                self.directory.mkdir(mode=0o700, exist_ok=True)
-                partial = target.with_name(f"{digest}.{os.getpid()}.partial")
-                flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | getattr(os, "O_CLOEXEC", 0)
-                fd = os.open(partial, flags, self.mode)
-                try:
-                    view = memoryview(data)
-                    while view:
-                        view = view[os.write(fd, view) :]
-                finally:
-                    os.close(fd)
-                os.replace(partial, target)
+                make_dirs(self.directory, self.mode)
+                replace_privately(target, lambda fd: write_all(fd, data), self.mode)
         except OSError as exc:
             _faults.report("payload_files", f"cannot write payload file {target}: {exc!r}")
             return None

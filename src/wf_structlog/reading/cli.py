@@ -8,20 +8,40 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import importlib.metadata
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, Final
 
 import orjson
 from rich.console import Console
 
-from . import report, stats, tree, view
+from .._files import open_private, write_all
+from ..render.terminal import terminal_console
+from . import diff, report, stats, tree, view
 from .follow import follow
 from .sources import Logs, read, stream, warn_skipped
 
+DESCRIPTION: Final = (
+    "Work with wf-structlog NDJSON logs from the shell. Every command reads NDJSON files "
+    "(several are merged; - reads standard input) or finished documents. Lines that are "
+    "not events are skipped and counted in one final warning."
+)
+"""The ``--help`` text: plain, where the module's docstring is reStructuredText."""
+
+NOT_FOUND: Final = 1
+"""The exit status when there is nothing to show: no events, or none the filters keep."""
+
+BAD_USAGE: Final = 2
+
+
+def _say(message: str) -> None:
+    print(f"wf-log: {message}", file=sys.stderr)
+
 
 def _console() -> Console:
-    console = Console(markup=False, emoji=False, highlight=False)
+    console = terminal_console()
     if not console.is_terminal and "COLUMNS" not in os.environ:
         console.width = _PIPED_WIDTH  # not 80: a file or a pager has room for the tables
     return console
@@ -35,19 +55,17 @@ def _reduce(args: argparse.Namespace, logs: Logs) -> int:
     if args.output == "-":
         sys.stdout.buffer.write(data)
     else:
-        with open(args.output, "wb") as out:
-            out.write(data)
+        _write_output(args.output, data)
     return 0
 
 
 def _view(args: argparse.Namespace, logs: Logs) -> int:
-    try:
-        keep = view.filter_from(args.agent, args.level, args.workflow, args.since, args.grep)
-    except ValueError as exc:
-        print(f"wf-log: {exc}", file=sys.stderr)
-        return 2
+    keep = view.filter_from(args.agent, args.level, args.workflow, args.since, args.grep)
     if not args.follow:
-        view.view(logs.all_events(), sys.stdout, keep)
+        events = logs.all_events()
+        if view.view(events, sys.stdout, keep) == 0:
+            _say(f"no events match the filters (of {len(events)} read)")
+            return NOT_FOUND
         return 0
     # Standard input needs no tailing: it is read as it comes, to its end.
     lines = sys.stdin.buffer if args.files == ["-"] else follow(args.files)
@@ -57,8 +75,21 @@ def _view(args: argparse.Namespace, logs: Logs) -> int:
 
 
 def _tree(args: argparse.Namespace, logs: Logs) -> int:
-    _console().print(tree.render_tree(logs.all_documents(), args.depth, args.agent))
+    documents = logs.all_documents()
+    if args.agent and not set(args.agent) & _agents(documents):
+        _say(f"no interactions of agent {', '.join(map(repr, args.agent))} in these runs")
+        return NOT_FOUND
+    _console().print(tree.render_tree(documents, args.depth, args.agent))
     return 0
+
+
+def _agents(documents: Iterable[dict[str, Any]]) -> set[str]:
+    return {
+        interaction["agent"]
+        for document in documents
+        for iteration in document["iterations"]
+        for interaction in iteration["interactions"]
+    }
 
 
 def _stats(args: argparse.Namespace, logs: Logs) -> int:
@@ -73,47 +104,115 @@ def _stats(args: argparse.Namespace, logs: Logs) -> int:
 
 def _report(args: argparse.Namespace, logs: Logs) -> int:
     html = report.render(logs.all_documents(), title=args.title)
-    with open(args.output, "w", encoding="utf-8") as out:
-        out.write(html)
+    _write_output(args.output, html.encode())
     return 0
+
+
+def _diff(args: argparse.Namespace, logs: Logs) -> int:
+    try:
+        rules = [diff.parse_rule(text) for text in args.fail_on]
+    except ValueError as exc:
+        _say(str(exc))
+        return BAD_USAGE
+    sides = [read([path]) for path in (args.a, args.b)]
+    for side in sides:
+        logs.skips.extend(side.skips)
+    for path, side in zip((args.a, args.b), sides, strict=True):
+        if not (side.events or side.documents):
+            _say(f"no events found in {path}")
+            return NOT_FOUND
+    documents = [side.all_documents() for side in sides]
+    logs.cycles = sum(side.cycles for side in sides)
+    data = diff.compare(*documents)
+    if args.json:
+        sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
+    else:
+        _console().print(diff.render(data))
+    broken = diff.exceeded(data, rules)
+    for reason in broken:
+        _say(f"--fail-on: {reason}")
+    return 1 if broken else 0
+
+
+def _write_output(path: str, data: bytes) -> None:
+    """Write *path* as ``open(path, "wb")`` would, but a new file is private: it holds every
+    prompt and response of the run."""
+    fd = open_private(path, os.O_WRONLY | os.O_TRUNC)
+    try:
+        write_all(fd, data)
+    finally:
+        os.close(fd)
 
 
 Command = Callable[[argparse.Namespace, Logs], int]
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="wf-log", description=__doc__)
+    parser = argparse.ArgumentParser(prog="wf-log", description=DESCRIPTION)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {_version()}")
     commands = parser.add_subparsers(dest="command", required=True)
 
-    def command(name: str, run: Command, text: str) -> argparse.ArgumentParser:
+    def command(name: str, run: Command, text: str, files: bool = True) -> argparse.ArgumentParser:
         sub = commands.add_parser(name, help=text, description=text)
-        sub.add_argument("files", nargs="+", help="NDJSON files or documents; - reads stdin")
+        if files:
+            sub.add_argument("files", nargs="+", help="NDJSON files or documents; - reads stdin")
+        else:
+            sub.set_defaults(files=[])
+        sub.add_argument(
+            "-v", "--verbose", action="store_true", help="name every line skipped, and why"
+        )
         sub.set_defaults(run=run)
         return sub
-
-    def agent_option(sub: argparse.ArgumentParser) -> None:
-        sub.add_argument(
-            "--agent", action="append", default=[], help="only this agent (repeatable)"
-        )
 
     reduce_cmd = command(
         "reduce", _reduce, "rebuild workflow documents from NDJSON files (lines in any order)"
     )
     reduce_cmd.add_argument("-o", "--output", default="-", help="output JSON file (default: -)")
-
     view_cmd = command("view", _view, "print the events as the dev console shows them")
-    agent_option(view_cmd)
-    view_cmd.add_argument("--level", help="only events at this level or above")
-    view_cmd.add_argument("--workflow", help="only this workflow: its name or run id (prefix)")
-    view_cmd.add_argument("--since", help="only events since an ISO time, or 90s, 10m, 2h, 1d ago")
-    view_cmd.add_argument("--grep", help="only events whose line matches this regular expression")
+    _view_options(view_cmd)
     view_cmd.add_argument(
         "-f", "--follow", action="store_true", help="keep printing what is appended (Ctrl-C stops)"
     )
+    follow_cmd = command("follow", _view, "view -f: print the events, then what is appended")
+    _view_options(follow_cmd)
+    follow_cmd.set_defaults(follow=True)
+    tree_text = "the nested tree of each run, with status, time and usage"
+    _tree_options(command("tree", _tree, tree_text))
+    stats_cmd = command("stats", _stats, "calls, errors, tokens, cost and latency per agent/model")
+    stats_cmd.add_argument("--json", action="store_true", help=f"machine output ({stats.FORMAT})")
+    diff_text = "what moved from run A to run B: cost, tokens, calls, errors"
+    _diff_options(command("diff", _diff, diff_text, files=False))
+    report_cmd = command("report", _report, "one self-contained HTML file: timeline, tree, stats")
+    report_cmd.add_argument("-o", "--output", required=True, help="the HTML file to write")
+    report_cmd.add_argument("--title", help="the report's title (default: the workflow names)")
+    return parser
 
-    tree_cmd = command("tree", _tree, "the nested tree of each run, with status, time and usage")
-    agent_option(tree_cmd)
-    tree_cmd.add_argument(
+
+def _agent_option(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("--agent", action="append", default=[], help="only this agent (repeatable)")
+
+
+def _view_options(sub: argparse.ArgumentParser) -> None:
+    _agent_option(sub)
+    sub.add_argument(
+        "--level", type=_checked("level", str.lower), help="only events at this level or above"
+    )
+    sub.add_argument("--workflow", help="only this workflow: its name or run id (prefix)")
+    sub.add_argument(
+        "--since",
+        type=_checked("since"),
+        help="only events since an ISO time, or 90s, 10m, 2h, 1d ago",
+    )
+    sub.add_argument(
+        "--grep",
+        type=_checked("grep"),
+        help="only events whose line matches this regular expression",
+    )
+
+
+def _tree_options(sub: argparse.ArgumentParser) -> None:
+    _agent_option(sub)
+    sub.add_argument(
         "--depth",
         type=int,
         choices=sorted(tree.DEPTHS.values()),
@@ -121,27 +220,75 @@ def _parser() -> argparse.ArgumentParser:
         help="1 workflows, 2 iterations, 3 interactions, 4 actions (default)",
     )
 
-    stats_cmd = command("stats", _stats, "calls, errors, tokens, cost and latency per agent/model")
-    stats_cmd.add_argument("--json", action="store_true", help=f"machine output ({stats.FORMAT})")
 
-    report_cmd = command("report", _report, "one self-contained HTML file: timeline, tree, stats")
-    report_cmd.add_argument("-o", "--output", required=True, help="the HTML file to write")
-    report_cmd.add_argument("--title", help="the report's title (default: the workflow names)")
-    return parser
+def _diff_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("a", help="the baseline: an NDJSON file or documents")
+    sub.add_argument("b", help="the change: an NDJSON file or documents")
+    sub.add_argument("--json", action="store_true", help=f"machine output ({diff.FORMAT})")
+    sub.add_argument(
+        "--fail-on",
+        action="append",
+        default=[],
+        metavar="RULE",
+        help="exit 1 if B breaks RULE: cost+10%%, tokens+500, calls+0, errors, diverged "
+        "(repeatable)",
+    )
+
+
+def _checked(option: str, normal: Callable[[str], str] = str) -> Callable[[str], str]:
+    """An argparse ``type`` that checks a filter option as :func:`view.filter_from` will, so
+    a bad value is a usage error before any file is read."""
+
+    def check(text: str) -> str:
+        text = normal(text)
+        try:
+            view.filter_from(**{option: text})
+        except ValueError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+        return text
+
+    return check
+
+
+def _version() -> str:
+    try:
+        return importlib.metadata.version("wf-structlog")
+    except importlib.metadata.PackageNotFoundError:  # run from a source tree, not installed
+        return "unknown"
+
+
+def _complete(parser: argparse.ArgumentParser) -> None:
+    """Answer the shell's completion request, if this is one (``pip install
+    'wf-structlog[completion]'``, then ``eval "$(register-python-argcomplete wf-log)"``)."""
+    if "_ARGCOMPLETE" not in os.environ:
+        return
+    with contextlib.suppress(ImportError):
+        import argcomplete
+
+        argcomplete.autocomplete(parser)  # exits when it has answered
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``wf-log``; returns the exit status."""
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    _complete(parser)
+    args = parser.parse_args(argv)
+    following = getattr(args, "follow", False)
     try:
-        logs = Logs() if getattr(args, "follow", False) else read(args.files)
+        logs = Logs() if following else read(args.files)
     except OSError as exc:
-        print(f"wf-log: cannot read {exc.filename}: {exc.strerror or exc}", file=sys.stderr)
-        return 2
+        _say(f"cannot read {exc.filename}: {exc.strerror or exc}")
+        return BAD_USAGE
     try:
+        if not following and args.files and not (logs.events or logs.documents):
+            _say(f"no events found in {' '.join(args.files)}")
+            return NOT_FOUND
         status: int = args.run(args, logs)
+    except OSError as exc:  # an output that cannot be written
+        _say(f"cannot write {exc.filename}: {exc.strerror or exc}")
+        return BAD_USAGE
     finally:
-        warn_skipped(logs.skipped)
+        warn_skipped(logs, args.verbose)
     return status
 
 

@@ -2,7 +2,9 @@
 
 :func:`follow` yields complete lines only: a line written in two parts is yielded once both
 parts are in. It survives rotation (the file renamed and a new one created, or truncated in
-place) and waits for a file that does not exist yet.
+place, even when the new content has grown past the old size by the next look) and waits for
+a file that does not exist yet. After a truncation it starts over from the new content's
+beginning.
 """
 
 from __future__ import annotations
@@ -11,21 +13,29 @@ import os
 import threading
 import time
 from collections.abc import Iterator, Sequence
-from typing import IO
+from typing import IO, Final
 
 __all__ = ["follow"]
 
 
+_HEAD: Final = 4096
+"""Bytes of a file's start remembered, to see it rewritten when its size does not tell."""
+
+
 class _Tail:
-    """One followed path: the open file, where reading got to, and an unfinished line."""
+    """One followed path: the open file, where reading got to, an unfinished line, and the
+    first bytes read (the file's head, to tell a rewritten file from a grown one)."""
 
     def __init__(self, path: str | os.PathLike[str]) -> None:
         self.path = path
         self.file: IO[bytes] | None = None
         self.partial = b""
+        self.head = b""
 
     def read(self) -> list[bytes]:
         """The complete lines written since the last call."""
+        if self.file is not None and self._truncated():
+            self._restart()  # before reading: the old offset means nothing in the new content
         lines = self._read_open()
         try:
             stat = os.stat(self.path)
@@ -40,14 +50,27 @@ class _Tail:
                 self.partial = b""
             self.file.close()
             self._open()
-        elif stat.st_size < self.file.tell():  # truncated in place
-            self.file.seek(0)
-            self.partial = b""
         else:
             return lines
         return lines + self._read_open()
 
+    def _truncated(self) -> bool:
+        """Whether the open file was truncated in place (copytruncate) since the last read:
+        it is shorter than what was read, or it starts with other bytes (refilled to the same
+        size or beyond within one poll)."""
+        assert self.file is not None
+        fd = self.file.fileno()
+        if os.fstat(fd).st_size < self.file.tell():
+            return True
+        return bool(self.head) and os.pread(fd, len(self.head), 0) != self.head
+
+    def _restart(self) -> None:
+        assert self.file is not None
+        self.file.seek(0)
+        self.partial = self.head = b""
+
     def _open(self) -> None:
+        self.head = b""
         try:
             self.file = open(self.path, "rb")  # noqa: SIM115 (kept open across calls)
         except FileNotFoundError:
@@ -59,6 +82,8 @@ class _Tail:
         data = self.file.read()
         if not data:
             return []
+        if len(self.head) < _HEAD:
+            self.head += data[: _HEAD - len(self.head)]
         *lines, self.partial = (self.partial + data).split(b"\n")
         return [line + b"\n" for line in lines]
 

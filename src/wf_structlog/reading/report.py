@@ -1,11 +1,15 @@
 """``wf-log report``: one self-contained HTML file to look at a run, with no server.
 
-The page holds a timeline (a lane per agent, bars for interactions and actions), the
-collapsible tree with inputs and outputs, and the stats tables. Everything is inline: no
-network, no CDN. The documents are embedded as JSON in a ``<script type="application/json">``
-with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, and the page builds its DOM with
-``textContent`` only, so text from the log (prompts are untrusted) can never become markup.
-A Content-Security-Policy lets only the page's own script run and forbids any network access.
+The page holds a search box over every node (with filters and a list of errors), a waterfall
+per run (a lane per agent, sub-workflows below, zoom and pan), the collapsible tree, a pane
+with the selected node's prompts and replies as a conversation, and the stats tables.
+Everything is inline: no network, no CDN. The script is the parts in :data:`_SCRIPTS`, joined
+in one function scope, in that order. The documents are embedded as JSON in a
+``<script type="application/json">`` with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, and
+the page builds its DOM with ``textContent`` only (bidi overrides and control characters shown
+as ``\\uXXXX`` escapes), so text from the log (prompts are untrusted) can never become markup
+or read in another order. A Content-Security-Policy lets only the page's own script run and
+forbids any network access.
 """
 
 from __future__ import annotations
@@ -20,12 +24,23 @@ from typing import Any, Final
 
 import orjson
 
+from ..render.terminal import BIDI_CONTROLS
 from . import stats
 
 __all__ = ["embed_json", "render"]
 
-_ASSETS: Final = ("report.html", "report.css", "report.js")
+_SCRIPTS: Final = (
+    "base.js",
+    "model.js",
+    "conversation.js",
+    "tree.js",
+    "waterfall.js",
+    "search.js",
+    "report.js",
+)
 _PLACEHOLDER: Final = re.compile(r"\{\{(title|style|script|data|csp)\}\}")
+_BIDI_SHOWN: Final = {ord(ch): f"\\u{ord(ch):04x}" for ch in BIDI_CONTROLS}
+"""Bidi controls in the page's <title>, as visible text: the script's visible() does the rest."""
 _JSON_ESCAPES: Final = {
     ord("<"): "\\u003c",
     ord(">"): "\\u003e",
@@ -55,16 +70,21 @@ def render(documents: Iterable[Mapping[str, Any]], title: str | None = None) -> 
     if title is None:
         names = dict.fromkeys(str(document["name"]) for document in documents)
         title = "wf-log report: " + (", ".join(names) or "no runs")
-    template, style, script = (_asset(name) for name in _ASSETS)
+    template, style = _asset("report.html"), _asset("report.css")
+    parts_of_script = "\n".join(_asset(name) for name in _SCRIPTS)
+    script = f'(function () {{\n"use strict";\n{parts_of_script}\n}})();\n'
     digest = base64.b64encode(hashlib.sha256(script.encode()).digest()).decode()
     parts = {
-        "title": html.escape(title),
+        "title": html.escape(title).translate(_BIDI_SHOWN),
         "style": style,
         "script": script,
         "data": embed_json(
             {"title": title, "documents": documents, "stats": stats.compute(documents)}
         ),
-        "csp": f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'",
+        "csp": (
+            f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; "
+            "base-uri 'none'; form-action 'none'"
+        ),
     }
     return _PLACEHOLDER.sub(lambda match: parts[match[1]], template)
 

@@ -1,15 +1,19 @@
 """Reading logs for the ``wf-log`` commands: NDJSON files, standard input, finished documents.
 
-A source is a path or ``-`` (standard input). A source whose first line is a lone ``{`` or
-starts with ``[`` is a finished document, or a list of them, as ``wf-log reduce`` and
-``configure(doc_dir=...)`` write; any other source is NDJSON. Lines that are not events (a
-truncated last line, text or JSON from another program) are counted in :attr:`Logs.skipped`,
-never fatal. Reading files larger than :data:`PROGRESS_THRESHOLD` bytes shows a ``rich``
-progress bar, but only on a terminal.
+A source is a path or ``-`` (standard input). A source that is, as a whole, one JSON value
+holding finished documents (or a list of them, as ``wf-log reduce`` and
+``configure(doc_dir=...)`` write) is read as documents; any other source is NDJSON, whatever
+its first character (``[INFO] boot`` is a line to skip, not a document). Each line is read on
+its own: one that is not an event, or an event of the wrong shape (see
+:class:`~wf_structlog.reading._shape.Checker`), or a document of the wrong shape, is counted in
+:attr:`Logs.skips` with its line number, never fatal. No line longer than
+:data:`~wf_structlog.reading._lines.MAX_LINE` is read. Reading files larger than
+:data:`PROGRESS_THRESHOLD` bytes shows a ``rich`` progress bar, but only on a terminal.
 """
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,6 +24,8 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
+from ._lines import MAX_LINE, LineTooLongError, lines
+from ._shape import Checker, Skips, document_problem, might_nest
 from .reducer import Reducer, parse_line
 
 __all__ = ["PROGRESS_THRESHOLD", "Logs", "is_document", "read", "stream", "warn_skipped"]
@@ -37,28 +43,54 @@ class Logs:
     Args:
         events: NDJSON events, source after source, each in file order.
         documents: finished workflow documents given as sources.
-        skipped: lines that were neither events nor documents.
+        skips: lines that were neither events nor documents of the right shape.
     """
 
     events: list[dict[str, Any]] = field(default_factory=list)
     documents: list[dict[str, Any]] = field(default_factory=list)
-    skipped: int = 0
+    skips: Skips = field(default_factory=Skips)
+    cycles: int = 0
+    """Scopes whose parents lead back to themselves, found by :meth:`all_documents`."""
+    _checker: Checker = field(default_factory=Checker, repr=False)
 
-    def add_line(self, line: bytes) -> None:
-        """Add one NDJSON line: an event, a document on one line, or something to skip."""
+    @property
+    def skipped(self) -> int:
+        """How many lines were skipped."""
+        return self.skips.count
+
+    def add_line(self, line: bytes, source: str | None = None, number: int | None = None) -> None:
+        """Add one NDJSON line: an event, a document on one line, or something to skip.
+
+        Args:
+            line: the line.
+            source: the file it came from, to name in :attr:`skips`.
+            number: its line number there.
+        """
         try:
             value = parse_line(line)
-        except ValueError:
-            self.skipped += 1
+        except ValueError as exc:
+            self.skips.add(str(exc), source, number)
             return
-        if value is None:
-            return
+        if value is not None:
+            self.add_value(value, source, number, deep=might_nest(line))
+
+    def add_value(
+        self, value: Any, source: str | None = None, number: int | None = None, deep: bool = True
+    ) -> None:
+        """Add one JSON value read: an event or a document, else count it skipped."""
         if is_document(value):
-            self.documents.append(value)
-        elif isinstance(value.get("event"), str):
-            self.events.append(value)
+            problem = document_problem(value, self._checker)
+            if problem is None:
+                self.documents.append(value)
+                return
+        elif isinstance(value, dict):
+            problem = self._checker.problem(value, deep)
+            if problem is None:
+                self.events.append(value)
+                return
         else:
-            self.skipped += 1
+            problem = f"a {type(value).__name__}, not an event"
+        self.skips.add(problem, source, number)
 
     def all_events(self) -> list[dict[str, Any]]:
         """The events, with those of the documents given rebuilt, ordered by timestamp."""
@@ -71,12 +103,15 @@ class Logs:
         """The documents given, then those the reducer rebuilds from the events."""
         reducer = Reducer()
         for event in self.events:
-            reducer.add(event)
-        return [*self.documents, *reducer.documents()]
+            reducer.add(event, checked=True)
+        documents = reducer.documents()
+        self.cycles = reducer.cycles
+        return [*self.documents, *documents]
 
 
 def is_document(value: Any) -> bool:
-    """Whether *value* is a workflow document rather than an event."""
+    """Whether *value* claims to be a workflow document rather than an event (it may still be
+    of the wrong shape)."""
     return isinstance(value, dict) and "iterations" in value and "event" not in value
 
 
@@ -121,18 +156,30 @@ def stream(lines: Iterable[bytes], logs: Logs) -> Iterator[dict[str, Any]]:
         logs.events.clear()
 
 
-def warn_skipped(count: int, stream: IO[str] | None = None) -> None:
-    """Print the one warning about skipped lines, if any were skipped.
+def warn_skipped(logs: Logs, verbose: bool = False, stream: IO[str] | None = None) -> None:
+    """Print the one warning about skipped lines and parent loops, if there were any.
 
     Args:
-        count: lines skipped.
+        logs: what was read.
+        verbose: also name each line skipped (the first thousand), with why.
         stream: where to print (default: standard error).
     """
-    if count:
+    out = stream or sys.stderr
+    if logs.skipped:
         print(
-            f"wf-log: skipped {count} line(s) that were not events (not JSON, truncated, "
-            "or from another program)",
-            file=stream or sys.stderr,
+            f"wf-log: skipped {logs.skipped} line(s) that were not events (not JSON, truncated, "
+            "from another program, or of the wrong shape)"
+            + ("" if verbose else "; --verbose names them"),
+            file=out,
+        )
+    if verbose:
+        for skip in logs.skips.first:
+            print(f"wf-log: skipped {skip}", file=out)
+    if logs.cycles:
+        print(
+            f"wf-log: {logs.cycles} scope(s) name parents that lead back to themselves; "
+            "shown at the top of their run",
+            file=out,
         )
 
 
@@ -153,46 +200,59 @@ def _progress_bar(console: Console) -> Progress:
 def _read_source(source: str, logs: Logs) -> Iterator[int]:
     """Add *source* to *logs*, yielding how many more bytes were read every megabyte or so."""
     if source == STDIN:
-        yield from _read_lines(sys.stdin.buffer, logs)
+        yield from _read_lines(sys.stdin.buffer, logs, "<stdin>")
         return
-    with open(source, "rb") as lines:
-        yield from _read_lines(lines, logs)
+    with open(source, "rb") as file:
+        yield from _read_lines(file, logs, source)
 
 
-def _read_lines(lines: IO[bytes], logs: Logs) -> Iterator[int]:
-    first = lines.readline()
-    if first.strip() == b"{" or first.lstrip().startswith(b"["):
-        data = first + lines.read()
-        _add_whole(data, logs)
-        yield len(data)
-        return
+def _read_lines(file: IO[bytes], logs: Logs, name: str) -> Iterator[int]:
+    first = file.readline(MAX_LINE + 1)
+    if _may_be_whole(first):
+        data = first + file.read()
+        if _add_whole(data, logs):
+            yield len(data)
+            return
+        file = io.BytesIO(data)  # not documents after all: read as NDJSON
+        first = b""
     done = 0
-    for line in _chain(first, lines):
-        logs.add_line(line)
-        done += len(line)
-        if done >= _CHUNK:
-            yield done
-            done = 0
+    try:
+        for number, line in enumerate(lines(file, first), 1):
+            logs.add_line(line, name, number)
+            done += len(line)
+            if done >= _CHUNK:
+                yield done
+                done = 0
+    except LineTooLongError as exc:
+        logs.skips.add(f"{exc}; the rest was not read", name, exc.number)
     yield done
 
 
-def _chain(first: bytes, rest: Iterable[bytes]) -> Iterator[bytes]:
-    yield first
-    yield from rest
+def _may_be_whole(first: bytes) -> bool:
+    """Whether a source starting with the line *first* may be one JSON value over many lines
+    (a document as ``wf-log reduce`` writes it): it opens an object or array it does not
+    close on that line."""
+    if first.lstrip()[:1] not in (b"{", b"["):
+        return False
+    try:
+        parse_line(first)
+    except ValueError:
+        return len(first) <= MAX_LINE
+    return False
 
 
-def _add_whole(data: bytes, logs: Logs) -> None:
-    """Add a source that is one JSON value: a document or a list of documents."""
+def _add_whole(data: bytes, logs: Logs) -> bool:
+    """Add a source that is one JSON value holding documents; whether it was one."""
     try:
         value = orjson.loads(data)
     except orjson.JSONDecodeError:
-        logs.skipped += 1
-        return
-    for item in value if isinstance(value, list) else [value]:
-        if is_document(item):
-            logs.documents.append(item)
-        else:
-            logs.skipped += 1
+        return False
+    items = value if isinstance(value, list) else [value]
+    if not items or not all(is_document(item) for item in items):
+        return False
+    for item in items:
+        logs.add_value(item, deep=False)
+    return True
 
 
 _CHILDREN: Final = {"workflow": "iterations", "iteration": "interactions"}

@@ -4,17 +4,20 @@
 
     {"format": "wf-log-stats/1",
      "runs": 1,
-     "total":  {"interactions", "calls", "errors", "input_tokens", "output_tokens", "cost"},
+     "total":  {"interactions", "calls", "errors", "input_tokens", "output_tokens", "cost",
+                "unpriced"},
      "agents": [{"agent", "interactions", "calls", "errors", "input_tokens", "output_tokens",
-                 "cost", "latency_ms": {"count", "p50", "p95", "max"}}, ...],
+                 "cost", "unpriced", "latency_ms": {"count", "p50", "p95", "max"}}, ...],
      "models": [{"model", "calls", "errors", "input_tokens", "output_tokens", "cost",
-                 "latency_ms": {...}}, ...]}
+                 "unpriced", "latency_ms": {...}}, ...]}
 
-Rows are sorted by name; keys always appear, in this order. Per agent, everything comes from
+Rows are sorted by name; keys always appear, in this order. Every run counts, the
+sub-workflows nested in others included (``runs`` counts them all). Per agent, everything comes from
 the agent's interactions: their ``usage`` roll-ups, ``error_count`` and ``duration_ms``. Per
 model, from the events that name a ``model``: each is one call, and an error if it was logged
 at an error level; latency from their ``duration_ms`` where they logged one. ``cost`` is
-``null`` where nothing logged a cost, a percentile ``null`` where there was no duration.
+``null`` where nothing logged a cost, ``unpriced`` counts the calls that logged tokens but no
+cost, a percentile ``null`` where there was no duration.
 Percentiles are nearest-rank: always a duration that was observed.
 """
 
@@ -22,13 +25,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Mapping
-from typing import Any, Final
+from typing import Any, Final, TypeGuard
 
 from rich import box
 from rich.table import Table
 from rich.text import Text
 
 from ..render.console import escape
+from ..render.money import cost_label
+from ..schema import USAGE_KEYS
+from ._nesting import runs
 
 __all__ = ["FORMAT", "compute", "percentile", "tables"]
 
@@ -52,7 +58,7 @@ def percentile(values: list[float], p: float) -> float | None:
 
 
 def compute(documents: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
-    """Statistics over every run in *documents*.
+    """Statistics over every run in *documents*, the sub-workflows nested in them included.
 
     Args:
         documents: workflow documents (see ``document.schema.json``).
@@ -60,7 +66,7 @@ def compute(documents: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     Returns:
         The data described in this module's docstring.
     """
-    documents = list(documents)
+    documents = list(runs(documents))
     agents: dict[Any, _Row] = {}
     models: dict[Any, _Row] = {}
     total = _Row()
@@ -106,7 +112,7 @@ def tables(stats: Mapping[str, Any]) -> list[Table]:
                 str(row["errors"]),
                 f"{row['input_tokens']:,}",
                 f"{row['output_tokens']:,}",
-                "" if row["cost"] is None else f"${row['cost']:.4f}",
+                cost_label(row),
                 *(_ms(latency[p]) for p in ("p50", "p95", "max")),
             ]
             # Text, not str: rich would read markup in an agent's name.
@@ -120,7 +126,16 @@ def tables(stats: Mapping[str, Any]) -> list[Table]:
 
 
 class _Row:
-    __slots__ = ("calls", "cost", "errors", "input_tokens", "interactions", "latencies", "output")
+    __slots__ = (
+        "calls",
+        "cost",
+        "errors",
+        "input_tokens",
+        "interactions",
+        "latencies",
+        "output",
+        "unpriced",
+    )
 
     def __init__(self) -> None:
         self.interactions = 0
@@ -129,6 +144,7 @@ class _Row:
         self.input_tokens: float = 0
         self.output: float = 0
         self.cost: float | None = None
+        self.unpriced = 0
         self.latencies: list[float] = []
 
     def add_usage(
@@ -139,7 +155,8 @@ class _Row:
         self.input_tokens += usage["input_tokens"]
         self.output += usage["output_tokens"]
         self._add_cost(usage.get("cost"))
-        if duration_ms is not None:
+        self.unpriced += usage.get("unpriced", 0)
+        if _is_number(duration_ms):
             self.latencies.append(duration_ms)
 
     def add_call(self, entry: Mapping[str, Any], failed: bool) -> None:
@@ -148,6 +165,8 @@ class _Row:
         self.input_tokens += entry["input_tokens"] if _is_number(entry.get("input_tokens")) else 0
         self.output += entry["output_tokens"] if _is_number(entry.get("output_tokens")) else 0
         self._add_cost(entry.get("cost"))
+        priced = _is_number(entry.get("cost"))
+        self.unpriced += not priced and any(map(_is_number, map(entry.get, USAGE_KEYS)))
         if _is_number(entry.get("duration_ms")):
             self.latencies.append(entry["duration_ms"])
 
@@ -163,6 +182,7 @@ class _Row:
             "input_tokens": self.input_tokens,
             "output_tokens": self.output,
             "cost": self.cost,
+            "unpriced": self.unpriced,
         }
 
     def as_agent(self) -> dict[str, Any]:
@@ -189,7 +209,7 @@ def _ms(value: float | None) -> str:
     return f"{value:.2f}" if value < 10 else f"{value:,.0f}"
 
 
-def _is_number(value: Any) -> bool:
+def _is_number(value: Any) -> TypeGuard[float]:
     return isinstance(value, int | float) and not isinstance(value, bool)
 
 

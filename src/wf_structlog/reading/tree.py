@@ -3,7 +3,9 @@
 Each node shows its status, duration, tokens (in→out), cost and errors. Failed scopes and
 errors are red; a scope that never ended (``incomplete``), was ``abandoned``, or is missing
 some of its events (``complete`` false) is marked in yellow. An interaction opened inside
-another is drawn under it.
+another is drawn under it, and a workflow opened in a scope (a sub-workflow) inside that
+scope, whole. Costs show three significant digits (``$0.0000194``); calls without a price
+are marked ``unpriced``, never shown as ``$0``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from rich.tree import Tree
 
 from .. import schema
 from ..render.console import STATUS_STYLES, ConsoleRenderer, agent_style, default_columns, escape
+from ..render.money import cost_label
 
 __all__ = ["DEPTHS", "render_tree"]
 
@@ -23,7 +26,7 @@ DEPTHS: Final = {"workflow": 1, "iteration": 2, "interaction": 3, "action": 4}
 """``--depth`` of each kind of node: 1 shows workflows only, 4 (the default) everything."""
 
 _ENTRY: Final = ConsoleRenderer(
-    [c for c in default_columns(value_limit=80) if c.name in ("level", "tree", "fields")]
+    [c for c in default_columns(value_limit=80) if c.key in ("level", "event", "")]
 )
 
 
@@ -32,7 +35,8 @@ def render_tree(
     depth: int = DEPTHS["action"],
     agents: Collection[str] = (),
 ) -> Tree:
-    """The tree of every document, under one root.
+    """The tree of every document, under one root; a sub-workflow is drawn inside the scope
+    that opened it.
 
     Args:
         documents: workflow documents (see ``document.schema.json``).
@@ -41,19 +45,37 @@ def render_tree(
     """
     root = Tree(Text("runs", style="dim"), guide_style="dim")
     for document in documents:
-        name = f"workflow {escape(str(document['name']))} {escape(str(document['id']))[:8]}"
-        workflow = root.add(_label(name, "bold", document))
-        if depth >= DEPTHS["action"]:
-            _add_entries(workflow, document, document["events"])
-        if depth < DEPTHS["iteration"]:
-            continue
-        for iteration in document["iterations"]:
-            node = workflow.add(_label(f"iteration {iteration['number']}", "bold", iteration))
-            if depth >= DEPTHS["action"]:
-                _add_entries(node, iteration, iteration["events"])
-            if depth >= DEPTHS["interaction"]:
-                _add_interactions(node, iteration["interactions"], depth, agents)
+        _add_run(root, document, depth, agents)
     return root
+
+
+def _add_run(
+    parent: Tree, document: Mapping[str, Any], depth: int, agents: Collection[str]
+) -> None:
+    name = f"workflow {escape(str(document['name']))} {escape(str(document['id']))[:8]}"
+    label = _label(name, "bold", document)
+    if document.get("parent_missing"):
+        label.append("  ⚠ parent run not in the input", style="yellow")
+    workflow = parent.add(label)
+    if depth >= DEPTHS["action"]:
+        _add_entries(workflow, document, document["events"])
+    _add_runs(workflow, document, depth, agents)
+    if depth < DEPTHS["iteration"]:
+        return
+    for iteration in document["iterations"]:
+        number = escape(str(iteration["number"]))
+        node = workflow.add(_label(f"iteration {number}", "bold", iteration))
+        if depth >= DEPTHS["action"]:
+            _add_entries(node, iteration, iteration["events"])
+        _add_runs(node, iteration, depth, agents)
+        if depth >= DEPTHS["interaction"]:
+            _add_interactions(node, iteration["interactions"], depth, agents)
+
+
+def _add_runs(node: Tree, scope: Mapping[str, Any], depth: int, agents: Collection[str]) -> None:
+    """The workflows opened in *scope*, each a whole run."""
+    for run in scope.get("workflows", ()):
+        _add_run(node, run, depth, agents)
 
 
 def _add_interactions(
@@ -64,18 +86,28 @@ def _add_interactions(
     for interaction in interactions:
         outer = interaction.get("parent_interaction_id")
         children.setdefault(outer if outer in ids else None, []).append(interaction)
+    drawn: set[Any] = set()
 
     def add(under: Tree, interaction: dict[str, Any]) -> None:
+        drawn.add(interaction["id"])
         if not agents or interaction["agent"] in agents:
             agent = escape(str(interaction["agent"]))
-            under = under.add(_label(agent, f"bold {agent_style(agent)}", interaction))
+            label = _label(agent, f"bold {agent_style(agent)}", interaction)
+            if "cyclic_parent" in interaction:
+                label.append("  ⚠ parents loop", style="yellow")
+            under = under.add(label)
             if depth >= DEPTHS["action"]:
                 _add_entries(under, interaction, interaction["actions"])
+            _add_runs(under, interaction, depth, agents)
         for child in children.get(interaction["id"], []):
-            add(under, child)
+            if child["id"] not in drawn:
+                add(under, child)
 
     for interaction in children.get(None, []):
         add(parent, interaction)
+    for interaction in interactions:  # on a loop of parents no reducer cut (a foreign file)
+        if interaction["id"] not in drawn:
+            add(parent, interaction)
 
 
 def _add_entries(node: Tree, scope: Mapping[str, Any], entries: list[dict[str, Any]]) -> None:
@@ -104,18 +136,30 @@ def _label(name: str, style: str, scope: Mapping[str, Any]) -> Text:
     text = Text(name, style=style)
     text.append(" ")
     text.append(escape(status), style=STATUS_STYLES.get(status, "bold yellow"))
-    if scope["duration_ms"] is not None:
+    if _number(scope["duration_ms"]):
         text.append(f" {_duration(scope['duration_ms'])}", style="dim")
     if not scope["complete"] and status != schema.STATUS_INCOMPLETE:
         text.append(" ⚠ events missing", style="yellow")
     usage = scope["usage"]
     if usage["calls"]:
         text.append(f"  {usage['input_tokens']}→{usage['output_tokens']} tok", style="cyan")
-    if "cost" in usage:
-        text.append(f"  ${usage['cost']:.4f}", style="cyan")
+    cost = cost_label(usage)
+    if cost:
+        text.append(f"  {cost}", style="cyan")
+    total = usage.get("total")
+    if total is not None:
+        text.append(
+            f"  (with sub-runs: {total['input_tokens']}→{total['output_tokens']} tok"
+            + (f", {cost_label(total)})" if cost_label(total) else ")"),
+            style="dim cyan",
+        )
     if scope["error_count"]:
         text.append(f"  ✖ {scope['error_count']} error(s)", style="bold red")
     return text
+
+
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
 
 
 def _duration(ms: float) -> str:

@@ -1,7 +1,8 @@
 """``wf-log view``: events printed as the dev console prints them, filtered.
 
-The lines come from :class:`~wf_structlog.render.console.ConsoleRenderer`, so prompts are shown
-as the console shows them: ``rich`` markup literally, control characters escaped.
+The lines come from :class:`~wf_structlog.render.console.ConsoleRenderer` and are printed
+through :func:`~wf_structlog.render.terminal.terminal_console`, so prompts are shown as the
+console shows them: ``rich`` markup literally, control characters escaped, in every field.
 """
 
 from __future__ import annotations
@@ -12,7 +13,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any, Final
 
-from ..render.console import ConsoleRenderer, make_console
+from rich.text import Text
+
+from .. import schema
+from ..render.console import Column, ConsoleRenderer, default_columns
+from ..render.terminal import terminal_console
 from ..schema import LEVELS
 from ..typing import EventDict
 
@@ -38,7 +43,14 @@ def parse_since(text: str, now: datetime | None = None) -> str:
         seconds = float(relative[1]) * _UNITS[relative[2]]
         when = (now or datetime.now(UTC)) - timedelta(seconds=seconds)
     else:
-        when = datetime.fromisoformat(text.strip())
+        try:
+            when = datetime.fromisoformat(text.strip())
+        except ValueError:
+            raise ValueError(
+                f"{text!r} is not a time: give a duration back from now (90s, 10m, 2h, "
+                "1d) or an ISO-8601 date or time (2025-06-01, 2025-06-01T14:30, "
+                "2025-06-01T14:30:00+02:00)"
+            ) from None
         if when.tzinfo is None:
             when = when.replace(tzinfo=UTC)
     return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -92,15 +104,63 @@ def view(
         renderer: how to print an event (default: the dev console's).
     """
     keep = keep or EventFilter()
-    renderer = renderer or ConsoleRenderer()
-    console = make_console(out)
+    nesting = _Nesting()
+    renderer = renderer or ConsoleRenderer(nesting.columns(default_columns()))
+    console = terminal_console(out, soft_wrap=True)
     shown = 0
     for event in events:
-        line = renderer(None, "", event).plain if keep.grep is not None else ""
-        if keep(event, line):
-            console.print(renderer(None, "", event))
-            shown += 1
+        nesting.learn(event)
+        if keep.grep is None and not keep(event, ""):
+            continue  # not rendered: a renderer remembers the tracebacks it has shown
+        line = renderer(None, "", event)
+        if keep.grep is not None and not keep(event, line.plain):
+            continue
+        console.print(line)
+        shown += 1
     return shown
+
+
+class _Nesting:
+    """How deep each run is nested in others, learnt from the events as they come, so that a
+    sub-workflow's lines are indented under the interaction that opened it."""
+
+    _DEPTH: Final = {"interaction_id": 3, "iteration_id": 2}
+
+    def __init__(self) -> None:
+        self._offsets: dict[Any, int] = {}
+        self._scopes: dict[Any, int] = {}
+        """The depth, runs around it included, of each iteration and interaction seen."""
+
+    def learn(self, event: Mapping[str, Any]) -> None:
+        run = event.get("workflow_id")
+        offset = self._offsets.get(run, 0)
+        if event.get("event") == "workflow.start" and "parent_workflow_id" in event:
+            opened_in = event.get(schema.PARENT_SCOPE_KEY)
+            parent = self._offsets.get(event["parent_workflow_id"], 0) + 1
+            offset = self._offsets[run] = self._scopes.get(opened_in, parent)
+        for key, depth in self._DEPTH.items():
+            scope = event.get(key)
+            if isinstance(scope, str) and scope not in self._scopes:
+                self._scopes[scope] = offset + depth
+
+    def offset(self, event: Mapping[str, Any]) -> int:
+        return self._offsets.get(event.get("workflow_id"), 0)
+
+    def columns(self, columns: list[Column]) -> list[Column]:
+        """*columns*, the event's tree column indented by the run's nesting."""
+
+        def nested(column: Column) -> Column:
+            def render(key: str, event: EventDict) -> Text | str:
+                shown = column.formatter(key, event)
+                indent = "  " * self.offset(event)
+                if not shown or not indent:
+                    return shown
+                text = shown if isinstance(shown, Text) else Text(shown)
+                return Text(indent).append_text(text)
+
+            return Column(column.key, render)
+
+        return [nested(column) if column.key == "event" else column for column in columns]
 
 
 def filter_from(

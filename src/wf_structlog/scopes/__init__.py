@@ -5,30 +5,7 @@ processes. Every name here is also exported by :mod:`wf_structlog`.
 
 from __future__ import annotations
 
-from .hierarchy import (
-    InteractionScope,
-    IterationScope,
-    Scope,
-    ScopeError,
-    WorkflowScope,
-    add_metadata,
-    add_resource,
-    current_scope,
-    interaction,
-    iteration,
-    workflow,
-)
+from . import hierarchy
+from .hierarchy import *  # noqa: F403 (the package's public names are those of .hierarchy)
 
-__all__ = [
-    "InteractionScope",
-    "IterationScope",
-    "Scope",
-    "ScopeError",
-    "WorkflowScope",
-    "add_metadata",
-    "add_resource",
-    "current_scope",
-    "interaction",
-    "iteration",
-    "workflow",
-]
+__all__ = hierarchy.__all__

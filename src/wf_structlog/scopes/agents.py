@@ -25,7 +25,7 @@ from .. import schema
 from .._runtime.decorate import Span, decorate
 from .._runtime.hooks import Work, ending, tell
 from .._runtime.logger import get_logger
-from .._runtime.scope import _status_of
+from .._runtime.scope import status_of
 from .._runtime.state import STATE
 from .hierarchy import InteractionScope
 
@@ -103,7 +103,7 @@ class _ActionCall:
         return self
 
     def _finish(self, status: str | None, exc: BaseException | None) -> None:
-        final = status or _status_of(exc) or schema.STATUS_OK
+        final = status or status_of(exc) or schema.STATUS_OK
         fields = {**self.fields, "input": self.input, "status": final}
         if exc is None:
             fields["output"] = self.output

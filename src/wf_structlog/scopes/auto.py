@@ -16,7 +16,7 @@ from typing import Any, Self
 
 from .._runtime.logger import get_logger
 from .._runtime.state import CURRENT, current
-from .hierarchy import InteractionScope, IterationScope, WorkflowScope, _workflow_of
+from .hierarchy import InteractionScope, IterationScope, WorkflowScope, workflow_of
 
 __all__ = ["SimpleWorkflowLogger", "log_llm_call"]
 
@@ -91,7 +91,7 @@ class SimpleWorkflowLogger:
 
     def _enter(self) -> None:
         """Log in this workflow from here on, whatever the calling thread or task was in."""
-        if _workflow_of(current()) is not self._workflow:
+        if workflow_of(current()) is not self._workflow:
             CURRENT.set(self._iteration or self._workflow)
 
     def log_llm_call(self, *, agent: str, **fields: Any) -> None:

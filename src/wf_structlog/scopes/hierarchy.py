@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Self
 
+from .. import schema
 from .._runtime.ids import new_run_id
 from .._runtime.otel_context import span_to_join
 from .._runtime.scope import Scope, ScopeError, misuse, started_enabled
@@ -50,6 +51,7 @@ class WorkflowScope(Scope):
         self._iterations = 0
         self._implicit_iteration: IterationScope | None = None
         self._parent_workflow: WorkflowScope | None = None
+        self._opened_in: str | None = None
         self._trace_parent: str | None = None
 
     @property
@@ -71,7 +73,8 @@ class WorkflowScope(Scope):
         return type(self)(self.name, self._metadata)
 
     def _resolve_parent(self, prev: Scope | None) -> Scope | None:
-        self._parent_workflow = _workflow_of(prev)
+        self._parent_workflow = workflow_of(prev)
+        self._opened_in = prev.span_id if prev is not None else None
         joined = span_to_join() if self._parent_workflow is None else None
         if joined is not None:  # the program's OpenTelemetry span: this run joins its trace
             self.run_id, self._trace_parent = joined
@@ -84,6 +87,7 @@ class WorkflowScope(Scope):
         fields = super()._start_fields()
         if self._parent_workflow is not None:
             fields["parent_workflow_id"] = self._parent_workflow.run_id
+            fields[schema.PARENT_SCOPE_KEY] = self._opened_in
         if self._trace_parent is not None:
             fields["trace_parent_span_id"] = self._trace_parent
         return fields
@@ -127,7 +131,7 @@ class IterationScope(Scope):
         live = _past_automatic(_open_ancestor(self, prev))
         if isinstance(live, IterationScope | InteractionScope):
             misuse(f"iteration opened inside {live!r}; iterations do not nest")
-        wf = _workflow_of(live) or _implicit_workflow()
+        wf = workflow_of(live) or _implicit_workflow()
         stale = wf._implicit_iteration
         # Close the implicit iteration once explicit ones begin, unless a concurrent task
         # still has an interaction open in it.
@@ -173,7 +177,7 @@ class InteractionScope(Scope):
         live = _past_automatic(_open_ancestor(self, prev))
         if isinstance(live, InteractionScope | IterationScope):
             return live
-        wf = _workflow_of(live) or _implicit_workflow()
+        wf = workflow_of(live) or _implicit_workflow()
         return wf._implicit_iteration_scope()
 
     def _make_stamp(self) -> dict[str, Any]:
@@ -215,13 +219,13 @@ def _past_automatic(scope: Scope | None) -> Scope | None:
     return before
 
 
-def _workflow_of(scope: Scope | None) -> WorkflowScope | None:
+def workflow_of(scope: Scope | None) -> WorkflowScope | None:
     while scope is not None and not isinstance(scope, WorkflowScope):
         scope = scope.parent
     return scope
 
 
-def _program_name() -> str:
+def program_name() -> str:
     """The running script's name (``agents.py`` -> ``agents``); ``main`` for ``python -c``."""
     main = sys.argv[0] if sys.argv else ""
     stem = Path(main).stem
@@ -233,7 +237,7 @@ def _implicit_workflow() -> WorkflowScope:
     with STATE.structure:
         implicit = STATE.implicit
         if not isinstance(implicit, WorkflowScope) or not implicit.is_open:
-            implicit = STATE.implicit = WorkflowScope(_program_name(), {})
+            implicit = STATE.implicit = WorkflowScope(program_name(), {})
             implicit.mark_implicit()
             implicit._open_under(None)
         return implicit

@@ -8,8 +8,10 @@ workflow's events, written on each ``end_iteration``, at ``finalize`` and whenev
 ends (at exit, say).
 
 Calls in the wrong order never crash old code: by default the missing scope is opened or closed
-for you and a ``scope_misuse`` warning says what was fixed. ``strict=True`` raises
-:class:`~wf_structlog.ScopeError` instead, naming the call and the state.
+for you and a ``scope_misuse`` warning says what was fixed (``log_action`` with no interaction
+open logs in one it opens, named after the action, which ends with the next scope).
+``strict=True`` raises :class:`~wf_structlog.ScopeError` instead, naming the call and the
+state.
 """
 
 from __future__ import annotations
@@ -24,9 +26,10 @@ from typing import Any, TypeVar
 import orjson
 
 from .. import schema
+from .._files import make_dirs, replace_privately, write_all
 from .._runtime.pipeline import add_tap, remove_tap
 from .._runtime.scope import Scope, misuse
-from .._runtime.state import CURRENT, current
+from .._runtime.state import CURRENT, STATE, current
 from ..reading.reducer import Reducer
 from ..render.ndjson import to_json
 from ..typing import EventDict
@@ -42,7 +45,7 @@ class _Tap:
 
     def __init__(self, owner: WorkflowLogger) -> None:
         self._owner = owner
-        self._reducer = Reducer()
+        self._reducer = Reducer(trusted=True)
         self._lock = threading.Lock()
 
     def emit(self, method_name: str, event_dict: EventDict) -> None:
@@ -96,6 +99,8 @@ class WorkflowLogger:
         self._workflow = WorkflowScope(self.workflow_name, metadata)
         self._iteration: IterationScope | None = None
         self._interaction: InteractionScope | None = None
+        self._automatic: InteractionScope | None = None
+        """The interaction ``log_action`` opened because none was: it ends with the next."""
         self._finalized = False
         self._tap = _Tap(self)
         self.path = Path(log_dir) / f"{_safe_name(self.workflow_name)}_{self.workflow_id}.json"
@@ -152,14 +157,10 @@ class WorkflowLogger:
             if not self._usable("start_interaction", agent=agent_name):
                 return
             if self._interaction is not None:
-                state = f"interaction {self._interaction.agent!r} is open"
-                self._problem("start_interaction", state, agent=agent_name)
-                self._end_interaction_now(None, schema.STATUS_ABANDONED)
+                self._close_interaction("start_interaction", agent=agent_name)
             if self._iteration is None:
                 self._problem("start_interaction", "no iteration is open", agent=agent_name)
-                self._iteration = _open(IterationScope(None, {}), self._workflow)
-            scope = InteractionScope(agent_name, input, {})
-            self._interaction = _open(scope, self._iteration)
+            self._interaction = self._open_interaction(InteractionScope(agent_name, input, {}))
 
     def end_interaction(self, output: Any = None, status: str | None = None) -> None:
         """Close the current interaction with the agent's *output*.
@@ -181,15 +182,30 @@ class WorkflowLogger:
         if output is not None:
             self._interaction.output = output
         self._interaction.end(status)
-        self._interaction = None
+        self._interaction = self._automatic = None
 
     def _end_iteration_now(self, status: str | None) -> None:
         assert self._iteration is not None
         if self._interaction is not None:
-            self._problem("end_iteration", f"interaction {self._interaction.agent!r} is open")
-            self._end_interaction_now(None, schema.STATUS_ABANDONED)
+            self._close_interaction("end_iteration")
         self._iteration.end(status)
         self._iteration = None
+
+    def _open_interaction(self, scope: InteractionScope) -> InteractionScope:
+        """Open *scope* in the current iteration, opening one first if none is open."""
+        if self._iteration is None:
+            self._iteration = _open(IterationScope(None, {}), self._workflow)
+        return _open(scope, self._iteration)
+
+    def _close_interaction(self, call: str, **fields: Any) -> None:
+        """Close the interaction still open when *call* needs it closed: one that
+        ``log_action`` opened ends ``"ok"`` silently, one the caller left open is abandoned."""
+        assert self._interaction is not None
+        if self._interaction is self._automatic:
+            self._end_interaction_now(None, None)
+            return
+        self._problem(call, f"interaction {self._interaction.agent!r} is open", **fields)
+        self._end_interaction_now(None, schema.STATUS_ABANDONED)
 
     # -- events ------------------------------------------------------------------------------
 
@@ -214,12 +230,12 @@ class WorkflowLogger:
         with self._lock:
             if not self._usable("log_action", **fields):
                 return
-            scope: Scope | None = self._interaction
-            if scope is None:
+            if self._interaction is None:
                 self._problem("log_action", "no interaction is open")
-                scope = self._innermost()
-        if scope is not None:
-            _record(scope, "info", {**fields, "event": str(action_type)})
+                scope = InteractionScope(str(action_type), None, {})
+                self._interaction = self._automatic = self._open_interaction(scope)
+            scope = self._interaction
+        _record(scope, "info", {**fields, "event": str(action_type)})
 
     def log_error(self, message_or_exception: str | BaseException, details: Any = None) -> None:
         """Log an error in the current scope: it lands in that scope's ``errors``.
@@ -288,10 +304,9 @@ class WorkflowLogger:
         document = self._tap.document()
         if document is None:
             return None
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        partial = self.path.with_suffix(f".{os.getpid()}.{threading.get_ident()}.partial")
-        partial.write_bytes(to_json(document, orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS))
-        os.replace(partial, self.path)
+        data = to_json(document, orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+        make_dirs(self.path.parent, STATE.file_mode)
+        replace_privately(self.path, lambda fd: write_all(fd, data), STATE.file_mode)
         return self.path
 
     # -- helpers -----------------------------------------------------------------------------

@@ -55,7 +55,7 @@ def carrier() -> dict[str, str]:
     if scope is None:
         return {}
     stamp = scope.stamp
-    workflow = _workflow_of(scope)
+    workflow = workflow_of(scope)
     rest: dict[str, Any] = {
         "workflow": stamp["workflow"],
         "workflow_span_id": workflow.span_id,
@@ -182,7 +182,7 @@ def _number(rest: Mapping[str, Any], key: str) -> int | None:
     return value
 
 
-def _workflow_of(scope: Scope) -> WorkflowScope:
+def workflow_of(scope: Scope) -> WorkflowScope:
     while not isinstance(scope, WorkflowScope):
         assert scope.parent is not None
         scope = scope.parent

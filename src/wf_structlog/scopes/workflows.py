@@ -20,7 +20,7 @@ from typing import Any
 from .._runtime import scope as _scope
 from .._runtime.logger import METHOD_NUMBERS, BoundLogger
 from .._runtime.state import CURRENT, STATE, current, ensure_configured
-from .hierarchy import Scope, WorkflowScope, _workflow_of
+from .hierarchy import Scope, WorkflowScope, workflow_of
 
 __all__ = [
     "WorkflowBoundLogger",
@@ -81,7 +81,7 @@ class WorkflowBoundLogger(BoundLogger):
         ensure_configured()
         if not STATE.enabled:
             return None
-        here = _workflow_of(current())
+        here = workflow_of(current())
         if here is not None and here.name == self._logger.name:
             return None
         return CURRENT.set(_named_workflow(self._logger.name))

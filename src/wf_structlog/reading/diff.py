@@ -1,0 +1,331 @@
+"""``wf-log diff A B``: what moved between two runs (a prompt or a model changed).
+
+:func:`compare` gives plain data, stable for machines (``wf-log diff --json``)::
+
+    {"format": "wf-log-diff/1",
+     "total":  {metric: {"a", "b", "delta", "pct"}, ...},
+     "agents": [{"agent", metric: {...}, ...}, ...],
+     "models": [{"model", metric: {...}, ...}, ...],
+     "status": [{"path", "a", "b"}, ...],
+     "diverged": {"path", "a", "b"} or null}
+
+The metrics are ``cost``, ``tokens`` (in and out), ``input_tokens``, ``output_tokens``,
+``calls``, ``errors`` and ``duration_ms`` (per agent and model: the median latency); ``pct`` is
+``null`` where A is 0. Everything counts the sub-workflows nested in the runs. The two trees are
+aligned by position and name: the runs in order, their iterations, then each iteration's
+interactions, sub-workflows and actions in time order. ``status`` lists the scopes found on
+both sides whose status changed; ``diverged`` is the first place where the two differ (a
+different action, tool, model or agent, or one side going on where the other stopped).
+
+:func:`exceeded` checks ``--fail-on`` rules (``cost+10%``, ``tokens+500``, ``errors``) so that
+CI can fail a change that made runs dearer or broke them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from rich import box
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+
+from ..render.console import escape
+from ..render.money import format_cost
+from . import stats
+
+__all__ = ["FORMAT", "Rule", "compare", "exceeded", "parse_rule", "render"]
+
+FORMAT: Final = "wf-log-diff/1"
+"""The ``format`` of :func:`compare`'s output; changes if a key changes meaning."""
+
+METRICS: Final = (
+    "cost",
+    "tokens",
+    "input_tokens",
+    "output_tokens",
+    "calls",
+    "errors",
+    "duration_ms",
+)
+
+Document = Mapping[str, Any]
+
+
+def compare(a: Sequence[Document], b: Sequence[Document]) -> dict[str, Any]:
+    """What changed from the runs *a* to the runs *b*.
+
+    Args:
+        a: workflow documents (see ``document.schema.json``), the baseline.
+        b: workflow documents, the change.
+
+    Returns:
+        The data described in this module's docstring.
+    """
+    stats_a, stats_b = stats.compute(a), stats.compute(b)
+    totals_a, totals_b = _totals(a, stats_a), _totals(b, stats_b)
+    changes: list[dict[str, Any]] = []
+    diverged = _walk(_Node.top(a), _Node.top(b), (), changes)
+    return {
+        "format": FORMAT,
+        "total": {metric: _delta(totals_a[metric], totals_b[metric]) for metric in METRICS},
+        "agents": _rows("agent", stats_a["agents"], stats_b["agents"]),
+        "models": _rows("model", stats_a["models"], stats_b["models"]),
+        "status": changes,
+        "diverged": diverged,
+    }
+
+
+def _totals(documents: Sequence[Document], computed: Mapping[str, Any]) -> dict[str, Any]:
+    total = computed["total"]
+    return {
+        **_metrics(total),
+        "duration_ms": sum(_number(d.get("duration_ms")) for d in documents),
+    }
+
+
+def _metrics(row: Mapping[str, Any]) -> dict[str, Any]:
+    return {
+        "cost": row["cost"] or 0,
+        "tokens": row["input_tokens"] + row["output_tokens"],
+        "input_tokens": row["input_tokens"],
+        "output_tokens": row["output_tokens"],
+        "calls": row["calls"],
+        "errors": row["errors"],
+        "duration_ms": row.get("latency_ms", {}).get("p50") or 0,
+    }
+
+
+def _number(value: Any) -> float:
+    return value if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+
+def _delta(a: float, b: float) -> dict[str, Any]:
+    delta = round(b - a, 10)
+    return {"a": a, "b": b, "delta": delta, "pct": round(100 * delta / a, 2) if a else None}
+
+
+def _rows(key: str, a: list[dict[str, Any]], b: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    by_a = {row[key]: _metrics(row) for row in a}
+    by_b = {row[key]: _metrics(row) for row in b}
+    zero = dict.fromkeys(METRICS, 0)
+    names = sorted({*by_a, *by_b}, key=lambda name: (name is None, str(name)))
+    return [
+        {
+            key: name,
+            **{
+                metric: _delta(by_a.get(name, zero)[metric], by_b.get(name, zero)[metric])
+                for metric in METRICS
+            },
+        }
+        for name in names
+    ]
+
+
+# -- aligning the trees ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Node:
+    """A step of a run as the diff aligns it: its label, status, and the steps inside."""
+
+    label: str
+    status: str | None
+    children: tuple[_Node, ...]
+
+    @classmethod
+    def top(cls, documents: Sequence[Document]) -> tuple[_Node, ...]:
+        return tuple(cls.run(document) for document in documents)
+
+    @classmethod
+    def run(cls, document: Document) -> _Node:
+        inside = [cls.iteration(iteration) for iteration in document["iterations"]]
+        return cls(
+            f"workflow {document['name']}",
+            document["status"],
+            (*inside, *map(cls.run, document.get("workflows", ()))),
+        )
+
+    @classmethod
+    def iteration(cls, iteration: Document) -> _Node:
+        timed = [(i.get("start_time") or "", cls.interaction(i)) for i in iteration["interactions"]]
+        timed += [(w.get("start_time") or "", cls.run(w)) for w in iteration.get("workflows", ())]
+        return cls(f"iteration {iteration['number']}", iteration["status"], _in_time(timed))
+
+    @classmethod
+    def interaction(cls, interaction: Document) -> _Node:
+        timed = [
+            (str(entry.get("timestamp") or ""), cls(_action_label(entry), None, ()))
+            for entry in interaction["actions"]
+        ]
+        timed += [(w.get("start_time") or "", cls.run(w)) for w in interaction.get("workflows", ())]
+        return cls(f"agent {interaction['agent']}", interaction["status"], _in_time(timed))
+
+
+def _in_time(timed: list[tuple[str, _Node]]) -> tuple[_Node, ...]:
+    return tuple(node for _, node in sorted(timed, key=lambda pair: pair[0]))
+
+
+def _action_label(entry: Mapping[str, Any]) -> str:
+    """An action as compared: its name, with the tool or model it used."""
+    label = str(entry.get("event"))
+    for key in ("tool", "model"):
+        if entry.get(key) is not None:
+            label += f" {key}={entry[key]}"
+    return label
+
+
+def _walk(
+    a: tuple[_Node, ...],
+    b: tuple[_Node, ...],
+    path: tuple[str, ...],
+    changes: list[dict[str, Any]],
+) -> dict[str, Any] | None:
+    """Pair *a* and *b* by position; note status changes; the first divergence."""
+    first: dict[str, Any] | None = None
+    for index in range(max(len(a), len(b))):
+        left = a[index] if index < len(a) else None
+        right = b[index] if index < len(b) else None
+        if left is None or right is None or left.label != right.label:
+            where = " > ".join(path) or "(top)"
+            here = {
+                "path": where,
+                "a": left.label if left else None,
+                "b": right.label if right else None,
+            }
+            return first or here  # nothing after a divergence is aligned any more
+        inner = (*path, left.label)
+        if left.status != right.status:
+            changes.append({"path": " > ".join(inner), "a": left.status, "b": right.status})
+        found = _walk(left.children, right.children, inner, changes)
+        first = first or found
+    return first
+
+
+# -- failing CI ------------------------------------------------------------------------------
+
+_RULE: Final = re.compile(r"(?P<metric>[a-z_]+)(?:\+(?P<amount>\d+(?:\.\d+)?)(?P<pct>%)?)?")
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A ``--fail-on`` rule: *metric* may grow by *amount* (a percentage if *percent*).
+
+    Args:
+        metric: one of :data:`METRICS`, or ``diverged``.
+        amount: how much it may grow.
+        percent: whether *amount* is a percentage of A.
+    """
+
+    metric: str
+    amount: float = 0
+    percent: bool = False
+
+    def broken_by(self, diff: Mapping[str, Any]) -> str | None:
+        """Why *diff* breaks this rule, or ``None``."""
+        if self.metric == "diverged":
+            where = diff["diverged"]
+            return None if where is None else f"runs diverge at {where['path']}"
+        change = diff["total"][self.metric]
+        allowed = change["a"] * self.amount / 100 if self.percent else self.amount
+        if change["delta"] <= allowed:
+            return None
+        limit = f"{self.amount:g}%" if self.percent else f"{self.amount:g}"
+        return f"{self.metric} grew by {_show(self.metric, change['delta'])} (allowed: +{limit})"
+
+
+def parse_rule(text: str) -> Rule:
+    """The :class:`Rule` that ``--fail-on`` *text* means: ``cost+10%``, ``tokens+500``,
+    ``errors`` (any increase), ``diverged``.
+
+    Raises:
+        ValueError: *text* is not a rule.
+    """
+    match = _RULE.fullmatch(text.strip())
+    metric = match["metric"] if match else None
+    if match is None or metric not in (*METRICS, "diverged"):
+        raise ValueError(
+            f"bad --fail-on {text!r}: give METRIC, METRIC+N or METRIC+N%, METRIC one of "
+            f"{', '.join(METRICS)}, or diverged"
+        )
+    return Rule(match["metric"], float(match["amount"] or 0), bool(match["pct"]))
+
+
+def exceeded(diff: Mapping[str, Any], rules: Sequence[Rule]) -> list[str]:
+    """Why *diff* breaks each of *rules* it breaks (empty when it passes).
+
+    Args:
+        diff: what :func:`compare` returned.
+        rules: from :func:`parse_rule`.
+    """
+    return [reason for rule in rules if (reason := rule.broken_by(diff)) is not None]
+
+
+# -- the terminal view -----------------------------------------------------------------------
+
+
+def _show(metric: str, value: float | None) -> str:
+    if value is None:
+        return ""
+    if metric == "cost":
+        return format_cost(value)
+    if metric == "duration_ms":
+        return f"{value:,.1f} ms"
+    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
+
+
+def _cell(metric: str, change: Mapping[str, Any]) -> Text:
+    """``A → B``, and under it the change, red when it grew, green when it shrank."""
+    delta = change["delta"]
+    text = f"{_show(metric, change['a'])} → {_show(metric, change['b'])}"
+    if delta:
+        sign = "+" if delta > 0 else ""
+        pct = f" ({change['pct']:+.1f}%)" if change["pct"] is not None else ""
+        text += f"\n{sign}{_show(metric, delta)}{pct}"
+    return Text(text, style="red" if delta > 0 else "green" if delta < 0 else "")
+
+
+_SHOWN: Final = ("cost", "tokens", "calls", "errors", "duration_ms")
+
+
+def render(diff: Mapping[str, Any]) -> Group:
+    """The terminal view of :func:`compare`'s output: totals, per agent and per model, status
+    changes and the first divergence; every name escaped.
+
+    Args:
+        diff: what :func:`compare` returned.
+    """
+    parts: list[Any] = []
+    for title, key, rows in (
+        ("total", None, [{"": "all runs", **diff["total"]}]),
+        ("per agent", "agent", diff["agents"]),
+        ("per model", "model", diff["models"]),
+    ):
+        table = Table(title=title, title_justify="left", box=box.SIMPLE_HEAD)
+        table.add_column(key or "")
+        for metric in _SHOWN:
+            table.add_column("p50 ms" if metric == "duration_ms" and key else metric)
+        for row in rows:
+            name = Text(escape(str(row[key or ""])))
+            table.add_row(name, *(_cell(metric, row[metric]) for metric in _SHOWN))
+        parts.append(table)
+    for change in diff["status"]:
+        line = f"status {change['path']}: {change['a']} → {change['b']}"
+        parts.append(Text(escape(line), style="yellow"))
+    where = diff["diverged"]
+    if where is None:
+        parts.append(Text("the runs take the same steps", style="green"))
+    else:
+        parts.append(
+            Text(
+                escape(
+                    f"first divergence at {where['path']}: {where['a'] or '(nothing)'} → "
+                    f"{where['b'] or '(nothing)'}"
+                ),
+                style="bold yellow",
+            )
+        )
+    return Group(*parts)
