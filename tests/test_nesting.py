@@ -19,6 +19,7 @@ import wf_structlog as wfl
 from wf_structlog import ReduceWarning, get_logger, reduce
 from wf_structlog.reading import stats, tree, view
 from wf_structlog.reading._nesting import runs
+from wf_structlog.reading.sources import read
 from wf_structlog.testing import Capture
 
 log = get_logger()
@@ -173,6 +174,76 @@ _CHILD = textwrap.dedent(
         wfl.get_logger().info("llm_call", model="mini", input_tokens=7, cost=2e-05)
     """
 )
+
+
+class TestDocumentFiles:
+    def test_a_parents_file_holds_its_sub_runs(self, tmp_path: Path) -> None:
+        """With ``doc_dir``, the parent's file, written when it ends, holds the sub-runs that
+        ended inside it, nested as reduce() nests them; they get no file of their own, and
+        their ``document_path`` is the parent's file."""
+        ndjson, docs = tmp_path / "run.ndjson", tmp_path / "docs"
+        wfl.configure("prod", file=ndjson, doc_dir=docs, stdout=False)
+        try:
+            with wfl.workflow("research") as wf, wfl.iteration(), wfl.interaction("writer"):
+                with wfl.workflow("summarize") as sub, wfl.interaction("condenser"):
+                    with wfl.workflow("shorten") as inner:
+                        log.info("llm_call", model="mini", input_tokens=7, cost=2e-05)
+                    assert not list(docs.iterdir())  # nothing written before the parent ends
+            paths = sub.document_path, inner.document_path
+        finally:
+            wfl.reset()
+        (written,) = docs.iterdir()
+        assert paths == (written, written) == (wf.document_path, wf.document_path)
+        document = orjson.loads(written.read_bytes())
+        assert [document] == reduce(ndjson)
+        (summary,) = document["iterations"][0]["interactions"][0]["workflows"]
+        (condenser,) = summary["iterations"][0]["interactions"]
+        assert condenser["workflows"][0]["name"] == "shorten"
+        assert document["usage"]["total"]["cost"] == 2e-05
+        jsonschema.validate(document, wfl.document_schema())
+
+    def test_a_sub_run_whose_parent_never_ends_is_written_at_close(self, tmp_path: Path) -> None:
+        """A sub-run that ended inside a run still open when logging is reset is written in
+        a file of its own then, flagged ``parent_missing``: no finished run is lost."""
+        docs = tmp_path / "docs"
+        wfl.configure("prod", doc_dir=docs, stdout=False)
+        parent = wfl.workflow("research").start()
+        try:
+            with wfl.interaction("writer"), wfl.workflow("summarize") as sub:
+                log.info("llm_call", model="mini", input_tokens=7)
+        finally:
+            wfl.reset()
+        (written,) = docs.iterdir()
+        document = orjson.loads(written.read_bytes())
+        assert (document["id"], document["parent_workflow_id"]) == (sub.id, parent.id)
+        assert document["parent_missing"] is True
+
+    def test_a_sub_run_in_another_process_gets_its_own_file(self, tmp_path: Path) -> None:
+        """A sub-workflow run by a child process attached to an interaction is written by
+        that process in a file of its own; wf-log reads the two files as one tree."""
+        docs = tmp_path / "docs"
+        wfl.configure("prod", doc_dir=docs, stdout=False)
+        try:
+            with wfl.workflow("research") as wf, wfl.iteration(), wfl.interaction("writer"):
+                env = {**os.environ, **wfl.carrier_env()}
+                subprocess.run(
+                    [sys.executable, "-c", _CHILD_DOC, str(docs)], env=env, check=True, timeout=60
+                )
+        finally:
+            wfl.reset()
+        files = sorted(path.name.split("-")[0] for path in docs.iterdir())
+        assert files == ["research", "summarize"]
+        (parent,) = [orjson.loads(p.read_bytes()) for p in docs.glob("research-*.json")]
+        assert parent["iterations"][0]["interactions"][0]["workflows"] == []
+        (document,) = read([str(path) for path in sorted(docs.iterdir())]).all_documents()
+        assert document["id"] == wf.id
+        (summary,) = document["iterations"][0]["interactions"][0]["workflows"]
+        assert summary["name"] == "summarize"
+        assert "parent_missing" not in summary
+        assert document["usage"]["total"]["cost"] == 2e-05
+
+
+_CHILD_DOC = _CHILD.replace("file=sys.argv[1]", "doc_dir=sys.argv[1]")
 
 
 class TestAcrossProcesses:

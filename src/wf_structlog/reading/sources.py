@@ -100,13 +100,18 @@ class Logs:
         return sorted(events, key=lambda event: str(event.get("timestamp", "")))
 
     def all_documents(self) -> list[dict[str, Any]]:
-        """The documents given, then those the reducer rebuilds from the events."""
+        """The documents given and those the reducer rebuilds from the events, ordered by
+        start time. A run whose parent is among them goes inside it, so the documents that
+        two processes wrote in ``doc_dir`` read as one tree. Call it once: the documents given
+        are nested in place."""
         reducer = Reducer()
         for event in self.events:
             reducer.add(event, checked=True)
         documents = reducer.documents()
+        if self.documents:
+            documents = reducer.nest([*self.documents, *documents])
         self.cycles = reducer.cycles
-        return [*self.documents, *documents]
+        return documents
 
 
 def is_document(value: Any) -> bool:
