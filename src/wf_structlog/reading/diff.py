@@ -272,8 +272,8 @@ def _show(metric: str, value: float | None) -> str:
         return ""
     if metric == "cost":
         return format_cost(value)
-    if metric == "duration_ms":
-        return f"{value:,.1f} ms"
+    if metric == "duration_ms":  # two significant digits below a millisecond, as the report
+        return f"{value:.2g} ms" if abs(value) < 1 else f"{value:,.1f} ms"
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
