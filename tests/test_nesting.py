@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import io
 import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -201,6 +203,36 @@ class TestDocumentFiles:
         assert condenser["workflows"][0]["name"] == "shorten"
         assert document["usage"]["total"]["cost"] == 2e-05
         jsonschema.validate(document, wfl.document_schema())
+
+    def test_a_sub_run_that_outlives_its_parent_gets_its_own_file(self, tmp_path: Path) -> None:
+        """A sub-workflow a thread still runs when its parent ends is not in the parent's
+        file (written already) but in one of its own, naming its parent."""
+        docs = tmp_path / "docs"
+        opened, parent_ended = threading.Event(), threading.Event()
+
+        def late_summary() -> str:
+            with wfl.workflow("summarize") as sub, wfl.interaction("condenser"):
+                opened.set()
+                assert parent_ended.wait(timeout=30)
+            return sub.id
+
+        wfl.configure("prod", doc_dir=docs, stdout=False)
+        try:
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                with wfl.workflow("research") as wf, wfl.interaction("writer"):
+                    later = pool.submit(wfl.wrap(late_summary))
+                    assert opened.wait(timeout=30)
+                parent_ended.set()
+                sub_id = later.result(timeout=30)
+            parent_path = wf.document_path
+        finally:
+            wfl.reset()
+        assert parent_path is not None
+        parent = orjson.loads(parent_path.read_bytes())
+        assert parent["iterations"][0]["interactions"][0]["workflows"] == []
+        (alone,) = docs.glob("summarize-*.json")
+        assert alone.name == f"summarize-{sub_id}.json"
+        assert orjson.loads(alone.read_bytes())["parent_workflow_id"] == wf.id
 
     def test_a_sub_run_whose_parent_never_ends_is_written_at_close(self, tmp_path: Path) -> None:
         """A sub-run that ended inside a run still open when logging is reset is written in

@@ -195,15 +195,8 @@ def _parser() -> argparse.ArgumentParser:
     stats_cmd.add_argument("--json", action="store_true", help=f"machine output ({stats.FORMAT})")
     diff_text = "what moved from run A to run B: cost, tokens, calls, errors"
     _diff_options(command("diff", _diff, diff_text, files=False))
-    report_cmd = command("report", _report, "one self-contained HTML file: timeline, tree, stats")
-    report_cmd.add_argument("-o", "--output", required=True, help="the HTML file to write")
-    report_cmd.add_argument("--title", help="the report's title (default: the workflow names)")
-    report_cmd.add_argument(
-        "--baseline",
-        metavar="FILE",
-        help="earlier runs (NDJSON or documents): a section says what moved from them, "
-        "as wf-log diff FILE does",
-    )
+    report_text = "one self-contained HTML file: timeline, tree, stats"
+    _report_options(command("report", _report, report_text))
     return parser
 
 
@@ -237,6 +230,17 @@ def _tree_options(sub: argparse.ArgumentParser) -> None:
         choices=sorted(tree.DEPTHS.values()),
         default=tree.DEPTHS["action"],
         help="1 workflows, 2 iterations, 3 interactions, 4 actions (default)",
+    )
+
+
+def _report_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("-o", "--output", required=True, help="the HTML file to write")
+    sub.add_argument("--title", help="the report's title (default: the workflow names)")
+    sub.add_argument(
+        "--baseline",
+        metavar="BASE",
+        help="earlier runs (NDJSON or documents): a section says what moved from them, "
+        "as wf-log diff BASE FILE does",
     )
 
 
