@@ -475,6 +475,10 @@ class TestDiffSection:
         assert page.locator("#diff .diverged").text_content() == (
             "First divergence at workflow research: (nothing) → iteration 4"
         )
+        page.locator("#diff .diverged .jump").click()  # opens the fourth iteration in the tree
+        selected = page.locator(".node.iteration.selected")
+        assert selected.is_visible()
+        assert "#4" in (selected.locator("> .row").text_content() or "")
 
     def test_no_baseline_no_section(
         self, browser_page: object, parallel_run: Path, tmp_path: Path

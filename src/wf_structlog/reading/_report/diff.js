@@ -45,10 +45,21 @@ function diffTable(caption, key, rows) {
   return t;
 }
 
+// A line about a scope of this run: a button that opens it in the tree, when it is there.
+function aboutScope(tag, cls, text, id) {
+  if (id === null || id === undefined || !nodes[id]) return el(tag, cls, text);
+  var line = el(tag, cls), button = el("button", "jump", text);
+  button.type = "button";
+  button.title = "open it in the tree";
+  button.addEventListener("click", function () { reveal(id); });
+  line.appendChild(button);
+  return line;
+}
+
 function divergence(where) {
   if (where === null) return el("p", "same-steps", "The runs take the same steps.");
-  return el("p", "diverged", "First divergence at " + where.path + ": " +
-    (where.a || "(nothing)") + " → " + (where.b || "(nothing)"));
+  return aboutScope("p", "diverged", "First divergence at " + where.path + ": " +
+    (where.a || "(nothing)") + " → " + (where.b || "(nothing)"), where.b_id);
 }
 
 // The section's one-line summary, shown even when it is folded.
@@ -73,7 +84,7 @@ function diffSection(d) {
   if (d.status.length) {
     var list = el("ul", "status-changes");
     d.status.forEach(function (s) {
-      list.appendChild(el("li", "", "status " + s.path + ": " + s.a + " → " + s.b));
+      list.appendChild(aboutScope("li", "", "status " + s.path + ": " + s.a + " → " + s.b, s.b_id));
     });
     box.appendChild(list);
   }
