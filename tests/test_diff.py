@@ -35,9 +35,8 @@ def _run(path: Path, model: str, tool: str, cost: float, fail: bool = False) -> 
 
 
 def _researcher(documents: list[dict[str, Any]]) -> dict[str, Any]:
-    (interaction,) = [
-        i for i in documents[0]["iterations"][0]["interactions"] if i["agent"] == "researcher"
-    ]
+    interactions: list[dict[str, Any]] = documents[0]["iterations"][0]["interactions"]
+    (interaction,) = [i for i in interactions if i["agent"] == "researcher"]
     return interaction
 
 
