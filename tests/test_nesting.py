@@ -133,6 +133,14 @@ class TestInOneProcess:
         assert all(word in drawn for word in ("one", "two", "parents loop"))
 
 
+def assert_sub_run_indented(printed: str) -> None:
+    """The sub-run's call (model mini) is printed indented under the writer's (model big)."""
+    lines = printed.splitlines()
+    writer_call = next(line for line in lines if "model=big" in line)
+    mini_call = next(line for line in lines if "model=mini" in line)
+    assert mini_call.index("llm_call") > writer_call.index("llm_call") + 4
+
+
 class TestViewers:
     def test_tree_draws_sub_runs_in_place(self, logs: Capture) -> None:
         """``wf-log tree`` draws each sub-workflow under the interaction that opened it, and
@@ -161,10 +169,17 @@ class TestViewers:
         run_with_summaries(iterations=1)
         out = io.StringIO()
         view.view(list(logs.events), out)
-        lines = out.getvalue().splitlines()
-        writer_call = next(line for line in lines if "model=big" in line)
-        mini_call = next(line for line in lines if "model=mini" in line)
-        assert mini_call.index("llm_call") > writer_call.index("llm_call") + 4
+        assert_sub_run_indented(out.getvalue())
+
+    def test_view_of_a_document_file_shows_sub_runs(self, logs: Capture, tmp_path: Path) -> None:
+        """``wf-log view`` of a document file (from ``doc_dir`` or ``wf-log reduce``) shows
+        the events of the runs nested in it, indented as from the NDJSON."""
+        run_with_summaries(iterations=1)
+        path = tmp_path / "research.json"
+        path.write_bytes(orjson.dumps(logs.documents[0]))
+        out = io.StringIO()
+        view.view(read([str(path)]).all_events(), out)
+        assert_sub_run_indented(out.getvalue())
 
 
 _CHILD = textwrap.dedent(

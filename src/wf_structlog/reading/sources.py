@@ -24,6 +24,7 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
+from .. import schema
 from ._lines import MAX_LINE, LineTooLongError, lines
 from ._shape import Checker, Skips, document_problem, might_nest
 from .reducer import Reducer, parse_line
@@ -278,6 +279,10 @@ def _scope_events(kind: str, scope: dict[str, Any], outer: dict[str, Any]) -> It
     end = {"event": f"{kind}.end", "timestamp": scope.get("end_time"), "level": "info"}
     if scope.get("metadata"):
         start["metadata"] = scope["metadata"]
+    if kind == "workflow":
+        for key in ("parent_workflow_id", schema.PARENT_SCOPE_KEY):
+            if scope.get(key) is not None:
+                start[key] = scope[key]
     if kind == "interaction":
         start["input"], end["output"] = scope.get("input"), scope.get("output")
     end.update(status=scope.get("status"), duration_ms=scope.get("duration_ms"))
@@ -289,5 +294,7 @@ def _scope_events(kind: str, scope: dict[str, Any], outer: dict[str, Any]) -> It
             yield {**keys, **entry}
     for child in scope.get(_CHILDREN.get(kind, ""), []):
         yield from _scope_events("interaction" if kind == "iteration" else "iteration", child, keys)
+    for run in scope.get("workflows", []):  # the runs nested in it are events of their own
+        yield from _scope_events("workflow", run, {})
     if scope.get("end_time") is not None:
         yield {**keys, **end}
