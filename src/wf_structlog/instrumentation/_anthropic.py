@@ -91,7 +91,7 @@ def _sync_stream(original: Callable[..., Any]) -> Callable[..., Any]:
         with guard(MESSAGES_STREAM):
             request = manager._MessageStreamManager__api_request
             manager._MessageStreamManager__api_request = lambda: record_sync(
-                MESSAGES_STREAM, kwargs, lambda sent: request(), watch_sync
+                MESSAGES_STREAM, self, kwargs, lambda sent: request(), watch_sync
             )
         return manager
 
@@ -109,7 +109,7 @@ def _async_stream(original: Callable[..., Any]) -> Callable[..., Any]:
         with guard(MESSAGES_STREAM):
             request = manager._AsyncMessageStreamManager__api_request
             manager._AsyncMessageStreamManager__api_request = record_async(
-                MESSAGES_STREAM, kwargs, lambda sent: request, watch_async
+                MESSAGES_STREAM, self, kwargs, lambda sent: request, watch_async
             )
         return manager
 

@@ -24,6 +24,7 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
+from .. import schema
 from ._lines import MAX_LINE, LineTooLongError, lines
 from ._shape import Checker, Skips, document_problem, might_nest
 from .reducer import Reducer, parse_line
@@ -100,13 +101,18 @@ class Logs:
         return sorted(events, key=lambda event: str(event.get("timestamp", "")))
 
     def all_documents(self) -> list[dict[str, Any]]:
-        """The documents given, then those the reducer rebuilds from the events."""
+        """The documents given and those the reducer rebuilds from the events, ordered by
+        start time. A run whose parent is among them goes inside it, so the documents that
+        two processes wrote in ``doc_dir`` read as one tree. Call it once: the documents given
+        are nested in place."""
         reducer = Reducer()
         for event in self.events:
             reducer.add(event, checked=True)
         documents = reducer.documents()
+        if self.documents:
+            documents = reducer.nest([*self.documents, *documents])
         self.cycles = reducer.cycles
-        return [*self.documents, *documents]
+        return documents
 
 
 def is_document(value: Any) -> bool:
@@ -273,6 +279,10 @@ def _scope_events(kind: str, scope: dict[str, Any], outer: dict[str, Any]) -> It
     end = {"event": f"{kind}.end", "timestamp": scope.get("end_time"), "level": "info"}
     if scope.get("metadata"):
         start["metadata"] = scope["metadata"]
+    if kind == "workflow":
+        for key in ("parent_workflow_id", schema.PARENT_SCOPE_KEY):
+            if scope.get(key) is not None:
+                start[key] = scope[key]
     if kind == "interaction":
         start["input"], end["output"] = scope.get("input"), scope.get("output")
     end.update(status=scope.get("status"), duration_ms=scope.get("duration_ms"))
@@ -284,5 +294,7 @@ def _scope_events(kind: str, scope: dict[str, Any], outer: dict[str, Any]) -> It
             yield {**keys, **entry}
     for child in scope.get(_CHILDREN.get(kind, ""), []):
         yield from _scope_events("interaction" if kind == "iteration" else "iteration", child, keys)
+    for run in scope.get("workflows", []):  # the runs nested in it are events of their own
+        yield from _scope_events("workflow", run, {})
     if scope.get("end_time") is not None:
         yield {**keys, **end}
