@@ -18,7 +18,7 @@ import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
@@ -70,7 +70,9 @@ class Reducer:
         self._runs: dict[str, Run] = {}
         self._ready: dict[str, None] = {}
         """Runs found complete since :meth:`completed` last ran, in order."""
-        self._finished: set[str] = set()
+        self._finished: dict[str, dict[Any, tuple[int, int]]] = {}
+        """Runs given out, with the lowest and highest seq of each process: an event in that
+        range repeats one already given out (a file read twice), any other is late."""
         self._holder = Holder()
         self._keeper = Keeper()
         self._checker = None if trusted else Checker()
@@ -87,6 +89,11 @@ class Reducer:
     def held(self) -> int:
         """How many runs the reducer holds: open ones, and complete ones not given out."""
         return len(self._runs) + self._holder.held
+
+    @property
+    def seen(self) -> bool:
+        """Whether any event was added (of a run, or outside any)."""
+        return bool(self._runs or self._finished or self.unscoped)
 
     @property
     def skipped(self) -> int:
@@ -116,7 +123,7 @@ class Reducer:
         run = self._runs.get(run_id)
         if run is None:
             if run_id in self._finished:
-                self.late += 1
+                self.late += not _repeated(self._finished[run_id], event)
                 return
             run = self._runs[run_id] = Run(run_id)
         seq = event.get("seq")
@@ -205,30 +212,40 @@ class Reducer:
         Raises:
             OSError: the file cannot be read.
         """
-        for _ in self._read_file(path, stream=False):
-            pass
+        with Path(path).open("rb") as file:
+            for _ in self.read(file, os.fspath(path)):
+                pass
 
-    def _read_file(self, path: str | os.PathLike[str], stream: bool) -> Iterator[dict[str, Any]]:
+    def read(
+        self, file: IO[bytes], name: str, stream: bool = False, first: bytes = b""
+    ) -> Iterator[dict[str, Any]]:
+        """Add every NDJSON line of *file*; with *stream*, give out each run as it completes
+        (see :meth:`completed`), else nothing.
+
+        Args:
+            file: opened in binary mode.
+            name: what to call it in :attr:`skips`.
+            stream: give out complete runs as they come.
+            first: its first line, if the caller read it already.
+        """
         add_line, loads, place, problem = self.add_line, orjson.loads, self._place, self._problem
         ready = self._ready
-        name = os.fspath(path)
-        with Path(path).open("rb") as file:
-            number = 0
-            try:
-                for number, line in enumerate(lines(file), 1):  # runs once per event
-                    try:
-                        event = loads(line)
-                    except orjson.JSONDecodeError:
-                        add_line(line, name, number)
-                        continue
-                    if isinstance(event, dict) and problem(event, line) is None:
-                        place(event)
-                    else:
-                        add_line(line, name, number)  # says why
-                    if stream and ready:
-                        yield from self.completed()
-            except LineTooLongError as exc:
-                self.skips.add(str(exc) + "; the rest of the file was not read", name, exc.number)
+        number = 0
+        try:
+            for number, line in enumerate(lines(file, first), 1):  # runs once per event
+                try:
+                    event = loads(line)
+                except orjson.JSONDecodeError:
+                    add_line(line, name, number)
+                    continue
+                if isinstance(event, dict) and problem(event, line) is None:
+                    place(event)
+                else:
+                    add_line(line, name, number)  # says why
+                if stream and ready:
+                    yield from self.completed()
+        except LineTooLongError as exc:
+            self.skips.add(str(exc) + "; the rest of the file was not read", name, exc.number)
 
     def completed(self) -> Iterator[dict[str, Any]]:
         """The documents of the runs complete since the last call, each forgotten as it is
@@ -244,7 +261,7 @@ class Reducer:
             if run is None or not run.complete:  # an event came after it, breaking a count
                 continue
             del self._runs[run_id]
-            self._finished.add(run_id)
+            self._finished[run_id] = _seq_ranges(run)
             opened_in = isinstance(run.workflow.field("parent_workflow_id"), str)
             document = build(run, consume=True)
             self.cycles += break_cycles(document)
@@ -276,6 +293,16 @@ class Reducer:
         top, cycles = nest(documents)
         self.cycles += cycles + sum(map(break_cycles, documents))
         return top
+
+
+def _seq_ranges(run: Run) -> dict[Any, tuple[int, int]]:
+    return {pid: (min(seqs), max(seqs)) for pid, seqs in run.seen.items() if seqs}
+
+
+def _repeated(ranges: dict[Any, tuple[int, int]], event: Event) -> bool:
+    """Whether *event* is one of those given out already (its seq in its process's range)."""
+    known, seq = ranges.get(event.get("pid")), event.get("seq")
+    return known is not None and isinstance(seq, int) and known[0] <= seq <= known[1]
 
 
 def parse_line(line: bytes | str) -> dict[str, Any] | None:
@@ -393,7 +420,8 @@ def _feed(reducer: Reducer, sources: Iterable[Source], stream: bool) -> Iterator
     """Add *sources*; with *stream*, give out each run as it completes."""
     for source in sources:
         if isinstance(source, str | os.PathLike):
-            yield from reducer._read_file(source, stream)
+            with Path(source).open("rb") as file:
+                yield from reducer.read(file, os.fspath(source), stream)
             continue
         if isinstance(source, Mapping):
             reducer.add(source)
