@@ -245,7 +245,7 @@ class Reducer:
                 if stream and ready:
                     yield from self.completed()
         except LineTooLongError as exc:
-            self.skips.add(str(exc) + "; the rest of the file was not read", name, exc.number)
+            self.skips.add(f"{exc}; the rest was not read", name, exc.number)
 
     def completed(self) -> Iterator[dict[str, Any]]:
         """The documents of the runs complete since the last call, each forgotten as it is
