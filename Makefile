@@ -37,3 +37,16 @@ bench: $(BIN)/.bench-installed  ## every target of issue 7 in one table (by hand
 
 bench-concurrency: $(BIN)/.bench-installed  ## threads and processes into one file, in detail
 	$(BIN)/python benchmarks/concurrency.py $(BENCH_ARGS)
+
+# Arize Phoenix in a venv of its own (about 850 MB: it brings pandas, pyarrow and its own
+# OpenTelemetry), started offline on 127.0.0.1; by hand, not in `make test`.
+PHOENIX_VENV := .venv-phoenix
+$(PHOENIX_VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(PHOENIX_VENV)
+	$(PHOENIX_VENV)/bin/pip install --quiet --upgrade pip
+	$(PHOENIX_VENV)/bin/pip install --quiet arize-phoenix -e '.[otel,openai]'
+	touch $@
+
+.PHONY: phoenix
+phoenix: $(PHOENIX_VENV)/.installed  ## check what Arize Phoenix shows of a run (spans, messages, tokens)
+	$(PHOENIX_VENV)/bin/python examples/phoenix_check.py

@@ -70,20 +70,29 @@ class Model(Protocol):
     def __call__(self, agent_log: wfl.BoundLogger, prompt: str, stream: bool = False) -> str: ...
 
 
-def ask(agent_log: wfl.BoundLogger, prompt: str, stream: bool = False) -> str:
-    """Call the fake model and log the call with its tokens and cost."""
-    reply = fake_llm(prompt)
-    cost = (reply.input_tokens * INPUT_PRICE + reply.output_tokens * OUTPUT_PRICE) / 1000
-    agent_log.info(
-        "llm_call",
-        model=MODEL,
-        prompt=prompt,
-        response=reply.text,
-        input_tokens=reply.input_tokens,
-        output_tokens=reply.output_tokens,
-        cost=round(cost, 6),
-    )
-    return reply.text
+def priced(model: str, input_price: float, output_price: float) -> Model:
+    """The fake model under the name *model*, at these prices per 1000 tokens: each call is
+    logged with its tokens and cost."""
+
+    def ask(agent_log: wfl.BoundLogger, prompt: str, stream: bool = False) -> str:
+        reply = fake_llm(prompt)
+        cost = (reply.input_tokens * input_price + reply.output_tokens * output_price) / 1000
+        agent_log.info(
+            "llm_call",
+            model=model,
+            prompt=prompt,
+            response=reply.text,
+            input_tokens=reply.input_tokens,
+            output_tokens=reply.output_tokens,
+            cost=round(cost, 6),
+        )
+        return reply.text
+
+    return ask
+
+
+ask: Final = priced(MODEL, INPUT_PRICE, OUTPUT_PRICE)
+"""Call the fake model and log the call with its tokens and cost."""
 
 
 class SearchTool:
@@ -123,10 +132,10 @@ class OpenAIModel:
 OPENAI_MODEL: Final = "gpt-4o-mini"
 
 
-def plan(ask: Model, topic: str, draft: str, number: int) -> str:
+def plan(ask: Model, topic: str, draft: str, number: int, rounds: int) -> str:
     """The planner's turn: decide what to look up next."""
     with wfl.interaction(agent="planner", input={"topic": topic, "iteration": number}) as it:
-        step = ask(log, f"Plan round {number} of {ITERATIONS} on {topic}. Draft: {draft}")
+        step = ask(log, f"Plan round {number} of {rounds} on {topic}. Draft: {draft}")
         it.output = step
         return step
 
@@ -158,15 +167,16 @@ def write(ask: Model, topic: str, notes: str, draft: str) -> str:
         return new_draft
 
 
-def run(topic: str, ask: Model = ask) -> wfl.WorkflowScope:
-    """Run the workflow with *ask* as the model; returns its (finished) scope."""
+def run(topic: str, ask: Model = ask, rounds: int = ITERATIONS) -> wfl.WorkflowScope:
+    """Run the workflow with *ask* as the model for *rounds* iterations; returns its
+    (finished) scope."""
     search = SearchTool()
     with wfl.workflow("research", user="u1") as wf:
-        wfl.add_metadata(topic=topic, model=MODEL)
+        wfl.add_metadata(topic=topic)
         draft = ""
-        for number in range(1, ITERATIONS + 1):
+        for number in range(1, rounds + 1):
             with wfl.iteration():
-                step = plan(ask, topic, draft, number)
+                step = plan(ask, topic, draft, number, rounds)
                 notes = research(ask, step, search)
                 draft = write(ask, topic, notes, draft)
         return wf

@@ -1,7 +1,8 @@
 """The little workflow where the model client logs through the standard ``logging`` module.
 
 The client knows nothing of wf_structlog; ``configure(stdlib=True)`` brings its records into
-the scopes, the outputs and the document.
+the scopes, the outputs and the document; ``stdlib_actions=True`` makes its ``llm_call``
+records the interactions' actions (by default a record is an event of the iteration).
 
 ::
 
@@ -30,7 +31,8 @@ def call_model(prompt: str) -> str:
 def main(argv: Sequence[str] | None = None) -> None:
     """Run the workflow; the document is ``<out>/demo-<run id>.json``."""
     out = fake_llm.out_dir(argv, __doc__ or "")
-    wfl.configure(doc_dir=out, stdlib=True)
+    logging.getLogger("fake_llm").setLevel(logging.INFO)  # levels are the application's
+    wfl.configure(doc_dir=out, stdlib=True, stdlib_actions=True)
     with wfl.workflow(fake_llm.WORKFLOW) as wf:
         for n in fake_llm.ITERATIONS:
             with wfl.iteration(n):

@@ -8,10 +8,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 
 import wf_structlog
 from wf_structlog._runtime.state import CURRENT
 from wf_structlog.config import ENVIRONMENT_VARIABLES
+from wf_structlog.structlog_chain import unconfigure
 from wf_structlog.testing import Capture, capture
 
 pytest_plugins = ("pytester",)  # the wf_capture plugin's options are tested in a pytest run
@@ -23,9 +25,26 @@ def _isolated(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
         monkeypatch.delenv(name, raising=False)
     token = CURRENT.set(None)
     wf_structlog.reset()
+    live = structlog.get_config()["processors"]  # the list loggers bound at import hold
+    defaults = list(live)
     yield
     wf_structlog.reset()
     CURRENT.reset(token)
+    if structlog.get_config()["processors"] is not live:  # a test configured structlog itself
+        structlog.configure(processors=live)
+    unconfigure(defaults)
+    forget_tracer_provider()
+
+
+def forget_tracer_provider() -> None:
+    """No global OpenTelemetry tracer provider, as at start (it may be set once a process:
+    this is what OpenTelemetry's own tests do between tests)."""
+    if "opentelemetry.trace" in sys.modules:
+        from opentelemetry import trace
+        from opentelemetry.util._once import Once
+
+        trace._TRACER_PROVIDER_SET_ONCE = Once()
+        trace._TRACER_PROVIDER = None
 
 
 @pytest.fixture

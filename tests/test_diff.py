@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -33,6 +34,12 @@ def _run(path: Path, model: str, tool: str, cost: float, fail: bool = False) -> 
     return path
 
 
+def _researcher(documents: list[dict[str, Any]]) -> dict[str, Any]:
+    interactions: list[dict[str, Any]] = documents[0]["iterations"][0]["interactions"]
+    (interaction,) = [i for i in interactions if i["agent"] == "researcher"]
+    return interaction
+
+
 class TestCompare:
     def test_deltas_per_agent_and_model(self, tmp_path: Path) -> None:
         """Cost, tokens and calls are compared in total, per agent and per model."""
@@ -50,15 +57,32 @@ class TestCompare:
         }
 
     def test_first_divergence_names_the_step(self, tmp_path: Path) -> None:
-        """The first point where the runs take a different step is named, with both steps."""
+        """The first point where the runs take a different step is named, with both steps
+        and the id of B's scope where it happens."""
         a = wfl.reduce(_run(tmp_path / "a.ndjson", "big", "search", 0.01))
         b = wfl.reduce(_run(tmp_path / "b.ndjson", "big", "browse", 0.01))
         assert diff.compare(a, b)["diverged"] == {
             "path": "workflow research > iteration 1 > agent researcher",
             "a": "tool_call tool=search",
             "b": "tool_call tool=browse",
+            "b_id": _researcher(b)["id"],
         }
         assert diff.compare(a, a)["diverged"] is None
+
+    def test_a_step_only_b_takes_is_named_by_its_id(self, tmp_path: Path) -> None:
+        """Where B goes on and A stopped, ``b_id`` is the scope B went on with."""
+        a = wfl.reduce(_run(tmp_path / "a.ndjson", "big", "search", 0.01))
+        b = [
+            {
+                **a[0],
+                "iterations": [
+                    *a[0]["iterations"],
+                    {**a[0]["iterations"][0], "id": "x", "number": 2},
+                ],
+            }
+        ]
+        diverged = diff.compare(a, b)["diverged"]
+        assert (diverged["a"], diverged["b"], diverged["b_id"]) == (None, "iteration 2", "x")
 
     def test_status_changes_are_listed(self, tmp_path: Path) -> None:
         """A scope whose status changed is listed with both statuses."""
@@ -69,6 +93,7 @@ class TestCompare:
             "path": "workflow research > iteration 1 > agent researcher",
             "a": "ok",
             "b": "error",
+            "b_id": _researcher(b)["id"],
         } in data["status"]
         assert data["total"]["errors"]["delta"] == 1
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -125,3 +127,40 @@ def test_every_style_gives_the_same_document(style: str, tmp_path: Path) -> None
         "usage": {"calls": 4, "input_tokens": 20, "output_tokens": 28, "unpriced": 4},
         "iterations": [(1, "ok", list(turn)), (2, "ok", list(turn))],
     }
+
+
+def _without_durations(text: str) -> list[str]:
+    """*text*'s lines with durations, rules and runs of spaces made alike (they vary)."""
+    text = re.sub(r"[-+]?[\d.,]+ ms( \([-+][\d.]+%\))?", "<ms>", text)
+    text = re.sub("─+", "─", text)
+    return [re.sub(" +", " ", line).strip() for line in text.splitlines()]
+
+
+def test_compare_runs_gives_the_readmes_diff(tmp_path: Path) -> None:
+    """examples/compare_runs.py writes two runs; wf-log diff on them prints what the README
+    shows (durations aside), and the tokens rule fails it."""
+    done = subprocess.run(
+        [sys.executable, str(EXAMPLES / "compare_runs.py"), "--out", "out"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    rules = ["--fail-on", "cost+10%", "--fail-on", "tokens+10%"]
+    wf_log = [sys.executable, "-m", "wf_structlog.reading.cli"]
+    diff = subprocess.run(
+        [*wf_log, "diff", "out/before.ndjson", "out/after.ndjson", *rules],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "COLUMNS": "120"},
+    )
+    assert diff.returncode == 1
+    readme = (EXAMPLES.parent / "README.md").read_text(encoding="utf-8")
+    command = "$ wf-log diff out/before.ndjson out/after.ndjson " + " ".join(rules)
+    shown = readme.split(command + "\n", 1)[1].split("```", 1)[0]
+    assert _without_durations(done.stdout + diff.stdout + diff.stderr) == _without_durations(
+        "before: out/before.ndjson\nafter: out/after.ndjson\n" + shown
+    )

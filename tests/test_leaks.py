@@ -375,6 +375,9 @@ def test_instrumented_calls_and_otlp_export_carry_no_secret(
     anthropic_key = "sk-ant-api03-" + "Zr8Kq2Wm5Xn7Bv4Tc9Ly3Hs6Jd1Pf0Ga"
     bearer = "Kd93mQz7Rt2Xw8Ln5Vb1Yc6Hs4Jf0Pa"
     prompt = f"deploy with {openai_key} and Authorization: Bearer {bearer}"
+    # The anthropic SDK's own spans (2.x) ignore the suppression key: the README says to turn
+    # them off when ours are on.
+    monkeypatch.setenv("ANTHROPIC_OPEN_TELEMETRY", "false")
     with FakeLLMServer() as server, OTLPReceiver() as receiver:
         monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", receiver.url)
         wfl.configure("prod", stdout=False, file=tmp_path / "run.ndjson", otlp=True)
@@ -388,13 +391,15 @@ def test_instrumented_calls_and_otlp_export_carry_no_secret(
                 list(oai.chat.completions.create(model="m", messages=user, stream=True))
                 oai.responses.create(model="m", input=prompt, instructions=anthropic_key)
                 claude.messages.create(model="m", max_tokens=9, messages=user, system=prompt)
-            spans = receiver.wait_for(11)
         finally:
             wfl.uninstrument()
-            wfl.reset()
-    # 3 scopes, 4 calls, and the 4 HTTP requests httpx logged (prod logs stdlib records)
-    assert len(spans) == 11
-    assert [s.attributes.get("wf.event") for s in spans].count("llm_call") == 4
+            wfl.reset()  # exports what is left
+        spans = receiver.wait_for(7)
+    # 3 scopes and 4 calls (what httpx logs with logging is span events, not spans)
+    assert sorted(s.name for s in spans) == [
+        *["chat gpt-4o-mini", "chat m", "chat m", "chat m"],
+        *["invoke_agent a", "invoke_workflow w", "iteration 1"],
+    ]
     headers = {k.lower(): v for k, v in server.requests[0]["headers"].items()}
     assert headers["authorization"] == f"Bearer {openai_key}"  # the key did go through
     secrets = [

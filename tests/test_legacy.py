@@ -62,6 +62,25 @@ class TestWorkflowLogger:
         assert turns[0]["output"] == "planner done"
         assert misuses(logs) == []
 
+    def test_sub_workflows_are_in_the_document(self, logs: Capture, tmp_path: Path) -> None:
+        """A workflow opened inside one of its interactions is nested there in the file, as
+        in the reducer's document; a workflow of its own beside it is not."""
+        wf = WorkflowLogger("research", tmp_path)
+        wf.start_iteration(1)
+        wf.start_interaction("writer", "draft")
+        with wfl.workflow("summarize"), wfl.interaction("condenser"):
+            wfl.get_logger().info("llm_call", input_tokens=7, output_tokens=2)
+        wf.end_interaction("done")
+        wf.end_iteration("ok")
+        with wfl.workflow("unrelated"):
+            pass
+        document = load(wf.finalize())
+        (writer,) = document["iterations"][0]["interactions"]
+        (summary,) = writer["workflows"]
+        assert summary["iterations"][0]["interactions"][0]["agent"] == "condenser"
+        assert document["usage"]["total"]["input_tokens"] == 7
+        assert document == next(d for d in logs.documents if d["id"] == wf.workflow_id)
+
     def test_importable_from_package_root(self) -> None:
         """wf_structlog.WorkflowLogger is the legacy class."""
         assert wfl.WorkflowLogger is WorkflowLogger

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import concurrent.futures
 import io
 import os
 import subprocess
 import sys
 import textwrap
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +21,7 @@ import wf_structlog as wfl
 from wf_structlog import ReduceWarning, get_logger, reduce
 from wf_structlog.reading import stats, tree, view
 from wf_structlog.reading._nesting import runs
+from wf_structlog.reading.sources import read
 from wf_structlog.testing import Capture
 
 log = get_logger()
@@ -130,6 +133,14 @@ class TestInOneProcess:
         assert all(word in drawn for word in ("one", "two", "parents loop"))
 
 
+def assert_sub_run_indented(printed: str) -> None:
+    """The sub-run's call (model mini) is printed indented under the writer's (model big)."""
+    lines = printed.splitlines()
+    writer_call = next(line for line in lines if "model=big" in line)
+    mini_call = next(line for line in lines if "model=mini" in line)
+    assert mini_call.index("llm_call") > writer_call.index("llm_call") + 4
+
+
 class TestViewers:
     def test_tree_draws_sub_runs_in_place(self, logs: Capture) -> None:
         """``wf-log tree`` draws each sub-workflow under the interaction that opened it, and
@@ -158,10 +169,17 @@ class TestViewers:
         run_with_summaries(iterations=1)
         out = io.StringIO()
         view.view(list(logs.events), out)
-        lines = out.getvalue().splitlines()
-        writer_call = next(line for line in lines if "model=big" in line)
-        mini_call = next(line for line in lines if "model=mini" in line)
-        assert mini_call.index("llm_call") > writer_call.index("llm_call") + 4
+        assert_sub_run_indented(out.getvalue())
+
+    def test_view_of_a_document_file_shows_sub_runs(self, logs: Capture, tmp_path: Path) -> None:
+        """``wf-log view`` of a document file (from ``doc_dir`` or ``wf-log reduce``) shows
+        the events of the runs nested in it, indented as from the NDJSON."""
+        run_with_summaries(iterations=1)
+        path = tmp_path / "research.json"
+        path.write_bytes(orjson.dumps(logs.documents[0]))
+        out = io.StringIO()
+        view.view(read([str(path)]).all_events(), out)
+        assert_sub_run_indented(out.getvalue())
 
 
 _CHILD = textwrap.dedent(
@@ -173,6 +191,106 @@ _CHILD = textwrap.dedent(
         wfl.get_logger().info("llm_call", model="mini", input_tokens=7, cost=2e-05)
     """
 )
+
+
+class TestDocumentFiles:
+    def test_a_parents_file_holds_its_sub_runs(self, tmp_path: Path) -> None:
+        """With ``doc_dir``, the parent's file, written when it ends, holds the sub-runs that
+        ended inside it, nested as reduce() nests them; they get no file of their own, and
+        their ``document_path`` is the parent's file."""
+        ndjson, docs = tmp_path / "run.ndjson", tmp_path / "docs"
+        wfl.configure("prod", file=ndjson, doc_dir=docs, stdout=False)
+        try:
+            with wfl.workflow("research") as wf, wfl.iteration(), wfl.interaction("writer"):
+                with wfl.workflow("summarize") as sub, wfl.interaction("condenser"):
+                    with wfl.workflow("shorten") as inner:
+                        log.info("llm_call", model="mini", input_tokens=7, cost=2e-05)
+                    assert not list(docs.iterdir())  # nothing written before the parent ends
+            paths = sub.document_path, inner.document_path
+        finally:
+            wfl.reset()
+        (written,) = docs.iterdir()
+        assert paths == (written, written) == (wf.document_path, wf.document_path)
+        document = orjson.loads(written.read_bytes())
+        assert [document] == reduce(ndjson)
+        (summary,) = document["iterations"][0]["interactions"][0]["workflows"]
+        (condenser,) = summary["iterations"][0]["interactions"]
+        assert condenser["workflows"][0]["name"] == "shorten"
+        assert document["usage"]["total"]["cost"] == 2e-05
+        jsonschema.validate(document, wfl.document_schema())
+
+    def test_a_sub_run_that_outlives_its_parent_gets_its_own_file(self, tmp_path: Path) -> None:
+        """A sub-workflow a thread still runs when its parent ends is not in the parent's
+        file (written already) but in one of its own, naming its parent."""
+        docs = tmp_path / "docs"
+        opened, parent_ended = threading.Event(), threading.Event()
+
+        def late_summary() -> str:
+            with wfl.workflow("summarize") as sub, wfl.interaction("condenser"):
+                opened.set()
+                assert parent_ended.wait(timeout=30)
+            return sub.id
+
+        wfl.configure("prod", doc_dir=docs, stdout=False)
+        try:
+            with concurrent.futures.ThreadPoolExecutor(1) as pool:
+                with wfl.workflow("research") as wf, wfl.interaction("writer"):
+                    later = pool.submit(wfl.wrap(late_summary))
+                    assert opened.wait(timeout=30)
+                parent_ended.set()
+                sub_id = later.result(timeout=30)
+            parent_path = wf.document_path
+        finally:
+            wfl.reset()
+        assert parent_path is not None
+        parent = orjson.loads(parent_path.read_bytes())
+        assert parent["iterations"][0]["interactions"][0]["workflows"] == []
+        (alone,) = docs.glob("summarize-*.json")
+        assert alone.name == f"summarize-{sub_id}.json"
+        assert orjson.loads(alone.read_bytes())["parent_workflow_id"] == wf.id
+
+    def test_a_sub_run_whose_parent_never_ends_is_written_at_close(self, tmp_path: Path) -> None:
+        """A sub-run that ended inside a run still open when logging is reset is written in
+        a file of its own then, flagged ``parent_missing``: no finished run is lost."""
+        docs = tmp_path / "docs"
+        wfl.configure("prod", doc_dir=docs, stdout=False)
+        parent = wfl.workflow("research").start()
+        try:
+            with wfl.interaction("writer"), wfl.workflow("summarize") as sub:
+                log.info("llm_call", model="mini", input_tokens=7)
+        finally:
+            wfl.reset()
+        (written,) = docs.iterdir()
+        document = orjson.loads(written.read_bytes())
+        assert (document["id"], document["parent_workflow_id"]) == (sub.id, parent.id)
+        assert document["parent_missing"] is True
+
+    def test_a_sub_run_in_another_process_gets_its_own_file(self, tmp_path: Path) -> None:
+        """A sub-workflow run by a child process attached to an interaction is written by
+        that process in a file of its own; wf-log reads the two files as one tree."""
+        docs = tmp_path / "docs"
+        wfl.configure("prod", doc_dir=docs, stdout=False)
+        try:
+            with wfl.workflow("research") as wf, wfl.iteration(), wfl.interaction("writer"):
+                env = {**os.environ, **wfl.carrier_env()}
+                subprocess.run(
+                    [sys.executable, "-c", _CHILD_DOC, str(docs)], env=env, check=True, timeout=60
+                )
+        finally:
+            wfl.reset()
+        files = sorted(path.name.split("-")[0] for path in docs.iterdir())
+        assert files == ["research", "summarize"]
+        (parent,) = [orjson.loads(p.read_bytes()) for p in docs.glob("research-*.json")]
+        assert parent["iterations"][0]["interactions"][0]["workflows"] == []
+        (document,) = read([str(path) for path in sorted(docs.iterdir())]).all_documents()
+        assert document["id"] == wf.id
+        (summary,) = document["iterations"][0]["interactions"][0]["workflows"]
+        assert summary["name"] == "summarize"
+        assert "parent_missing" not in summary
+        assert document["usage"]["total"]["cost"] == 2e-05
+
+
+_CHILD_DOC = _CHILD.replace("file=sys.argv[1]", "doc_dir=sys.argv[1]")
 
 
 class TestAcrossProcesses:

@@ -23,19 +23,21 @@ from otlp_receiver import OTLPReceiver, Received
 import wf_structlog as wfl
 from wf_structlog import get_logger
 from wf_structlog._runtime.state import STATE
-from wf_structlog.otel import OTelSink
+from wf_structlog.otel import FLUSH_SECONDS, LiveSpans
 
 
 @pytest.fixture
 def receiver(monkeypatch: pytest.MonkeyPatch) -> Iterator[OTLPReceiver]:
-    """A receiver the standard OTEL_EXPORTER_OTLP_ENDPOINT points at."""
+    """A receiver the standard OTEL_EXPORTER_OTLP_ENDPOINT points at; the SDK's batches
+    leave every 50 ms (OTEL_BSP_SCHEDULE_DELAY) instead of every 5 s."""
     with OTLPReceiver() as running:
         monkeypatch.setenv("OTEL_EXPORTER_OTLP_ENDPOINT", running.url)
+        monkeypatch.setenv("OTEL_BSP_SCHEDULE_DELAY", "50")
         yield running
 
 
-def otel_sink() -> OTelSink:
-    (sink,) = [s for s in STATE.sinks if isinstance(s, OTelSink)]
+def otel_sink() -> LiveSpans:
+    (sink,) = [s for s in STATE.sinks if isinstance(s, LiveSpans)]
     return sink
 
 
@@ -67,9 +69,9 @@ class TestSpans:
         each action is a child span of its interaction; other events are span events."""
         wfl.configure("test", otlp=True)
         wf = run_research()
-        spans = by_name(receiver.wait_for(5))  # sent at the end of the workflow, unasked
+        spans = by_name(receiver.wait_for(5))  # sent by the SDK's batch thread, unasked
         assert set(spans) == {
-            "workflow research",
+            "invoke_workflow research",
             "iteration 1",
             "invoke_agent planner",
             "chat m-1",
@@ -77,7 +79,7 @@ class TestSpans:
         }
         assert {span.trace_id for span in spans.values()} == {wf.id}
         events = {e["event"]: e for e in wfl.testing.events() if e["event"].endswith(".start")}
-        workflow, iteration = spans["workflow research"], spans["iteration 1"]
+        workflow, iteration = spans["invoke_workflow research"], spans["iteration 1"]
         interaction = spans["invoke_agent planner"]
         assert workflow.span_id == events["workflow.start"]["span_id"]
         assert workflow.parent_span_id == ""
@@ -104,16 +106,24 @@ class TestSpans:
         agent = spans["invoke_agent planner"].attributes
         assert agent["gen_ai.operation.name"] == "invoke_agent"
         assert agent["gen_ai.agent.name"] == "planner"
-        assert agent["wf.input"] == "bees"
-        assert agent["wf.output"] == "plan"
+        assert agent["input.value"] == "bees"
+        assert agent["output.value"] == "plan"
+        assert agent["openinference.span.kind"] == "AGENT"
         tool = spans["execute_tool search"].attributes
         assert tool["gen_ai.tool.name"] == "search"
+        assert tool["gen_ai.operation.name"] == "execute_tool"
+        assert tool["openinference.span.kind"] == "TOOL"
         assert tool["wf.query"] == "bees"
         call = spans["chat m-1"].attributes
         assert call["gen_ai.operation.name"] == "chat"
         assert call["gen_ai.request.model"] == "m-1"
         assert call["gen_ai.usage.input_tokens"] == 12
         assert call["gen_ai.usage.output_tokens"] == 4
+        assert call["llm.token_count.total"] == 16
+        workflow = spans["invoke_workflow research"].attributes
+        assert workflow["gen_ai.operation.name"] == "invoke_workflow"
+        assert workflow["gen_ai.workflow.name"] == "research"
+        assert workflow["openinference.span.kind"] == "CHAIN"
 
     def test_instrumented_calls_and_errors(self, receiver: OTLPReceiver) -> None:
         """An instrumented OpenAI call is a client span with provider, request and response
@@ -165,10 +175,10 @@ class TestSpans:
         assert first.id == f"{context.trace_id:032x}"
         assert second.id != first.id
         spans = by_name(receiver.wait_for(6))
-        workflow = spans["workflow research"]
+        workflow = spans["invoke_workflow research"]
         assert workflow.trace_id == first.id
         assert workflow.parent_span_id == f"{context.span_id:016x}"
-        assert spans["workflow second"].parent_span_id == ""
+        assert spans["invoke_workflow second"].parent_span_id == ""
 
     def test_standard_environment_variables_are_honoured(
         self, receiver: OTLPReceiver, monkeypatch: pytest.MonkeyPatch
@@ -232,7 +242,40 @@ class TestUnreachableCollector:
         while sink.dropped < 15 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert sink.dropped == 15  # 5 spans a run
-        assert capsys.readouterr().err.count("OpenTelemetry spans are dropped") == 1
+        err = capsys.readouterr().err
+        assert err.count("OpenTelemetry export to") == 1
+        assert f"{os.environ['OTEL_EXPORTER_OTLP_ENDPOINT']}/v1/traces" in err
+        assert "spans dropped" in err
+
+    def test_at_exit_the_loss_is_said_once_and_the_wait_bounded(self) -> None:
+        """A short program whose collector is down exits, waiting at most the documented
+        flush bound (plus its own start), and says once where its spans were going and how
+        many were dropped."""
+        program = textwrap.dedent(
+            """
+            import wf_structlog as wfl
+            wfl.configure("prod", stdout=False, otlp=True)
+            for _ in range(3):
+                with wfl.workflow("w"), wfl.interaction("a"):
+                    wfl.get_logger().info("llm_call", model="m", input_tokens=1, output_tokens=1)
+            """
+        )
+        where = f"http://127.0.0.1:{free_port()}"
+        env = {
+            **os.environ,
+            "OTEL_EXPORTER_OTLP_ENDPOINT": where,
+            "OTEL_EXPORTER_OTLP_TIMEOUT": "1",
+        }
+        began = time.monotonic()
+        done = subprocess.run(
+            [sys.executable, "-c", program], env=env, capture_output=True, text=True, timeout=60
+        )
+        took = time.monotonic() - began
+        assert done.returncode == 0
+        assert took < FLUSH_SECONDS + 10  # the bound, plus starting Python and the SDK
+        (said,) = [line for line in done.stderr.splitlines() if "OpenTelemetry" in line]
+        assert f"export to {where}/v1/traces failed" in said
+        assert "12 spans dropped" in said  # 4 spans a run, all in the batch sent at exit
 
 
 def test_spans_are_sent_at_exit(receiver: OTLPReceiver, tmp_path: Path) -> None:
@@ -249,4 +292,4 @@ def test_spans_are_sent_at_exit(receiver: OTLPReceiver, tmp_path: Path) -> None:
     env = {**os.environ, "WF_LOG_OTLP": "1", "OTEL_EXPORTER_OTLP_ENDPOINT": receiver.url}
     subprocess.run([sys.executable, "-c", program], env=env, check=True, timeout=60)
     spans = by_name(receiver.wait_for(4, timeout=2))
-    assert set(spans) == {"workflow left-open", "iteration 1", "invoke_agent a", "chat m"}
+    assert set(spans) == {"invoke_workflow left-open", "iteration 1", "invoke_agent a", "chat m"}

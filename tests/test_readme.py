@@ -45,6 +45,17 @@ CHECKS = {
         assert [a["event"] for a in turns["writer"]["actions"]] == ["drafted"]
         assert crew["complete"]
     """,
+    "def run_research": """
+        try:
+            logs.budget(cost=0.05, tool_calls={"search": 3})
+        except BudgetExceededError as exc:
+            lines = str(exc).splitlines()
+        assert lines == [
+            "the run went over its budget:",
+            "  cost: $0.0612 > $0.0500",
+            "  tool_calls.search: 4 > 3",
+        ]
+    """,
     "legacy_path = old.finalize": """
         import orjson
         legacy = orjson.loads(legacy_path.read_bytes())

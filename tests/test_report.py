@@ -19,8 +19,10 @@ from conftest import write_run
 
 import wf_structlog as wfl
 from wf_structlog import reduce
+from wf_structlog.reading import diff
 from wf_structlog.reading.cli import main
 from wf_structlog.reading.report import embed_json, render
+from wf_structlog.render.money import format_cost
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page
@@ -115,6 +117,39 @@ def conversation_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def longer_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The parallel run with a fourth iteration: dearer, and it goes on where the other stops."""
+    path = tmp_path_factory.mktemp("longer") / "run.ndjson"
+    write_run(path, "--iterations", "4")
+    return path
+
+
+@pytest.fixture(scope="module")
+def sub_workflow_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A run logged in this process: a writer opens a ``summarize`` workflow whose own agent,
+    the summarizer, makes a call of 12,345 input tokens and logs one error."""
+    path = tmp_path_factory.mktemp("sub") / "run.ndjson"
+    log = wfl.get_logger()
+    wfl.configure("prod", file=path, stdout=False)
+    try:
+        with wfl.workflow("chat"), wfl.iteration(), wfl.interaction("writer"):
+            log.info("llm_call", model="big", input_tokens=2, output_tokens=1, cost=0.5)
+            with wfl.workflow("summarize"), wfl.interaction("summarizer"):
+                log.info("llm_call", model="small", input_tokens=12_345, output_tokens=1_000)
+                log.error("summary_too_long")
+    finally:
+        wfl.reset()
+    return path
+
+
+def embedded(html: str) -> Any:
+    """The data a report embeds."""
+    data = re.search(r'<script type="application/json" id="wf-data">(.*?)</script>', html)
+    assert data is not None
+    return orjson.loads(data[1])
+
+
 def renamed(document: dict[str, Any], prefix: str) -> dict[str, Any]:
     """A copy of *document* whose ids all start with *prefix* (so it can sit beside the
     original in one report)."""
@@ -186,6 +221,33 @@ class TestHtml:
         assert "<title>wf-log report: research</title>" in html
         assert capsys.readouterr() == ("", "")
 
+    def test_a_baseline_embeds_the_diff(
+        self, parallel_run: Path, longer_run: Path, tmp_path: Path
+    ) -> None:
+        """wf-log report FILE --baseline BASE embeds what wf-log diff BASE FILE compares;
+        without a baseline there is no diff."""
+        out = tmp_path / "run.html"
+        assert (
+            main(["report", str(longer_run), "--baseline", str(parallel_run), "-o", str(out)]) == 0
+        )
+        data = embedded(out.read_text(encoding="utf-8"))
+        assert data["diff"] == diff.compare(reduce(parallel_run), reduce(longer_run))
+        assert data["diff"]["total"]["calls"]["delta"] > 0
+        assert [document["id"] for document in data["documents"]] == [
+            document["id"] for document in reduce(longer_run)
+        ]
+        assert embedded(render(reduce(longer_run)))["diff"] is None
+
+    def test_a_baseline_without_events(
+        self, parallel_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A baseline that holds no events exits 1, says so, and writes no report."""
+        empty, out = tmp_path / "empty.ndjson", tmp_path / "run.html"
+        empty.write_text("not an event\n", encoding="utf-8")
+        assert main(["report", str(parallel_run), "--baseline", str(empty), "-o", str(out)]) == 1
+        assert f"wf-log: no events found in {empty}" in capsys.readouterr().err
+        assert not out.exists()
+
 
 # -- in a real browser ---------------------------------------------------------------------
 
@@ -213,12 +275,18 @@ def browser_page() -> Iterator[object]:
         shutil.rmtree(profile, ignore_errors=True)
 
 
-def open_report(page: object, documents: list[dict[str, object]], path: Path) -> float:
-    """Write the report of *documents* to *path*, load it; returns seconds until ready."""
+def open_report(
+    page: object,
+    documents: list[dict[str, Any]],
+    path: Path,
+    baseline: list[dict[str, Any]] | None = None,
+) -> float:
+    """Write the report of *documents* (compared with *baseline*, if given) to *path*, load
+    it; returns seconds until ready."""
     from playwright.sync_api import Page
 
     assert isinstance(page, Page)
-    path.write_text(render(documents), encoding="utf-8")
+    path.write_text(render(documents, baseline=baseline), encoding="utf-8")
     started = time.monotonic()
     page.goto(path.as_uri())
     page.wait_for_selector("body[data-ready=true]", timeout=60_000)
@@ -330,14 +398,107 @@ class TestBrowser:
         assert seconds < 30
 
 
-def ready_page(page: object, documents: list[dict[str, Any]], path: Path) -> Page:
-    """*page*, showing the report of *documents*, with no script error allowed."""
+def ready_page(
+    page: object,
+    documents: list[dict[str, Any]],
+    path: Path,
+    baseline: list[dict[str, Any]] | None = None,
+) -> Page:
+    """*page*, showing the report of *documents* (and *baseline*), no script error allowed."""
     from playwright.sync_api import Page
 
     assert isinstance(page, Page)
     page.on("pageerror", lambda error: pytest.fail(f"script error in the report: {error}"))
-    open_report(page, documents, path)
+    open_report(page, documents, path, baseline)
     return page
+
+
+def shown_change(metric: str, change: dict[str, Any]) -> str:
+    """A change as the report's diff section writes it: ``+$0.0869 (+56.6%)``."""
+    sign = "+" if change["delta"] > 0 else "\u2212"
+    amount = abs(change["delta"])
+    text = sign + (format_cost(amount) if metric == "cost" else f"{amount:,g}")
+    return text + (f" ({change['pct']:+.1f}%)" if change["pct"] is not None else "")
+
+
+class TestHeaderAndStats:
+    def test_sub_workflows_count_in_header_and_tables(
+        self, browser_page: object, sub_workflow_run: Path, tmp_path: Path
+    ) -> None:
+        """The header counts the sub-workflow and its error ("1 error", not "1 errors") and
+        writes tokens with thousands separators; the per-agent table has the sub-workflow's
+        agent, its tokens separated too."""
+        page = ready_page(browser_page, reduce(sub_workflow_run), tmp_path / "sub.html")
+        summary = page.locator("#summary").text_content() or ""
+        assert summary.startswith("1 run (+1 sub-workflow): chat ok · ")
+        assert "2 interactions · 2 calls · 1 error · 12,347 → 1,001 tokens" in summary
+        agents = page.locator("#stats table").first
+        summarizer = agents.locator("tr", has_text="summarizer").locator("td")
+        assert summarizer.all_text_contents()[:6] == [
+            "summarizer",
+            "1",
+            "1",
+            "1",
+            "12,345",
+            "1,000",
+        ]
+        assert agents.locator("tr", has_text="writer").count() == 1
+
+
+class TestDiffSection:
+    def test_reads_the_deltas_per_agent(
+        self, browser_page: object, parallel_run: Path, longer_run: Path, tmp_path: Path
+    ) -> None:
+        """With a baseline, the section's headline says how cost and tokens moved; opened,
+        each agent's row shows baseline → this run and the change, and the first divergence
+        is the extra iteration. Folding the section hides its tables."""
+        before, after = reduce(parallel_run), reduce(longer_run)
+        expected = diff.compare(before, after)
+        page = ready_page(browser_page, after, tmp_path / "diff.html", before)
+        section = page.locator("#diff-section")
+        headline = page.locator("#diff-section > summary")
+        assert section.is_visible()
+        cost = shown_change("cost", expected["total"]["cost"])
+        assert f"cost {cost}" in (headline.text_content() or "")
+        headline.click()  # folds it
+        assert page.locator("#diff table").first.is_hidden()
+        headline.click()  # opens it again
+        row = page.locator("#diff table tr[data-agent=researcher]")
+        assert row.is_visible()
+        researcher = next(r for r in expected["agents"] if r["agent"] == "researcher")
+        for metric in ("cost", "calls"):
+            cell = row.locator(f"td[data-metric={metric}]")
+            assert cell.locator(".delta").text_content() == shown_change(metric, researcher[metric])
+            assert "grew" in (cell.get_attribute("class") or "")
+        calls = f"{researcher['calls']['a']} → {researcher['calls']['b']}"
+        assert row.locator("td[data-metric=calls] .ab").text_content() == calls
+        assert page.locator("#diff .diverged").text_content() == (
+            "First divergence at workflow research: (nothing) → iteration 4"
+        )
+        page.locator("#diff .diverged .jump").click()  # opens the fourth iteration in the tree
+        selected = page.locator(".node.iteration.selected")
+        assert selected.is_visible()
+        assert "#4" in (selected.locator("> .row").text_content() or "")
+
+    def test_no_baseline_no_section(
+        self, browser_page: object, parallel_run: Path, tmp_path: Path
+    ) -> None:
+        """A report of one run alone has no diff section."""
+        page = ready_page(browser_page, reduce(parallel_run), tmp_path / "run.html")
+        assert page.locator("#diff-section").is_hidden()
+
+    def test_names_from_the_log_stay_text(
+        self, browser_page: object, parallel_run: Path, hostile_run: Path, tmp_path: Path
+    ) -> None:
+        """A baseline whose workflow name holds markup and script shows it as text, in the
+        divergence line, and runs nothing."""
+        page = ready_page(
+            browser_page, reduce(parallel_run), tmp_path / "diff.html", reduce(hostile_run)
+        )
+        where = page.locator("#diff .diverged").text_content() or ""
+        assert f"workflow {INJECTION} → workflow research" in where
+        assert page.evaluate("window.injected") is None
+        assert page.locator("#diff img").count() == 0
 
 
 class TestSearch:
@@ -502,7 +663,7 @@ class TestWaterfall:
         text = tip.text_content() or ""
         assert "interaction planner" in text
         assert re.search(r"ok · [\d.]+ ms", text)
-        assert "1 call(s) · 17 in → 6 out tokens" in text
+        assert "1 call · 17 in → 6 out tokens" in text
         assert "cost $0.029" in text
 
 

@@ -21,6 +21,14 @@ def ours() -> list[logging.Handler]:
     return [h for h in logging.getLogger().handlers if isinstance(h, WorkflowHandler)]
 
 
+@pytest.fixture(autouse=True)
+def _verbose_library() -> Iterator[None]:
+    """The library's logger lets info records through (the application's choice)."""
+    http.setLevel(logging.DEBUG)
+    yield
+    http.setLevel(logging.NOTSET)
+
+
 @pytest.fixture
 def bridged() -> Iterator[wfl.testing.Capture]:
     with capture(stdlib=True) as logs:
@@ -29,12 +37,16 @@ def bridged() -> Iterator[wfl.testing.Capture]:
 
 class TestBridge:
     def test_records_land_in_the_current_scope(self, bridged: wfl.testing.Capture) -> None:
-        """A library's info record inside an interaction is one of its actions, with the
-        logger's name, its extra fields (tokens count in usage) and redacted secrets."""
-        with wfl.workflow("w"), wfl.interaction("researcher"):
+        """A library's info record inside an interaction is an event of its iteration, not
+        one of its actions, naming the interaction, with the logger's name, its extra fields
+        (tokens count in usage) and redacted secrets."""
+        with wfl.workflow("w"), wfl.interaction("researcher") as it:
             http.info("GET %s", "/search", extra={"api_key": "sk-1", "input_tokens": 7})
         (document,) = bridged.documents
-        (action,) = document["iterations"][0]["interactions"][0]["actions"]
+        (iteration,) = document["iterations"]
+        assert iteration["interactions"][0]["actions"] == []
+        (action,) = iteration["events"]
+        assert action["in_interaction"] == it.id
         assert action["event"] == "GET /search"
         assert action["logger"] == "httpclient"
         assert action["api_key"] == "[REDACTED]"
@@ -58,8 +70,16 @@ class TestBridge:
             worker = threading.Thread(target=http.warning, args=("slow",))
             worker.start()
             worker.join()
-        (turn,) = bridged.documents[0]["iterations"][0]["interactions"]
-        assert [a["event"] for a in turn["actions"]] == ["slow"]
+        (iteration,) = bridged.documents[0]["iterations"]
+        assert [a["event"] for a in iteration["events"]] == ["slow"]
+
+    def test_stdlib_actions_makes_them_actions(self) -> None:
+        """With stdlib_actions=True a record inside an interaction is one of its actions."""
+        with capture(stdlib=True, stdlib_actions=True) as logs:
+            with wfl.workflow("w"), wfl.interaction("a"):
+                http.info("GET /")
+        (turn,) = logs.documents[0]["iterations"][0]["interactions"]
+        assert [a["event"] for a in turn["actions"]] == ["GET /"]
 
     def test_own_loggers_are_skipped(self, bridged: wfl.testing.Capture) -> None:
         """Records of wf_structlog and structlog loggers never come back in as events."""
@@ -77,13 +97,16 @@ class TestBridge:
 
 class TestInstall:
     def test_installed_once_and_removed(self) -> None:
-        """configure(stdlib=True) installs one handler however often it is called; a
-        configuration without it, or reset(), removes it and restores the root's level."""
-        level = logging.getLogger().level
-        wfl.configure("test", stdlib=True)
+        """configure(stdlib=True) installs one handler however often it is called, and
+        changes no level nor any other handler; a configuration without it, or reset(),
+        removes it."""
+        root = logging.getLogger()
+        level, handlers = root.level, list(root.handlers)
+        wfl.configure("prod", stdlib=True, level="debug")
         wfl.configure("test", stdlib=True)
         assert len(ours()) == 1
-        assert logging.getLogger().level == logging.DEBUG
+        assert root.level == level
+        assert [h for h in root.handlers if h not in ours()] == handlers
         wfl.configure("test")
         assert ours() == []
         wfl.configure("test", stdlib=True)

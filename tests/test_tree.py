@@ -29,7 +29,7 @@ class TestTree:
         lines = out.splitlines()
         assert lines[1].startswith("└── workflow research ")
         assert " ok " in lines[1]
-        assert "✖ 2 error(s)" in lines[1]
+        assert "✖ 2 errors" in lines[1]
         assert sum("iteration " in line for line in lines) == 3
         assert "planner ok" in out
         assert "critic error" in out

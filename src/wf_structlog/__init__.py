@@ -41,6 +41,7 @@ from .scopes.legacy import WorkflowLogger
 from .scopes.propagation import attach, carrier, carrier_env, wrap
 from .scopes.threads import ContextThreadPoolExecutor
 from .scopes.workflows import get_workflow_logger, set_current_workflow
+from .structlog_chain import compose_structlog
 
 __version__ = "0.1.0"
 
@@ -66,6 +67,7 @@ __all__ = [
     "attach",
     "carrier",
     "carrier_env",
+    "compose_structlog",
     "configure",
     "current_scope",
     "current_settings",

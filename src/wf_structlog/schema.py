@@ -27,6 +27,8 @@ Every event is a flat dict. Keys written by wf_structlog:
 ``redaction_failed``      redaction itself failed: only the stream keys were kept
 ``dropped``               on an ``events_dropped`` warning: how many events a full queue lost
 ``logger``                on a record of the standard ``logging`` module: its logger's name
+``in_interaction``        on such a record logged inside an interaction: that interaction's
+                          id (the record is an event of the enclosing iteration)
 ``action_type``           on an action logged by the legacy ``WorkflowLogger.log_action``
 ========================  =================================================================
 
@@ -48,7 +50,9 @@ an instrumented LLM SDK (:mod:`wf_structlog.instrumentation`) is an ``llm_call``
 ``provider``, ``model``, ``response_model``, ``prompt``, ``response``, the token counts
 (``input_tokens``, ``output_tokens``, ``cached_tokens``, ``reasoning_tokens``), ``cost``,
 ``status``, ``duration_ms``, and where known ``finish_reason``, ``request_id``, ``stream``,
-``time_to_first_chunk_ms`` and, for a failed call, ``error_type``.
+``time_to_first_chunk_ms``, the request's parameters (``temperature``, ``top_p``, ``top_k``,
+``max_tokens``, ``frequency_penalty``, ``presence_penalty``, ``seed``, ``stop``, ``choices``)
+and, for a failed call, ``error_type``.
 Events outside any scope carry none of the hierarchy keys. The hierarchy keys are reserved:
 inside a scope its values replace any the caller passed.
 """

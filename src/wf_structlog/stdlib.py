@@ -4,7 +4,15 @@
 the root logger, so a record from ``logging.getLogger(...)`` anywhere in the process (an HTTP
 client, say) goes through the processor chain like any event: stamped with the current scope
 (the handler runs in the thread that logged, so it sees that thread's scopes), redacted, and
-written to the same outputs and documents. Inside an interaction it is one of its actions.
+written to the same outputs and documents. A record logged inside an interaction is an
+event of the interaction's iteration, naming the interaction in ``in_interaction``: an HTTP
+client's lines are not actions beside the interaction's LLM calls. ``stdlib_actions=True``
+makes them the interaction's actions.
+
+Your loggers are left as they are: ``configure()`` adds one handler to the root logger and
+changes no level. The handler takes records at our level and above; records below the
+level of the logger they are logged on never reach any handler (``logging.basicConfig(level=
+logging.INFO)`` lets libraries' ``info`` records through).
 
 Nothing of ours is written through ``logging``, so our output cannot come back: records of the
 ``wf_structlog`` and ``structlog`` loggers, and any logged from inside our own chain or from
@@ -25,7 +33,7 @@ from structlog.stdlib import ProcessorFormatter
 
 from ._runtime.logger import log_event
 from ._runtime.pipeline import run_chain
-from ._runtime.state import STATE
+from ._runtime.state import CURRENT, STATE
 from .render.ndjson import to_json
 from .schema import LEVELS
 from .typing import EventDict
@@ -48,6 +56,8 @@ def _method_of(levelno: int) -> str:
 
 
 def _is_ours(record: logging.LogRecord) -> bool:
+    if isinstance(record.msg, dict) and hasattr(record, "_logger"):
+        return True  # structlog's stdlib bridge: the structlog side writes it (compose_structlog)
     root = record.name.partition(".")[0]
     return root in _OWN_LOGGERS or threading.current_thread().name == _WRITER_THREAD
 
@@ -58,7 +68,15 @@ class WorkflowHandler(logging.Handler):
     The event is the record's message, with ``logger`` (the record's logger name), the
     record's ``extra=`` fields, and ``exception`` when it has ``exc_info``. Records below the
     configured level are skipped, like our own calls.
+
+    Args:
+        actions: whether a record inside an interaction is one of its actions (else an
+            event of the enclosing iteration, with ``in_interaction``).
     """
+
+    def __init__(self, actions: bool = False) -> None:
+        super().__init__()
+        self.actions = actions
 
     def emit(self, record: logging.LogRecord) -> None:
         """Log *record* as an event (a failure is reported by ``logging``, never raised)."""
@@ -69,39 +87,41 @@ class WorkflowHandler(logging.Handler):
             fields["logger"] = record.name
             if record.exc_info:
                 fields["exc_info"] = record.exc_info
-            log_event({}, _method_of(record.levelno), record.getMessage(), (), fields)
+            method, message = _method_of(record.levelno), record.getMessage()
+            scope = CURRENT.get()
+            if self.actions or scope is None or scope.kind != "interaction":
+                log_event({}, method, message, (), fields)
+                return
+            fields["in_interaction"] = scope.id
+            while scope.parent is not None and scope.kind == "interaction":
+                scope = scope.parent
+            scope.emit_inside(method, {**fields, "event": message}, counted_in=scope)
         except Exception:
             self.handleError(record)
 
 
 _handler: WorkflowHandler | None = None
-_previous_level = logging.WARNING
 
 
-def install() -> None:
-    """Put a :class:`WorkflowHandler` on the root logger (once), at the configured level.
+def install(actions: bool = False) -> None:
+    """Put a :class:`WorkflowHandler` on the root logger (once); no logger's level changes.
 
-    The root logger's level is lowered to the configured one, so libraries' ``info`` records
-    reach the handler; :func:`uninstall` puts the previous level back.
+    Args:
+        actions: as for :class:`WorkflowHandler`.
     """
-    global _handler, _previous_level
-    root = logging.getLogger()
+    global _handler
     if _handler is None:
-        _handler = WorkflowHandler()
-        _previous_level = root.level
-        root.addHandler(_handler)
-    root.setLevel(STATE.min_level)
+        _handler = WorkflowHandler(actions)
+        logging.getLogger().addHandler(_handler)
+    _handler.actions = actions
 
 
 def uninstall() -> None:
-    """Take the handler off the root logger, if it is there, and restore the root's level."""
+    """Take the handler off the root logger, if it is there."""
     global _handler
-    if _handler is None:
-        return
-    root = logging.getLogger()
-    root.removeHandler(_handler)
-    root.setLevel(_previous_level)
-    _handler = None
+    if _handler is not None:
+        logging.getLogger().removeHandler(_handler)
+        _handler = None
 
 
 def _logger_name(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:

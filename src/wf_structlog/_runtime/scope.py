@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Final, ParamSpec, Self, TypeVar
 
 from .. import schema
 from .exceptions import describe_exception
+from .hooks import tell
 from .ids import new_span_id
 from .logger import get_logger
 from .pipeline import emit_counted
@@ -82,6 +83,8 @@ class Scope:
         self._t0 = 0.0
         self.pid = 0
         """The process that opened the scope (0 until it opens)."""
+        self.live: object = None
+        """What a listener (``hooks``) keeps for this scope: its tracing span."""
 
     @property
     def id(self) -> str:
@@ -140,6 +143,8 @@ class Scope:
             self._open_under(self._resolve_parent(prev))
         self._prev = prev
         CURRENT.set(self)
+        if STATE.listeners:
+            tell("scope_entered", self)
         return self
 
     def _open_under(self, parent: Scope | None) -> None:
@@ -153,6 +158,8 @@ class Scope:
             STATE.roots[self] = None
         self._phase = OPEN
         self._t0 = time.perf_counter()
+        if STATE.listeners:
+            tell("scope_opened", self)
         self._log_event("start", "info", self._start_fields(), counted_in=parent)
 
     def _make_stamp(self) -> dict[str, Any]:
@@ -219,6 +226,8 @@ class Scope:
         if exc is not None and final not in _QUIET_STATUSES:
             fields["exception"] = describe_exception(exc)
         self._log_event("end", "error" if final == schema.STATUS_ERROR else "info", fields)
+        if STATE.listeners:
+            tell("scope_closed", self, final, exc)
 
     def _warn_inside(self, problem: str) -> None:
         fields = {"event": schema.MISUSE_EVENT, "problem": problem}
@@ -287,20 +296,22 @@ class Scope:
         self._phase = OPEN
         return self
 
-    def stamp_as_shown(
-        self, owner: object, show: Callable[[dict[str, Any]], Mapping[str, Any]]
-    ) -> Mapping[str, Any]:
-        """The scope's stamp as *owner* shows it (``show(stamp)``), worked out once.
+    def shown_stamp(self, owner: object) -> Mapping[str, Any] | None:
+        """The stamp as *owner* showed it last, or ``None`` if the stamp or the owner changed
+        since (a new ``configure()`` has a new owner).
 
-        The result is kept until the stamp or the owner changes (a new ``configure()`` has a
-        new owner): :class:`~wf_structlog.processors.RedactThenStamp` redacts a scope's ids
-        and names once per scope, not on every event.
+        :class:`~wf_structlog.processors.RedactThenStamp` redacts a scope's ids and names once
+        per scope, not on every event; this lookup allocates nothing, on the hot path.
         """
         shown = self._shown_stamp
-        if shown[0] is not owner or shown[1] is not self.stamp:
-            shown = (owner, self.stamp, show(dict(self.stamp)))
-            self._shown_stamp = shown
-        return shown[2]
+        if shown[0] is owner and shown[1] is self.stamp:
+            return shown[2]
+        return None
+
+    def keep_shown_stamp(self, owner: object, shown: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Remember *shown*, the stamp as *owner* shows it, until the stamp or owner changes."""
+        self._shown_stamp = (owner, self.stamp, shown)
+        return shown
 
     # -- metadata, resources ---------------------------------------------------------------
 

@@ -15,6 +15,7 @@ from .forksafe import renew_owners
 if TYPE_CHECKING:
     from ..cost import ModelPrice
     from ..typing import Processor, Sink
+    from .hooks import Listener
     from .scope import Scope
 
 
@@ -38,6 +39,7 @@ class _State:
         "file_mode",
         "implicit",
         "joined",
+        "listeners",
         "lock",
         "memory",
         "min_level",
@@ -67,6 +69,8 @@ class _State:
         self.sinks: tuple[Sink, ...] = ()
         self.taps: tuple[Sink, ...] = ()
         """Sinks that see every event before the configured ones (the legacy API's)."""
+        self.listeners: tuple[Listener, ...] = ()
+        """Told of each scope and call as it starts and ends (see ``hooks``)."""
         self.memory: Sink | None = None
         """The capture sink of the ``test`` preset (a ``MemorySink``), if configured."""
         self.settings: object | None = None

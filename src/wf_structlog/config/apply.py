@@ -11,11 +11,12 @@ your own (``configure(sinks=[...])``) are yours: they are closed by
 from __future__ import annotations
 
 import functools
+import sys
 from collections.abc import Callable, Iterable
 
 from structlog.contextvars import merge_contextvars
 
-from .. import stdlib
+from .. import stdlib, structlog_chain
 from .._runtime import faults as _faults
 from .._runtime import lifecycle as _lifecycle
 from .._runtime.logger import reset_to_first_use, set_level
@@ -129,22 +130,27 @@ def _add_sinks(settings: Settings, sinks: list[Sink]) -> tuple[list[Sink], Memor
         sinks[:] = [
             BackgroundSink(sinks, maxsize=settings.queue_size, when_full=settings.when_full)
         ]
-    if settings.otlp:
-        sinks.append(_otel_sink())  # not behind the queue: it only gathers, a thread exports
+    live = _live_spans(settings.otlp)  # not behind the queue: spans follow the caller's context
+    if live is not None:
+        sinks.append(live)
     sinks.extend(settings.sinks)  # in the caller's thread: the queue would close them
     if memory is not None:
         sinks.append(memory)  # in the caller's thread, so a test sees events at once
     return sinks, memory
 
 
-def _otel_sink() -> Sink:
+def _live_spans(export: bool) -> Sink | None:
+    if not export and "opentelemetry.trace" not in sys.modules:
+        return None  # the program does not use OpenTelemetry: not even imported
     try:
-        from ..otel import OTelSink
+        from ..otel import live_spans
     except ImportError as exc:
+        if not export:
+            return None  # the API without the SDK: nothing to make spans with
         raise ConfigError(
             f"otlp needs OpenTelemetry ({exc.name} is missing): pip install 'wf-structlog[otel]'"
         ) from None
-    return OTelSink()
+    return live_spans(export)
 
 
 def _path_sink(factory: Callable[[str], Sink], setting: str, path: str) -> Sink:
@@ -217,8 +223,15 @@ def follow(settings: Settings | None) -> None:
     """
     on = settings if settings is not None and settings.enabled else None
     _switch(threads.install, threads.uninstall, on is not None and on.threads == "auto")
-    _switch(stdlib.install, stdlib.uninstall, on is not None and on.stdlib)
+    actions = on is not None and on.stdlib_actions
+    _switch(
+        functools.partial(stdlib.install, actions), stdlib.uninstall, on is not None and on.stdlib
+    )
     follow_configuration(on.instrument if on is not None else ())
+    if settings is not None:
+        structlog_chain.adopt()  # also when off: structlog's loggers are then no-ops too
+    else:
+        structlog_chain.restore()
 
 
 def _switch(install: Callable[[], None], uninstall: Callable[[], None], wanted: bool) -> None:

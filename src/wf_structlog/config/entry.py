@@ -52,6 +52,7 @@ def configure(  # one keyword per setting (the table's order), so type checkers 
     when_full: str | None = None,
     fsync: str | None = None,
     stdlib: bool | None = None,
+    stdlib_actions: bool | None = None,
     instrument: Iterable[str] | None = None,
     prices: str | os.PathLike[str] | Mapping[str, Any] | None = None,
     otlp: bool | None = None,
@@ -148,4 +149,4 @@ def set_global_verbosity(level: str | int) -> None:
         set_level(LEVELS[name], settings.enabled)
         STATE.settings = settings
     if settings.enabled and settings.stdlib:
-        stdlib.install()  # the bridge's handler takes the new level
+        stdlib.install(settings.stdlib_actions)  # the bridge's handler takes the new level

@@ -195,6 +195,13 @@ class Settings:
         checks.flag,
         "records of the standard `logging` module become events (on under `prod`)",
     )
+    stdlib_actions: bool = _row(
+        bool,
+        False,
+        checks.flag,
+        "`logging` records inside an interaction are its actions (by default: events of its "
+        "iteration)",
+    )
     instrument: tuple[str, ...] = _row(
         list,
         (),
@@ -214,8 +221,8 @@ class Settings:
         bool,
         False,
         checks.flag,
-        "export runs as OpenTelemetry spans over OTLP/HTTP, where the "
-        "`OTEL_EXPORTER_OTLP_*` variables say",
+        "without a tracer provider of yours, export runs as OpenTelemetry spans over "
+        "OTLP/HTTP, where the `OTEL_*` variables say",
         env="WF_LOG_OTLP",
         from_env=checks.from_env_flag,
     )

@@ -18,6 +18,7 @@ from typing import Any, Final, Protocol
 from .. import schema
 from .._runtime import faults as _faults
 from .._runtime import scope as _scope
+from .._runtime.hooks import Work, ending, tell
 from .._runtime.logger import get_logger
 from .._runtime.scope import started_enabled
 from .._runtime.state import STATE
@@ -109,6 +110,32 @@ def status_of(exc: BaseException) -> str:
     return _scope.status_of(exc) or schema.STATUS_ERROR
 
 
+PARAMS: Final = {
+    "temperature": "temperature",
+    "top_p": "top_p",
+    "top_k": "top_k",
+    "max_tokens": "max_tokens",
+    "max_completion_tokens": "max_tokens",
+    "max_output_tokens": "max_tokens",
+    "frequency_penalty": "frequency_penalty",
+    "presence_penalty": "presence_penalty",
+    "seed": "seed",
+    "n": "choices",
+    "stop": "stop",
+    "stop_sequences": "stop",
+}
+"""Request parameters kept on the event: the SDKs' argument names, and our key for each."""
+
+
+def _params(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    found = {}
+    for argument, key in PARAMS.items():
+        value = given(kwargs, argument)
+        if value is not None:
+            found[key] = [value] if key == "stop" and isinstance(value, str) else value
+    return found
+
+
 def _ms(seconds: float) -> float:
     return round(seconds * 1000, 3)
 
@@ -128,10 +155,30 @@ class LLMCall:
             "operation": api.operation,
             "api": api.endpoint,
             **{k: v for k, v in api.request(kwargs).items() if v is not None},
+            **_params(kwargs),
         }
         self._t0 = time.perf_counter()
         self._first: float | None = None
         self._ended = False
+        self.work: Work | None = None
+
+    def begin(self, client: Any) -> None:
+        """Tell the listeners (tracing) that the call starts, made by the SDK *client*."""
+        if not STATE.listeners:
+            return
+        known = {k: v for k, v in self._fields.items() if k in _KNOWN_AT_START}
+        url = getattr(client, "base_url", None)
+        if url is not None and getattr(url, "host", None):
+            known["server_address"] = url.host
+            known["server_port"] = url.port or (443 if url.scheme == "https" else 80)
+        self.work = Work("llm", str(self._fields.get("model")), known)
+        tell("work_started", self.work)
+
+    def left(self) -> None:
+        """The SDK method returned: the caller's code runs again (the call may go on as a
+        stream)."""
+        if self.work is not None:
+            tell("work_left", self.work)
 
     def first_chunk(self) -> None:
         """Note when the first item of the stream arrived."""
@@ -159,7 +206,10 @@ class LLMCall:
             fields["cost"] = cost
         enter_interaction(self.api.provider, fields.get("prompt"), fields.get("response"))
         log = get_logger()
-        (log.error if status == schema.STATUS_ERROR else log.info)(EVENT, **fields)
+        with ending(self.work):
+            (log.error if status == schema.STATUS_ERROR else log.info)(EVENT, **fields)
+        if self.work is not None:
+            tell("work_ended", self.work, exc)
 
     def failed(self, exc: BaseException) -> None:
         """Log a call the SDK raised for."""
@@ -197,10 +247,16 @@ def _cost(fields: Mapping[str, Any]) -> float | None:
     )
 
 
-def _begin(api: Api, kwargs: dict[str, Any]) -> LLMCall | None:
+_KNOWN_AT_START: Final = frozenset({"provider", "operation", "model"})
+"""Fields that name a call, given to tracing when it starts (samplers may read them)."""
+
+
+def _begin(api: Api, resource: Any, kwargs: dict[str, Any]) -> LLMCall | None:
     with guard(api):
         if started_enabled():
-            return LLMCall(api, kwargs)
+            call = LLMCall(api, kwargs)
+            call.begin(getattr(resource, "_client", None))
+            return call
     return None
 
 
@@ -211,7 +267,7 @@ def wrap_sync(
 
     @functools.wraps(original)
     def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-        recording = _begin(api, kwargs)
+        recording = _begin(api, self, kwargs)
         if recording is None:
             return original(self, *args, **kwargs)
         try:
@@ -219,6 +275,7 @@ def wrap_sync(
         except BaseException as exc:
             recording.failed(exc)
             raise
+        recording.left()
         return recording.returned(result, wrap_stream)
 
     setattr(call, ORIGINAL, original)
@@ -234,7 +291,7 @@ def wrap_async(
 
     @functools.wraps(original)
     async def call(self: Any, *args: Any, **kwargs: Any) -> Any:
-        recording = _begin(api, kwargs)
+        recording = _begin(api, self, kwargs)
         if recording is None:
             return await original(self, *args, **kwargs)
         try:
@@ -242,6 +299,7 @@ def wrap_async(
         except BaseException as exc:
             recording.failed(exc)
             raise
+        recording.left()
         return recording.returned(result, wrap_stream)
 
     setattr(call, ORIGINAL, original)

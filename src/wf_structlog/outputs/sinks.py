@@ -237,6 +237,14 @@ class DocumentSink:
     The document is written to ``<doc_dir>/<name>-<run id>.json`` by the same reducer that
     :func:`wf_structlog.reduce` uses, so it equals what ``reduce`` builds from the run's NDJSON.
 
+    A sub-workflow (one opened inside another run that this process started) gets no file of
+    its own: its document waits, and goes inside its parent's, in the scope that opened it,
+    when the parent ends, as ``reduce`` nests it. So a parent's file holds every sub-run that
+    ended inside it, and a directory of documents lists each run once. A sub-workflow that
+    outlives its parent, or whose parent runs in another process, is written alone when it
+    ends (naming its parent in ``parent_workflow_id``); one whose parent never ends is written
+    alone when the sink closes, so no finished run is lost.
+
     Args:
         doc_dir: the directory (created if missing).
         mode: permission bits of each document written.
@@ -255,6 +263,8 @@ class DocumentSink:
         # A forked child writes the documents of the workflows it runs, not its parent's.
         self._reducer = Reducer(trusted=True)
         self._written: collections.OrderedDict[str, None] = collections.OrderedDict()
+        self._started: set[str] = set()  # runs started here and not ended yet
+        self._held: dict[str, list[dict[str, Any]]] = {}  # run id -> sub-runs ended in it
         self._lock = threading.Lock()
 
     def emit(self, method_name: str, event_dict: EventDict) -> None:
@@ -262,6 +272,7 @@ class DocumentSink:
         run_id = event_dict.get("workflow_id")
         if not isinstance(run_id, str):
             return
+        name = event_dict.get("event")
         with self._lock:
             if run_id in self._written:
                 # Logged after its workflow ended (a task that outlived it): in the NDJSON,
@@ -269,13 +280,27 @@ class DocumentSink:
                 _faults.report("late", "events arrived after their workflow's document was written")
                 return
             self._reducer.add(event_dict)
-            if event_dict.get("event") != "workflow.end":
+            if name == "workflow.start":
+                self._started.add(run_id)
+            if name != "workflow.end":
                 return
-            document = self._reducer.pop(run_id)
-            self._written[run_id] = None
-            if len(self._written) > _REMEMBERED_RUNS:
-                self._written.popitem(last=False)
-        self._write(document)
+            runs = self._ended(run_id)
+        for document in runs:
+            self._write(document)
+
+    def _ended(self, run_id: str) -> list[dict[str, Any]]:
+        """The documents to write now that run *run_id* ended: none if it waits inside its
+        parent, else it with the sub-runs that ended inside it nested in place."""
+        self._started.discard(run_id)
+        self._written[run_id] = None
+        if len(self._written) > _REMEMBERED_RUNS:
+            self._written.popitem(last=False)
+        runs = [self._reducer.pop(run_id), *self._held.pop(run_id, ())]
+        parent = runs[0].get("parent_workflow_id")
+        if parent in self._started:
+            self._held.setdefault(parent, []).extend(runs)
+            return []
+        return self._reducer.nest(runs)
 
     def _write(self, document: dict[str, Any]) -> None:
         path = document_path(self.doc_dir, str(document["name"]), str(document["id"]))
@@ -286,6 +311,12 @@ class DocumentSink:
         """Nothing to do: a document is written whole when its workflow ends."""
 
     def close(self) -> None:
-        """Forget unfinished runs."""
+        """Write the sub-runs still waiting for a parent that never ended; forget unfinished
+        runs."""
         with self._lock:
+            waiting = [run for runs in self._held.values() for run in runs]
             self._reducer = Reducer(trusted=True)
+            self._started.clear()
+            self._held.clear()
+        for document in Reducer().nest(waiting):
+            self._write(document)

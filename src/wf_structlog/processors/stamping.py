@@ -168,7 +168,10 @@ class RedactThenStamp:
         scope = CURRENT.get() or STATE.root
         if scope is None:
             return _stamp(event_dict, method_name, None, _NONE)
-        shown = scope.stamp_as_shown(self, lambda stamp: self.redactor(logger, method_name, stamp))
+        shown = scope.shown_stamp(self)  # no closure, no call of the redactor: the common case
+        if shown is None:
+            redacted = self.redactor(logger, method_name, dict(scope.stamp))
+            shown = scope.keep_shown_stamp(self, redacted)
         return _stamp(event_dict, method_name, scope, shown)
 
 

@@ -28,7 +28,8 @@ def nest(documents: list[Document]) -> tuple[list[Document], int]:
     """The top-level documents, each sub-workflow moved into the scope that opened it.
 
     Args:
-        documents: one document per run, none nested yet.
+        documents: one document per run, or top-level documents with runs nested already
+            (documents read from files): those are left where they are.
 
     Returns:
         The documents left at the top (ordered by start time), and how many runs named
@@ -43,6 +44,8 @@ def nest(documents: list[Document]) -> tuple[list[Document], int]:
         parent = by_id.get(parent_id) if parent_id is not None else None
         if parent_id is not None and parent is None:
             document["parent_missing"] = True
+        elif parent is not None:
+            document.pop("parent_missing", None)  # read alone before, as a document file
         if parent is not None and _leads_back(document, parent, by_id):
             cycles += 1
             document["cyclic_parent"] = True

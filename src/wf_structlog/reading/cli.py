@@ -163,9 +163,27 @@ def _report(args: argparse.Namespace, logs: Logs) -> int:
     documents = _runs(args, logs)
     if documents is None:
         return NOT_FOUND
-    html = report.render(documents, title=args.title)
+    baseline = None
+    if args.baseline is not None:
+        baseline = _side(args.baseline, logs)
+        if baseline is None:
+            return NOT_FOUND
+    html = report.render(documents, title=args.title, baseline=baseline)
     _write_output(args.output, html.encode())
     return 0
+
+
+def _side(path: str, logs: Logs) -> list[dict[str, Any]] | None:
+    """The documents of one side of a comparison, its skipped lines counted in *logs*; ``None``
+    (said on stderr) when it holds no events."""
+    side = read([path])
+    logs.skips.extend(side.skips)
+    if not (side.events or side.documents):
+        _say(f"no events found in {path}")
+        return None
+    documents = side.all_documents()
+    logs.cycles += side.cycles
+    return documents
 
 
 def _diff(args: argparse.Namespace, logs: Logs) -> int:
@@ -174,16 +192,10 @@ def _diff(args: argparse.Namespace, logs: Logs) -> int:
     except ValueError as exc:
         _say(str(exc))
         return BAD_USAGE
-    sides = [read([path]) for path in (args.a, args.b)]
-    for side in sides:
-        logs.skips.extend(side.skips)
-    for path, side in zip((args.a, args.b), sides, strict=True):
-        if not (side.events or side.documents):
-            _say(f"no events found in {path}")
-            return NOT_FOUND
-    documents = [side.all_documents() for side in sides]
-    logs.cycles = sum(side.cycles for side in sides)
-    data = diff.compare(*documents)
+    a, b = _side(args.a, logs), _side(args.b, logs)
+    if a is None or b is None:
+        return NOT_FOUND
+    data = diff.compare(a, b)
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
     else:
@@ -242,9 +254,8 @@ def _parser() -> argparse.ArgumentParser:
     stats_cmd.add_argument("--json", action="store_true", help=f"machine output ({stats.FORMAT})")
     diff_text = "what moved from run A to run B: cost, tokens, calls, errors"
     _diff_options(command("diff", _diff, diff_text, files=False))
-    report_cmd = command("report", _report, "one self-contained HTML file: timeline, tree, stats")
-    report_cmd.add_argument("-o", "--output", required=True, help="the HTML file to write")
-    report_cmd.add_argument("--title", help="the report's title (default: the workflow names)")
+    report_text = "one self-contained HTML file: timeline, tree, stats"
+    _report_options(command("report", _report, report_text))
     return parser
 
 
@@ -278,6 +289,17 @@ def _tree_options(sub: argparse.ArgumentParser) -> None:
         choices=sorted(tree.DEPTHS.values()),
         default=tree.DEPTHS["action"],
         help="1 workflows, 2 iterations, 3 interactions, 4 actions (default)",
+    )
+
+
+def _report_options(sub: argparse.ArgumentParser) -> None:
+    sub.add_argument("-o", "--output", required=True, help="the HTML file to write")
+    sub.add_argument("--title", help="the report's title (default: the workflow names)")
+    sub.add_argument(
+        "--baseline",
+        metavar="BASE",
+        help="earlier runs (NDJSON or documents): a section says what moved from them, "
+        "as wf-log diff BASE FILE does",
     )
 
 
@@ -345,7 +367,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         status: int = args.run(args, logs)
     except OSError as exc:  # an input that went away, or an output that cannot be written
-        verb = "read" if exc.filename in args.files and not following else "write"
+        inputs = [*args.files, getattr(args, "baseline", None)]
+        verb = "read" if exc.filename in inputs and not following else "write"
         _say(f"cannot {verb} {exc.filename}: {exc.strerror or exc}")
         return BAD_USAGE
     finally:

@@ -6,8 +6,8 @@
      "total":  {metric: {"a", "b", "delta", "pct"}, ...},
      "agents": [{"agent", metric: {...}, ...}, ...],
      "models": [{"model", metric: {...}, ...}, ...],
-     "status": [{"path", "a", "b"}, ...],
-     "diverged": {"path", "a", "b"} or null}
+     "status": [{"path", "a", "b", "b_id"}, ...],
+     "diverged": {"path", "a", "b", "b_id"} or null}
 
 The metrics are ``cost``, ``tokens`` (in and out), ``input_tokens``, ``output_tokens``,
 ``calls``, ``errors`` and ``duration_ms`` (per agent and model: the median latency); ``pct`` is
@@ -16,6 +16,8 @@ aligned by position and name: the runs in order, their iterations, then each ite
 interactions, sub-workflows and actions in time order. ``status`` lists the scopes found on
 both sides whose status changed; ``diverged`` is the first place where the two differ (a
 different action, tool, model or agent, or one side going on where the other stopped).
+``b_id`` is the id of the scope in B that a line is about (where B diverges: the step B took
+there, or the scope holding it when it is an action or nothing), so a report of B can open it.
 
 :func:`exceeded` checks ``--fail-on`` rules (``cost+10%``, ``tokens+500``, ``errors``) so that
 CI can fail a change that made runs dearer or broke them.
@@ -135,6 +137,7 @@ class _Node:
     label: str
     status: str | None
     children: tuple[_Node, ...]
+    id: str | None = None  # a scope's; an action has none
 
     @classmethod
     def top(cls, documents: Sequence[Document]) -> tuple[_Node, ...]:
@@ -147,13 +150,15 @@ class _Node:
             f"workflow {document['name']}",
             document["status"],
             (*inside, *map(cls.run, document.get("workflows", ()))),
+            document["id"],
         )
 
     @classmethod
     def iteration(cls, iteration: Document) -> _Node:
         timed = [(i.get("start_time") or "", cls.interaction(i)) for i in iteration["interactions"]]
         timed += [(w.get("start_time") or "", cls.run(w)) for w in iteration.get("workflows", ())]
-        return cls(f"iteration {iteration['number']}", iteration["status"], _in_time(timed))
+        label = f"iteration {iteration['number']}"
+        return cls(label, iteration["status"], _in_time(timed), iteration["id"])
 
     @classmethod
     def interaction(cls, interaction: Document) -> _Node:
@@ -162,7 +167,8 @@ class _Node:
             for entry in interaction["actions"]
         ]
         timed += [(w.get("start_time") or "", cls.run(w)) for w in interaction.get("workflows", ())]
-        return cls(f"agent {interaction['agent']}", interaction["status"], _in_time(timed))
+        label = f"agent {interaction['agent']}"
+        return cls(label, interaction["status"], _in_time(timed), interaction["id"])
 
 
 def _in_time(timed: list[tuple[str, _Node]]) -> tuple[_Node, ...]:
@@ -183,24 +189,28 @@ def _walk(
     b: tuple[_Node, ...],
     path: tuple[str, ...],
     changes: list[dict[str, Any]],
+    b_parent: str | None = None,
 ) -> dict[str, Any] | None:
-    """Pair *a* and *b* by position; note status changes; the first divergence."""
+    """Pair *a* and *b* (the steps inside B's scope *b_parent*) by position; note status
+    changes; the first divergence."""
     first: dict[str, Any] | None = None
     for index in range(max(len(a), len(b))):
         left = a[index] if index < len(a) else None
         right = b[index] if index < len(b) else None
         if left is None or right is None or left.label != right.label:
-            where = " > ".join(path) or "(top)"
             here = {
-                "path": where,
+                "path": " > ".join(path) or "(top)",
                 "a": left.label if left else None,
                 "b": right.label if right else None,
+                "b_id": (right.id if right else None) or b_parent,
             }
             return first or here  # nothing after a divergence is aligned any more
         inner = (*path, left.label)
         if left.status != right.status:
-            changes.append({"path": " > ".join(inner), "a": left.status, "b": right.status})
-        found = _walk(left.children, right.children, inner, changes)
+            changes.append(
+                {"path": " > ".join(inner), "a": left.status, "b": right.status, "b_id": right.id}
+            )
+        found = _walk(left.children, right.children, inner, changes, right.id)
         first = first or found
     return first
 
@@ -272,8 +282,8 @@ def _show(metric: str, value: float | None) -> str:
         return ""
     if metric == "cost":
         return format_cost(value)
-    if metric == "duration_ms":
-        return f"{value:,.1f} ms"
+    if metric == "duration_ms":  # two significant digits below a millisecond, as the report
+        return f"{value:.2g} ms" if abs(value) < 1 else f"{value:,.1f} ms"
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 

@@ -279,7 +279,7 @@ class Reducer:
 
     def documents(self) -> list[dict[str, Any]]:
         """All documents, ordered by start time, each sub-workflow nested in its parent."""
-        return self._nested([build(run) for run in self._runs.values()])
+        return self.nest([build(run) for run in self._runs.values()])
 
     def pop_documents(self) -> list[dict[str, Any]]:
         """:meth:`documents`, forgetting every run's events as it goes (so the events and the
@@ -287,9 +287,16 @@ class Reducer:
         still held for a sub-workflow or a parent."""
         popped = [self.pop(run_id) for run_id in list(self._runs)]
         self._ready.clear()
-        return self._nested([*popped, *self._holder.rest()])
+        return self.nest([*popped, *self._holder.rest()])
 
-    def _nested(self, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def nest(self, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The top-level ones of *documents* (from :meth:`pop`), ordered by start time, each
+        sub-workflow moved into the scope of its parent that opened it; loops of parents are
+        counted in :attr:`cycles` and cut.
+
+        Args:
+            documents: documents of single runs, none nested yet.
+        """
         top, cycles = nest(documents)
         self.cycles += cycles + sum(map(break_cycles, documents))
         return top

@@ -2,7 +2,8 @@
 
 The page holds a search box over every node (with filters and a list of errors), a waterfall
 per run (a lane per agent, sub-workflows below, zoom and pan), the collapsible tree, a pane
-with the selected node's prompts and replies as a conversation, and the stats tables.
+with the selected node's prompts and replies as a conversation, and the stats tables. Given
+a baseline, a section first says what moved from it (:func:`wf_structlog.reading.diff.compare`).
 Everything is inline: no network, no CDN. The script is the parts in :data:`_SCRIPTS`, joined
 in one function scope, in that order. The documents are embedded as JSON in a
 ``<script type="application/json">`` with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, and
@@ -25,7 +26,7 @@ from typing import Any, Final
 import orjson
 
 from ..render.terminal import BIDI_CONTROLS
-from . import stats
+from . import diff, stats
 
 __all__ = ["embed_json", "render"]
 
@@ -36,6 +37,7 @@ _SCRIPTS: Final = (
     "tree.js",
     "waterfall.js",
     "search.js",
+    "diff.js",
     "report.js",
 )
 _PLACEHOLDER: Final = re.compile(r"\{\{(title|style|script|data|csp)\}\}")
@@ -59,14 +61,21 @@ def embed_json(value: Any) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode().translate(_JSON_ESCAPES)
 
 
-def render(documents: Iterable[Mapping[str, Any]], title: str | None = None) -> str:
+def render(
+    documents: Iterable[Mapping[str, Any]],
+    title: str | None = None,
+    baseline: Iterable[Mapping[str, Any]] | None = None,
+) -> str:
     """The HTML report of *documents*.
 
     Args:
         documents: workflow documents (see ``document.schema.json``).
         title: the page title (default: the workflow names).
+        baseline: the documents of earlier runs: the report then says what moved from them
+            to *documents* (as ``wf-log diff BASELINE DOCUMENTS``).
     """
     documents = list(documents)
+    compared = None if baseline is None else diff.compare(list(baseline), documents)
     if title is None:
         names = dict.fromkeys(str(document["name"]) for document in documents)
         title = "wf-log report: " + (", ".join(names) or "no runs")
@@ -79,7 +88,12 @@ def render(documents: Iterable[Mapping[str, Any]], title: str | None = None) -> 
         "style": style,
         "script": script,
         "data": embed_json(
-            {"title": title, "documents": documents, "stats": stats.compute(documents)}
+            {
+                "title": title,
+                "documents": documents,
+                "stats": stats.compute(documents),
+                "diff": compared,
+            }
         ),
         "csp": (
             f"default-src 'none'; style-src 'unsafe-inline'; script-src 'sha256-{digest}'; "

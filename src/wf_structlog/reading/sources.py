@@ -26,6 +26,7 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
+from .. import schema
 from ._lines import MAX_LINE, LineTooLongError, lines
 from ._shape import Checker, Skips, document_problem, might_nest
 from .reducer import Reducer, parse_line
@@ -118,13 +119,18 @@ class Logs:
         return sorted(events, key=lambda event: str(event.get("timestamp", "")))
 
     def all_documents(self) -> list[dict[str, Any]]:
-        """The documents given, then those the reducer rebuilds from the events."""
+        """The documents given and those the reducer rebuilds from the events, ordered by
+        start time. A run whose parent is among them goes inside it, so the documents that
+        two processes wrote in ``doc_dir`` read as one tree. Call it once: the documents given
+        are nested in place."""
         reducer = Reducer()
         for event in self.events:
             reducer.add(event, checked=True)
         documents = reducer.documents()
+        if self.documents:
+            documents = reducer.nest([*self.documents, *documents])
         self.cycles = reducer.cycles
-        return [*self.documents, *documents]
+        return documents
 
 
 def is_document(value: Any) -> bool:
@@ -176,10 +182,11 @@ def stream(lines: Iterable[bytes], logs: Logs) -> Iterator[dict[str, Any]]:
 
 def documents(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
     """Every run's document in *sources*, as a stream (``wf-log reduce``, ``tree``, ``stats``,
-    ``report``): documents given as they are read, runs rebuilt from events each as soon as
-    it is complete (:func:`~wf_structlog.reading.reducer.reduce_iter`), those never complete
-    at the end. One reducer reads every source, so a run split over several files is one
-    run, provided its other files come before its own end (else see :attr:`Logs.late`).
+    ``report``): runs rebuilt from events each as soon as it is complete
+    (:func:`~wf_structlog.reading.reducer.reduce_iter`), those never complete at the end
+    with the documents given (nested as :meth:`Logs.all_documents` nests them). One reducer
+    reads every source, so a run split over several files is one run,
+    provided its other files come before its own end (else see :attr:`Logs.late`).
 
     Args:
         sources: file paths; ``-`` reads standard input.
@@ -195,13 +202,14 @@ def documents(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
             if _may_be_whole(first):
                 data = first + file.read()
                 if _add_whole(data, logs):
-                    logs.found += len(logs.documents)
-                    yield from logs.documents
-                    logs.documents.clear()
                     continue
                 file, first = io.BytesIO(data), b""
             yield from reducer.read(file, name, stream=True, first=first)
-    yield from reducer.pop_documents()
+    rest, given = reducer.pop_documents(), logs.documents
+    logs.found += len(given)
+    # Documents given are held to the end, to nest with the runs still held (all_documents).
+    yield from reducer.nest([*given, *rest]) if given else rest
+    given.clear()
     logs.skips.extend(reducer.skips)
     logs.cycles += reducer.cycles
     logs.late += reducer.late
@@ -413,6 +421,10 @@ def _scope_events(kind: str, scope: dict[str, Any], outer: dict[str, Any]) -> It
     end = {"event": f"{kind}.end", "timestamp": scope.get("end_time"), "level": "info"}
     if scope.get("metadata"):
         start["metadata"] = scope["metadata"]
+    if kind == "workflow":
+        for key in ("parent_workflow_id", schema.PARENT_SCOPE_KEY):
+            if scope.get(key) is not None:
+                start[key] = scope[key]
     if kind == "interaction":
         start["input"], end["output"] = scope.get("input"), scope.get("output")
     end.update(status=scope.get("status"), duration_ms=scope.get("duration_ms"))
@@ -424,5 +436,7 @@ def _scope_events(kind: str, scope: dict[str, Any], outer: dict[str, Any]) -> It
             yield {**keys, **entry}
     for child in scope.get(_CHILDREN.get(kind, ""), []):
         yield from _scope_events("interaction" if kind == "iteration" else "iteration", child, keys)
+    for run in scope.get("workflows", []):  # the runs nested in it are events of their own
+        yield from _scope_events("workflow", run, {})
     if scope.get("end_time") is not None:
         yield {**keys, **end}

@@ -189,19 +189,20 @@ def _label(name: str, style: str, scope: Mapping[str, Any]) -> Text:
         text.append(" ⚠ events missing", style="yellow")
     usage = scope["usage"]
     if usage["calls"]:
-        text.append(f"  {usage['input_tokens']}→{usage['output_tokens']} tok", style="cyan")
+        text.append(f"  {usage['input_tokens']:,}→{usage['output_tokens']:,} tok", style="cyan")
     cost = cost_label(usage)
     if cost:
         text.append(f"  {cost}", style="cyan")
     total = usage.get("total")
     if total is not None:
         text.append(
-            f"  (with sub-runs: {total['input_tokens']}→{total['output_tokens']} tok"
+            f"  (with sub-runs: {total['input_tokens']:,}→{total['output_tokens']:,} tok"
             + (f", {cost_label(total)})" if cost_label(total) else ")"),
             style="dim cyan",
         )
     if scope["error_count"]:
-        text.append(f"  ✖ {scope['error_count']} error(s)", style="bold red")
+        errors = scope["error_count"]
+        text.append(f"  ✖ {errors:,} error{'' if errors == 1 else 's'}", style="bold red")
     return text
 
 

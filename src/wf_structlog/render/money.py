@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final, TypeGuard
 
 __all__ = ["SIGNIFICANT", "cost_label", "format_cost"]
@@ -30,7 +31,10 @@ def format_cost(cost: float) -> str:
     if cost >= 1:
         return f"{sign}${cost:,.2f}"
     decimals = SIGNIFICANT - 1 - math.floor(math.log10(cost))
-    text = f"{cost:.{decimals}f}"
+    # Rounded half up from the shortest decimal form, as the HTML report rounds: 0.2385 reads
+    # $0.239, not the $0.238 of the binary value just below it.
+    step = Decimal(1).scaleb(-decimals)
+    text = format(Decimal(repr(cost)).quantize(step, rounding=ROUND_HALF_UP), "f")
     if text.startswith("1.") or text == "1":  # rounded up to a dollar
         return f"{sign}${cost:,.2f}"
     return f"{sign}${text}"

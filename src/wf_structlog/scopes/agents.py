@@ -23,8 +23,10 @@ from typing import Any, ParamSpec, Self, TypeVar
 
 from .. import schema
 from .._runtime.decorate import Span, decorate
+from .._runtime.hooks import Work, ending, tell
 from .._runtime.logger import get_logger
 from .._runtime.scope import status_of
+from .._runtime.state import STATE
 from .hierarchy import InteractionScope
 
 __all__ = ["action", "agent"]
@@ -91,9 +93,13 @@ class _ActionCall:
         self.fields = fields
         self.output: Any = None
         self._t0 = 0.0
+        self._work: Work | None = None
 
     def start(self) -> Self:
         self._t0 = time.perf_counter()
+        if STATE.listeners:
+            self._work = Work("tool", self.name, {})
+            tell("work_started", self._work)
         return self
 
     def _finish(self, status: str | None, exc: BaseException | None) -> None:
@@ -102,10 +108,13 @@ class _ActionCall:
         if exc is None:
             fields["output"] = self.output
         fields["duration_ms"] = round((time.perf_counter() - self._t0) * 1000, 3)
-        if final == schema.STATUS_ERROR:
-            get_logger().error(self.name, exc_info=exc, **fields)
-        else:
-            get_logger().info(self.name, **fields)
+        with ending(self._work):
+            if final == schema.STATUS_ERROR:
+                get_logger().error(self.name, exc_info=exc, **fields)
+            else:
+                get_logger().info(self.name, **fields)
+        if self._work is not None:
+            tell("work_ended", self._work, exc)
 
     def __enter__(self) -> Self:
         return self.start()

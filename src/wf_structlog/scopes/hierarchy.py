@@ -12,6 +12,7 @@ outside any workflow goes into an implicit workflow named after the program, clo
 
 from __future__ import annotations
 
+import os
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -64,10 +65,15 @@ class WorkflowScope(Scope):
 
     @property
     def document_path(self) -> Path | None:
-        """Where this run's document is written when it ends, if ``doc_dir`` is configured."""
+        """Where this run's document is written when it ends, if ``doc_dir`` is configured: a
+        sub-workflow's is inside the file of the outermost run this process opened it in
+        (unless it outlives that run: then it has a file of its own)."""
         if STATE.doc_dir is None:
             return None
-        return document_path(Path(STATE.doc_dir), self.name, self.run_id)
+        run = self
+        while run._parent_workflow is not None and run._parent_workflow.pid == os.getpid():
+            run = run._parent_workflow  # not a run attached from another process (pid 0)
+        return document_path(Path(STATE.doc_dir), run.name, run.run_id)
 
     def _fresh(self) -> Self:
         return type(self)(self.name, self._metadata)

@@ -41,29 +41,37 @@ S = TypeVar("S", bound=Scope)
 
 
 class _Tap:
-    """Reduces the events of one workflow run as they pass, and writes its document at its end."""
+    """Reduces the events of one workflow run, and of the workflows opened inside it, as they
+    pass, and writes its document at its end."""
 
     def __init__(self, owner: WorkflowLogger) -> None:
         self._owner = owner
         self._reducer = Reducer(trusted=True)
+        self._runs: set[Any] = set()  # the owner's run and the runs opened inside it
         self._lock = threading.Lock()
 
     def emit(self, method_name: str, event_dict: EventDict) -> None:
-        if event_dict.get("workflow_id") != self._owner.workflow_id:
+        run_id, name = event_dict.get("workflow_id"), event_dict.get("event")
+        owner = run_id == self._owner.workflow_id
+        if owner:
+            self._runs.add(run_id)
+        elif name == "workflow.start" and event_dict.get("parent_workflow_id") in self._runs:
+            self._runs.add(run_id)  # a sub-workflow: its document goes inside the owner's
+        if run_id not in self._runs:
             return
         with self._lock:
             self._reducer.add(event_dict)
-        if event_dict.get("event") == "workflow.end":
+        if owner and name == "workflow.end":
             remove_tap(self)
             self._owner.save()
 
     def document(self) -> dict[str, Any] | None:
-        """The document so far; ``None`` before any event arrived."""
+        """The document so far, sub-workflows nested in it; ``None`` before any event."""
         with self._lock:
-            try:
-                return self._reducer.document(self._owner.workflow_id)
-            except KeyError:
-                return None
+            return next(
+                (d for d in self._reducer.documents() if d["id"] == self._owner.workflow_id),
+                None,
+            )
 
     def flush(self) -> None:
         """Nothing to flush: the document is written by :meth:`WorkflowLogger.save`."""

@@ -39,7 +39,7 @@ function money(cost, unpriced) {
   var text = "";
   if (typeof cost === "number" && isFinite(cost)) {
     var abs = Math.abs(cost);
-    text = (cost < 0 ? "-$" : "$") + (abs === 0 ? "0" : abs >= 1 ? abs.toFixed(2) : threeDigits(abs));
+    text = (cost < 0 ? "-$" : "$") + (abs === 0 ? "0.00" : abs >= 1 ? abs.toFixed(2) : threeDigits(abs));
   }
   if (unpriced) text += (text ? " + " : "") + unpriced + " unpriced";
   return text;
@@ -53,11 +53,21 @@ function threeDigits(x) {
   var n = Number(digits.slice(0, 3)) + (digits.charAt(3) >= "5" ? 1 : 0);
   if (n === 1000) { n = 100; exp += 1; }
   if (exp >= 0) return (n / Math.pow(10, 2 - exp)).toFixed(2);
-  return ("0." + new Array(-exp).join("0") + n).replace(/0+$/, "");
+  return "0." + new Array(-exp).join("0") + n;
+}
+
+// A count with thousands separators, as the terminal tables show it: 12,345.
+function count(n) {
+  return typeof n === "number" ? n.toLocaleString("en-US", { maximumFractionDigits: 2 }) : String(n);
+}
+
+// "1 error", "2 errors".
+function plural(n, noun) {
+  return count(n) + " " + noun + (n === 1 ? "" : "s");
 }
 
 function tokens(usage) {
-  return usage && usage.calls ? usage.input_tokens + " → " + usage.output_tokens + " tok" : "";
+  return usage && usage.calls ? count(usage.input_tokens) + " → " + count(usage.output_tokens) + " tok" : "";
 }
 
 function statusClass(status) {

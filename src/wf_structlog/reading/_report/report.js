@@ -9,10 +9,12 @@ function header() {
   document.getElementById("title").textContent = visible(data.title);
   var t = data.stats.total, unpriced = 0;
   data.documents.forEach(function (d) { unpriced += nodes[d.id].unpriced; });
+  var inside = data.stats.runs - data.documents.length;
   var parts = [
-    data.stats.runs + " run(s): " + data.documents.map(function (d) { return d.name + " " + d.status; }).join(", "),
-    t.interactions + " interactions", t.calls + " calls", t.errors + " errors",
-    t.input_tokens + " → " + t.output_tokens + " tokens",
+    plural(data.documents.length, "run") + (inside ? " (+" + plural(inside, "sub-workflow") + ")" : "") + ": " +
+      data.documents.map(function (d) { return d.name + " " + d.status; }).join(", "),
+    plural(t.interactions, "interaction"), plural(t.calls, "call"), plural(t.errors, "error"),
+    count(t.input_tokens) + " → " + count(t.output_tokens) + " tokens",
   ];
   var cost = money(t.cost === null ? undefined : t.cost, unpriced);
   if (cost) parts.push(cost);
@@ -31,7 +33,8 @@ function table(caption, first, rows, extra, unpriced) {
     var lat = r.latency_ms, name = r[first] === null ? "(none)" : r[first];
     var cells = [name].concat(
       extra.map(function (k) { return r[k]; }),
-      [r.calls, r.errors, r.input_tokens, r.output_tokens, money(r.cost === null ? undefined : r.cost, unpriced[name])],
+      [r.calls, r.errors, r.input_tokens, r.output_tokens].map(count),
+      [money(r.cost === null ? undefined : r.cost, unpriced[name])],
       ["p50", "p95", "max"].map(function (p) { return lat[p] === null ? "" : duration(lat[p]); }));
     cells.forEach(function (c) { tr.appendChild(el("td", "", c)); });
     t.appendChild(tr);
@@ -42,10 +45,10 @@ function table(caption, first, rows, extra, unpriced) {
 function tipText(node) {
   var s = node.scope, lines = [node.kind + " " + nameOf(node), s.status + " · " + duration(s.duration_ms)];
   if (s.start_time) lines.push("start " + s.start_time);
-  if (s.usage.calls) lines.push(s.usage.calls + " call(s) · " + s.usage.input_tokens + " in → " + s.usage.output_tokens + " out tokens");
+  if (s.usage.calls) lines.push(plural(s.usage.calls, "call") + " · " + count(s.usage.input_tokens) + " in → " + count(s.usage.output_tokens) + " out tokens");
   var cost = money(s.usage.cost, node.unpriced);
   if (cost) lines.push("cost " + cost);
-  if (s.error_count) lines.push("✖ " + s.error_count + " error(s)");
+  if (s.error_count) lines.push("✖ " + plural(s.error_count, "error"));
   return lines.join("\n");
 }
 
@@ -90,6 +93,7 @@ var statsBox = document.getElementById("stats");
 statsBox.appendChild(table("per agent", "agent", data.stats.agents, ["interactions"], unpricedBy.agent));
 statsBox.appendChild(table("per model", "model", data.stats.models, [], unpricedBy.model));
 searchBox();
+diffSection(data.diff);
 if (data.documents.length) select(data.documents[0].id);
 document.body.dataset.ready = "true";
 // For benchmarks/report.py: when the page was built, and when it was first drawn.

@@ -94,13 +94,15 @@ function facts(node) {
   var s = node.scope, rows = [];
   if (node.kind === "entry") {
     rows.push(["level", s.level], ["time", s.timestamp], ["model", s.model], ["tool", s.tool]);
-    rows.push(["tokens", isCall(s) ? (s.input_tokens || 0) + " in → " + (s.output_tokens || 0) + " out" : undefined]);
+    rows.push(["tokens", isCall(s) ? count(s.input_tokens || 0) + " in → " + count(s.output_tokens || 0) + " out" : undefined]);
     rows.push(["cost", isCall(s) ? money(s.cost, typeof s.cost === "number" ? 0 : 1) : undefined]);
     rows.push(["duration", duration(s.duration_ms)]);
   } else {
     rows.push(["status", s.status], ["duration", duration(s.duration_ms)], ["start", s.start_time], ["end", s.end_time]);
-    rows.push(["calls", s.usage.calls], ["tokens", s.usage.input_tokens + " in → " + s.usage.output_tokens + " out"]);
+    rows.push(["calls", count(s.usage.calls)], ["tokens", count(s.usage.input_tokens) + " in → " + count(s.usage.output_tokens) + " out"]);
     rows.push(["cost", money(s.usage.cost, node.unpriced) || "none logged"], ["errors", s.error_count]);
+    var all = s.usage.total;
+    if (all) rows.push(["with sub-workflows", plural(all.calls, "call") + ", " + count(all.input_tokens) + " in → " + count(all.output_tokens) + " out" + (all.cost !== undefined ? ", " + money(all.cost) : "")]);
     if (!s.complete) rows.push(["complete", "no: events are missing"]);
     rows.push(["id", s.id]);
   }
