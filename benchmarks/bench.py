@@ -10,7 +10,10 @@ busy machine slows both sides alike):
 4. 4 threads into one file, against 1 thread (:mod:`concurrency`);
 5. the memory of a long workflow, with the document on and off (:mod:`memory`);
 6. the HTML report in headless Chromium at 10,000 and 100,000 events, against its budgets
-   (:mod:`report`; skipped without ``/usr/bin/chromium``).
+   (:mod:`report`; skipped without ``/usr/bin/chromium``);
+7. the reading side on a generated file of many runs, as a stream: ``reduce``, ``reduce_iter``
+   and ``wf-log stats`` against a plain orjson parse of every line at each size, the CLI
+   against the API, peak memory against 1 GB, ``wf-log view`` into a pipe (:mod:`streaming`).
 
 The peers come from the ``bench`` dependency group. It prints the table and exits 0 whatever
 the results: it reports, it does not gate.
@@ -31,6 +34,7 @@ from concurrency import FREE_CORES, bench_threads
 from memory import BOUND_MB, bench_memory
 from reducing import bench_reducer
 from report import bench_report
+from streaming import bench_streaming
 
 
 def _peer_versions() -> str:
@@ -61,6 +65,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             reference,
             *bench_memory(*plan.memory_events, Path(tmp)),
             *bench_report(Path(tmp)),
+            *bench_streaming(plan.stream_events, Path(tmp)),
         ]
     print(format_table(results))
     if reference.ratio < FREE_CORES:

@@ -40,6 +40,8 @@ class Plan:
     reducer_rounds: int
     memory_events: tuple[int, int]
     """A short and a long workflow (target 5): memory must not grow from one to the other."""
+    stream_events: tuple[int, ...]
+    """Sizes of the generated file of many runs (target 7): time must grow linearly."""
 
 
 FULL: Final = Plan(
@@ -49,6 +51,7 @@ FULL: Final = Plan(
     reducer_events=1_000_000,
     reducer_rounds=3,
     memory_events=(100_000, 1_000_000),
+    stream_events=(100_000, 1_000_000, 3_000_000),
 )
 QUICK: Final = Plan(
     events=2_000,
@@ -57,6 +60,7 @@ QUICK: Final = Plan(
     reducer_events=1_000_000,  # the target's size: a smaller run flatters the naive loop
     reducer_rounds=1,
     memory_events=(20_000, 200_000),
+    stream_events=(100_000, 300_000),
 )
 
 

@@ -20,7 +20,7 @@ from .config import (
     set_global_verbosity,
 )
 from .instrumentation import instrument, uninstrument
-from .reading.reducer import Reducer, ReduceWarning, reduce
+from .reading.reducer import Reducer, ReduceWarning, reduce, reduce_iter
 from .schema import document_schema
 from .scopes.agents import action, agent
 from .scopes.auto import SimpleWorkflowLogger, log_llm_call
@@ -79,6 +79,7 @@ __all__ = [
     "iteration",
     "log_llm_call",
     "reduce",
+    "reduce_iter",
     "reset",
     "set_current_workflow",
     "set_global_verbosity",

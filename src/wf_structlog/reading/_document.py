@@ -20,7 +20,7 @@ Event = Mapping[str, Any]
 
 
 class Node:
-    __slots__ = ("aside", "end", "id", "items", "kind", "start")
+    __slots__ = ("aside", "end", "id", "items", "kind", "observed", "start")
 
     def __init__(self, kind: str, node_id: str) -> None:
         self.kind = kind
@@ -30,6 +30,8 @@ class Node:
         self.items: list[Item] = []
         self.aside: dict[str, Any] | None = None
         """The hierarchy keys of the last item, for the next one to share."""
+        self.observed = 0
+        """Its items its end's ``children`` counts (those not ``attached``)."""
 
     def field(self, key: str) -> Any:
         """*key* from the start event, else the end event, else the earliest item having it."""
@@ -55,7 +57,15 @@ class Node:
 
 
 class Run:
-    __slots__ = ("interactions", "iterations", "seen", "workflow")
+    """The nodes of one run, and what it still lacks to be complete.
+
+    A run is complete (:attr:`complete`) when every scope it holds has its start and its end,
+    and each end's ``children`` equals the events and child scopes that arrived directly in
+    it. Kept up to date as events arrive, one node looked at per scope event, none per
+    ordinary event that arrives before its scope's end.
+    """
+
+    __slots__ = ("interactions", "iterations", "seen", "started_under", "unmet", "workflow")
 
     def __init__(self, run_id: str) -> None:
         self.workflow = Node("workflow", run_id)
@@ -64,6 +74,46 @@ class Run:
         # The seqs seen, by pid: one set per process holds the events' own seq objects, where
         # a (pid, seq) tuple per event would cost memory and the collector's time.
         self.seen: collections.defaultdict[Any, set[Any]] = collections.defaultdict(set)
+        self.started_under: Counter[Any] = Counter()
+        """Scope starts (not ``attached``) by the span id they name as their parent."""
+        self.unmet: set[Node] = {self.workflow}
+        """The nodes not yet complete."""
+
+    @property
+    def complete(self) -> bool:
+        """Whether every event of the run has arrived, as far as its counts tell."""
+        return self.workflow.end is not None and not self.unmet
+
+    def started(self, node: Node, event: Event) -> None:
+        """*event* is the start of *node*: count it in the scope it names as its parent."""
+        parent = event.get("parent_span_id")
+        if parent is not None and not event.get("attached"):
+            self.started_under[parent] += 1
+            parent_node = self._by_span(parent)
+            if parent_node is not None:
+                self.update(parent_node)
+        self.update(node)
+
+    def update(self, node: Node) -> None:
+        """Look again at whether *node* is complete."""
+        start, end = node.start, node.end
+        met = start is not None and end is not None
+        if met:
+            children = end.get("children")  # type: ignore[union-attr]
+            if isinstance(children, int):
+                span = node.id if node.kind != "workflow" else start.get("span_id")  # type: ignore[union-attr]
+                met = node.observed + self.started_under.get(span, 0) == children
+        if met:
+            self.unmet.discard(node)
+        else:
+            self.unmet.add(node)
+
+    def _by_span(self, span: Any) -> Node | None:
+        node = self.interactions.get(span) or self.iterations.get(span)
+        start = self.workflow.start
+        if node is None and start is not None and start.get("span_id") == span:
+            return self.workflow
+        return node
 
     def scope(self, kind: str, event: Event) -> Node | None:
         if kind == "workflow":
@@ -75,11 +125,11 @@ class Run:
             self.iterations if kind == "iteration" else self.interactions, kind, node_id
         )
 
-    @staticmethod
-    def node(nodes: dict[str, Node], kind: str, node_id: str) -> Node:
+    def node(self, nodes: dict[str, Node], kind: str, node_id: str) -> Node:
         node = nodes.get(node_id)
         if node is None:
             node = nodes[node_id] = Node(kind, node_id)
+            self.unmet.add(node)
         return node
 
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib.metadata
+import itertools
 import os
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, Final
 
 import orjson
@@ -19,7 +20,7 @@ from rich.console import Console
 
 from .._files import open_private, write_all
 from ..render.terminal import terminal_console
-from . import diff, report, stats, tree, view
+from . import diff, report, sources, stats, tree, view
 from .follow import follow
 from .sources import Logs, read, stream, warn_skipped
 
@@ -50,21 +51,55 @@ def _console() -> Console:
 _PIPED_WIDTH = 120
 
 
+def _runs(args: argparse.Namespace, logs: Logs) -> Iterator[dict[str, Any]] | None:
+    """The documents of the sources as a stream, or ``None`` (said) if they hold no event."""
+    documents = sources.documents(args.files, logs)
+    first = next(documents, None)
+    if first is None:
+        if not logs.found:
+            _say(f"no events found in {' '.join(args.files)}")
+            return None
+        return iter(())
+    return itertools.chain((first,), documents)
+
+
 def _reduce(args: argparse.Namespace, logs: Logs) -> int:
-    data = orjson.dumps(logs.all_documents(), option=orjson.OPT_INDENT_2) + b"\n"
-    if args.output == "-":
-        sys.stdout.buffer.write(data)
-    else:
-        _write_output(args.output, data)
+    documents = _runs(args, logs)
+    if documents is None:
+        return NOT_FOUND
+    with _output(args.output) as write:
+        separator = b"[\n  "
+        for document in documents:
+            # The layout of the whole list dumped with OPT_INDENT_2, a document at a time.
+            text = orjson.dumps(document, option=orjson.OPT_INDENT_2).replace(b"\n", b"\n  ")
+            write(separator + text)
+            separator = b",\n  "
+        write(b"[]\n" if separator == b"[\n  " else b"\n]\n")
     return 0
+
+
+@contextlib.contextmanager
+def _output(path: str) -> Iterator[Callable[[bytes], object]]:
+    """A function writing to *path* (``-``: standard output), a new file private (see
+    :func:`_write_output`)."""
+    if path == "-":
+        yield sys.stdout.buffer.write
+        return
+    fd = open_private(path, os.O_WRONLY | os.O_TRUNC)
+    try:
+        yield lambda data: write_all(fd, data)
+    finally:
+        os.close(fd)
 
 
 def _view(args: argparse.Namespace, logs: Logs) -> int:
     keep = view.filter_from(args.agent, args.level, args.workflow, args.since, args.grep)
     if not args.follow:
-        events = logs.all_events()
-        if view.view(events, sys.stdout, keep) == 0:
-            _say(f"no events match the filters (of {len(events)} read)")
+        if view.view(sources.events(args.files, logs), sys.stdout, keep) == 0:
+            if not logs.found:
+                _say(f"no events found in {' '.join(args.files)}")
+            else:
+                _say(f"no events match the filters (of {logs.found} read)")
             return NOT_FOUND
         return 0
     # Standard input needs no tailing: it is read as it comes, to its end.
@@ -75,12 +110,31 @@ def _view(args: argparse.Namespace, logs: Logs) -> int:
 
 
 def _tree(args: argparse.Namespace, logs: Logs) -> int:
-    documents = logs.all_documents()
-    if args.agent and not set(args.agent) & _agents(documents):
-        _say(f"no interactions of agent {', '.join(map(repr, args.agent))} in these runs")
+    documents = _runs(args, logs)
+    if documents is None:
         return NOT_FOUND
-    _console().print(tree.render_tree(documents, args.depth, args.agent))
+    if args.agent:
+        documents = _from_first_with(documents, set(args.agent))
+        if documents is None:
+            _say(f"no interactions of agent {', '.join(map(repr, args.agent))} in these runs")
+            return NOT_FOUND
+    console = _console()
+    for piece in tree.render_runs(documents, args.depth, args.agent):  # a run at a time
+        console.print(piece)
     return 0
+
+
+def _from_first_with(
+    documents: Iterator[dict[str, Any]], agents: set[str]
+) -> Iterator[dict[str, Any]] | None:
+    """*documents*, read on until one has an interaction of *agents* (``None`` if none has),
+    so that nothing is printed for a filter that matches nothing."""
+    before: list[dict[str, Any]] = []
+    for document in documents:
+        before.append(document)
+        if agents & _agents([document]):
+            return itertools.chain(before, documents)
+    return None
 
 
 def _agents(documents: Iterable[dict[str, Any]]) -> set[str]:
@@ -93,7 +147,10 @@ def _agents(documents: Iterable[dict[str, Any]]) -> set[str]:
 
 
 def _stats(args: argparse.Namespace, logs: Logs) -> int:
-    data = stats.compute(logs.all_documents())
+    documents = _runs(args, logs)
+    if documents is None:
+        return NOT_FOUND
+    data = stats.compute(documents)
     if args.json:
         sys.stdout.buffer.write(orjson.dumps(data, option=orjson.OPT_INDENT_2) + b"\n")
     else:
@@ -103,7 +160,9 @@ def _stats(args: argparse.Namespace, logs: Logs) -> int:
 
 
 def _report(args: argparse.Namespace, logs: Logs) -> int:
-    documents = logs.all_documents()
+    documents = _runs(args, logs)
+    if documents is None:
+        return NOT_FOUND
     baseline = None
     if args.baseline is not None:
         baseline = _side(args.baseline, logs)
@@ -297,18 +356,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     _complete(parser)
     args = parser.parse_args(argv)
     following = getattr(args, "follow", False)
+    logs = Logs(progress=Console(stderr=True))
     try:
-        logs = Logs() if following else read(args.files)
+        for path in args.files:  # every input readable before any output is made
+            if path != sources.STDIN:
+                open(path, "rb").close()
     except OSError as exc:
         _say(f"cannot read {exc.filename}: {exc.strerror or exc}")
         return BAD_USAGE
     try:
-        if not following and args.files and not (logs.events or logs.documents):
-            _say(f"no events found in {' '.join(args.files)}")
-            return NOT_FOUND
         status: int = args.run(args, logs)
-    except OSError as exc:  # an output that cannot be written
-        _say(f"cannot write {exc.filename}: {exc.strerror or exc}")
+    except OSError as exc:  # an input that went away, or an output that cannot be written
+        inputs = [*args.files, getattr(args, "baseline", None)]
+        verb = "read" if exc.filename in inputs and not following else "write"
+        _say(f"cannot {verb} {exc.filename}: {exc.strerror or exc}")
         return BAD_USAGE
     finally:
         warn_skipped(logs, args.verbose)

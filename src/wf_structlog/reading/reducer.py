@@ -1,6 +1,8 @@
 """The reducer: rebuild nested workflow documents from events, in any order, from any files.
 
-Feed events one at a time (:class:`Reducer`) or all at once (:func:`reduce`). Events are placed
+Feed events one at a time (:class:`Reducer`), all at once (:func:`reduce`), or as a stream
+(:func:`reduce_iter`, which gives each run out as soon as it is complete and forgets it, so
+memory holds the open runs only, never the file). Events are placed
 by their ids, not by their order or timestamps, so shuffled lines, or lines split over several
 files, give the same documents. A scope whose end event is missing is ``"incomplete"``; a scope
 whose end event counts a different number of children than arrived (some are missing, or
@@ -16,18 +18,19 @@ import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import orjson
 
 from .. import schema
-from ._document import Run, build
+from ._document import Node, Run, build
+from ._hold import Holder
 from ._kept import Keeper
 from ._lines import LineTooLongError, lines
 from ._nesting import break_cycles, nest
 from ._shape import Checker, Skips, might_nest
 
-__all__ = ["ReduceWarning", "Reducer", "parse_line", "reduce"]
+__all__ = ["ReduceWarning", "Reducer", "parse_line", "reduce", "reduce_iter"]
 
 Event = Mapping[str, Any]
 Source = str | os.PathLike[str] | Event | Iterable[Event] | Iterable[str] | Iterable[bytes]
@@ -49,6 +52,15 @@ class Reducer:
     than :data:`~wf_structlog.reading._shape.MAX_DEPTH`, is skipped and counted, like a line
     that is not JSON.
 
+    :meth:`completed` gives out the runs complete so far and forgets them (the streaming
+    reducer): a run is complete when its ``workflow.end`` arrived and every scope in it has
+    its start and its end, each end's ``children`` met (see
+    :class:`~wf_structlog.reading._document.Run`); the rules for sub-workflows are in
+    :mod:`~wf_structlog.reading._hold`. An event of a run already given out is counted in
+    :attr:`late` and dropped: it was logged after its run ended, or by another process
+    attached to it (``attached`` events are not in the counts) and read after the run's
+    other events. :func:`reduce` never gives a run out early, so it drops none.
+
     Args:
         trusted: the events come straight from this process's writer, so they are not checked
             (the ``doc_dir`` sink, on the hot path).
@@ -56,6 +68,12 @@ class Reducer:
 
     def __init__(self, trusted: bool = False) -> None:
         self._runs: dict[str, Run] = {}
+        self._ready: dict[str, None] = {}
+        """Runs found complete since :meth:`completed` last ran, in order."""
+        self._finished: dict[str, dict[Any, tuple[int, int]]] = {}
+        """Runs given out, with the lowest and highest seq of each process: an event in that
+        range repeats one already given out (a file read twice), any other is late."""
+        self._holder = Holder()
         self._keeper = Keeper()
         self._checker = None if trusted else Checker()
         self.skips = Skips()
@@ -64,6 +82,18 @@ class Reducer:
         """Events that belonged to no workflow."""
         self.cycles = 0
         """Interactions and runs whose parents name each other in a loop (drawn at the top)."""
+        self.late = 0
+        """Events of runs :meth:`completed` had given out already, dropped."""
+
+    @property
+    def held(self) -> int:
+        """How many runs the reducer holds: open ones, and complete ones not given out."""
+        return len(self._runs) + self._holder.held
+
+    @property
+    def seen(self) -> bool:
+        """Whether any event was added (of a run, or outside any)."""
+        return bool(self._runs or self._finished or self.unscoped)
 
     @property
     def skipped(self) -> int:
@@ -92,6 +122,9 @@ class Reducer:
             return
         run = self._runs.get(run_id)
         if run is None:
+            if run_id in self._finished:
+                self.late += not _repeated(self._finished[run_id], event)
+                return
             run = self._runs[run_id] = Run(run_id)
         seq = event.get("seq")
         if seq is not None:
@@ -104,10 +137,7 @@ class Reducer:
             kind, phase = schema.SCOPE_EVENTS[name]
             node = run.scope(kind, event)
             if node is not None:
-                if phase == "start":
-                    node.start = node.start or event
-                else:
-                    node.end = node.end or event
+                self._bound(run, node, phase, event)
                 return
         node_id = event.get("interaction_id")
         if node_id is not None:
@@ -124,6 +154,29 @@ class Reducer:
         item = self._keeper.keep(event, node.aside)
         node.aside = item[2]
         node.items.append(item)
+        node.observed += not item[1]
+        if node.end is not None:  # only out of order: an item after its scope's end
+            run.update(node)
+            if run.complete:
+                self._ready[run_id] = None
+
+    def _bound(self, run: Run, node: Node, phase: str, event: Event) -> None:
+        """Place a scope's start or end event (the first of each: a repeat changes nothing)."""
+        if phase == "start":
+            if node.start is not None:
+                return
+            node.start = event
+            run.started(node, event)
+            parent = event.get("parent_workflow_id")
+            if node is run.workflow and isinstance(parent, str):
+                self._holder.opened(parent)
+        else:
+            if node.end is not None:
+                return
+            node.end = event
+            run.update(node)
+        if run.complete:
+            self._ready[node.id if node is run.workflow else run.workflow.id] = None
 
     def add_line(
         self, line: bytes | str, source: str | None = None, number: int | None = None
@@ -159,23 +212,62 @@ class Reducer:
         Raises:
             OSError: the file cannot be read.
         """
-        add_line, loads, place, problem = self.add_line, orjson.loads, self._place, self._problem
-        name = os.fspath(path)
         with Path(path).open("rb") as file:
-            number = 0
-            try:
-                for number, line in enumerate(lines(file), 1):  # runs once per event
-                    try:
-                        event = loads(line)
-                    except orjson.JSONDecodeError:
-                        add_line(line, name, number)
-                        continue
-                    if isinstance(event, dict) and problem(event, line) is None:
-                        place(event)
-                    else:
-                        add_line(line, name, number)  # says why
-            except LineTooLongError as exc:
-                self.skips.add(str(exc) + "; the rest of the file was not read", name, exc.number)
+            for _ in self.read(file, os.fspath(path)):
+                pass
+
+    def read(
+        self, file: IO[bytes], name: str, stream: bool = False, first: bytes = b""
+    ) -> Iterator[dict[str, Any]]:
+        """Add every NDJSON line of *file*; with *stream*, give out each run as it completes
+        (see :meth:`completed`), else nothing.
+
+        Args:
+            file: opened in binary mode.
+            name: what to call it in :attr:`skips`.
+            stream: give out complete runs as they come.
+            first: its first line, if the caller read it already.
+        """
+        add_line, loads, place, problem = self.add_line, orjson.loads, self._place, self._problem
+        ready = self._ready
+        number = 0
+        try:
+            for number, line in enumerate(lines(file, first), 1):  # runs once per event
+                try:
+                    event = loads(line)
+                except orjson.JSONDecodeError:
+                    add_line(line, name, number)
+                    continue
+                if isinstance(event, dict) and problem(event, line) is None:
+                    place(event)
+                else:
+                    add_line(line, name, number)  # says why
+                if stream and ready:
+                    yield from self.completed()
+        except LineTooLongError as exc:
+            self.skips.add(f"{exc}; the rest was not read", name, exc.number)
+
+    def completed(self) -> Iterator[dict[str, Any]]:
+        """The documents of the runs complete since the last call, each forgotten as it is
+        given out: a sub-workflow nested in its parent, which comes out when both are
+        complete (see :mod:`~wf_structlog.reading._hold`). :meth:`pop_documents` gives the
+        rest at the end.
+        """
+        ready = self._ready
+        while ready:
+            run_id = next(iter(ready))
+            del ready[run_id]
+            run = self._runs.get(run_id)
+            if run is None or not run.complete:  # an event came after it, breaking a count
+                continue
+            del self._runs[run_id]
+            self._finished[run_id] = _seq_ranges(run)
+            opened_in = isinstance(run.workflow.field("parent_workflow_id"), str)
+            document = build(run, consume=True)
+            self.cycles += break_cycles(document)
+            yield from self._holder.complete(document, opened_in)
+        self.cycles += self._holder.cycles
+        self._holder.cycles = 0
 
     def document(self, run_id: str) -> dict[str, Any]:
         """The document of one run, as far as its events have arrived (sub-runs not nested)."""
@@ -191,8 +283,11 @@ class Reducer:
 
     def pop_documents(self) -> list[dict[str, Any]]:
         """:meth:`documents`, forgetting every run's events as it goes (so the events and the
-        documents are never all held at once)."""
-        return self.nest([self.pop(run_id) for run_id in list(self._runs)])
+        documents are never all held at once), with the complete runs :meth:`completed`
+        still held for a sub-workflow or a parent."""
+        popped = [self.pop(run_id) for run_id in list(self._runs)]
+        self._ready.clear()
+        return self.nest([*popped, *self._holder.rest()])
 
     def nest(self, documents: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """The top-level ones of *documents* (from :meth:`pop`), ordered by start time, each
@@ -205,6 +300,16 @@ class Reducer:
         top, cycles = nest(documents)
         self.cycles += cycles + sum(map(break_cycles, documents))
         return top
+
+
+def _seq_ranges(run: Run) -> dict[Any, tuple[int, int]]:
+    return {pid: (min(seqs), max(seqs)) for pid, seqs in run.seen.items() if seqs}
+
+
+def _repeated(ranges: dict[Any, tuple[int, int]], event: Event) -> bool:
+    """Whether *event* is one of those given out already (its seq in its process's range)."""
+    known, seq = ranges.get(event.get("pid")), event.get("seq")
+    return known is not None and isinstance(seq, int) and known[0] <= seq <= known[1]
 
 
 def parse_line(line: bytes | str) -> dict[str, Any] | None:
@@ -242,23 +347,56 @@ def reduce(*sources: Source) -> list[dict[str, Any]]:
     """
     reducer = Reducer()
     with _collector_paused():
-        _add_sources(reducer, sources)
+        for _ in _feed(reducer, sources, stream=False):
+            pass
         documents = reducer.pop_documents()
+    _warn(reducer)
+    return documents
+
+
+def reduce_iter(*sources: Source) -> Iterator[dict[str, Any]]:
+    """:func:`reduce` as a stream: each run's document as soon as the run is complete.
+
+    Each run is forgotten once given out, so memory holds the runs still open (and complete
+    sub-workflows waiting for their parent), never the whole input. Runs come out in the
+    order they complete; those never complete at the end, ordered by start time. For input
+    in which each sub-workflow's ``workflow.start`` comes before its parent's last event
+    (what one process writes, in any file order), the documents are those :func:`reduce`
+    gives. An event of a run given out already is dropped and counted in the warning
+    (see :class:`Reducer`).
+
+    Args:
+        *sources: as for :func:`reduce`.
+    """
+    reducer = Reducer()
+    yield from _feed(reducer, sources, stream=True)
+    yield from reducer.pop_documents()
+    _warn(reducer)
+
+
+def _warn(reducer: Reducer) -> None:
     if reducer.skipped:
         warnings.warn(
             f"skipped {reducer.skipped} line(s) that were not events of the right shape "
             f"(first: {reducer.skips.first[0]})",
             ReduceWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
     if reducer.cycles:
         warnings.warn(
             f"{reducer.cycles} scope(s) name parents that lead back to themselves; "
             "they are placed at the top of their run",
             ReduceWarning,
-            stacklevel=2,
+            stacklevel=3,
         )
-    return documents
+    if reducer.late:
+        warnings.warn(
+            f"dropped {reducer.late} event(s) that came after their run was complete and "
+            "given out (logged after it ended, or by another process read later): reduce() "
+            "keeps them",
+            ReduceWarning,
+            stacklevel=3,
+        )
 
 
 @contextlib.contextmanager
@@ -285,11 +423,14 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _add_sources(reducer: Reducer, sources: Iterable[Source]) -> None:
+def _feed(reducer: Reducer, sources: Iterable[Source], stream: bool) -> Iterator[dict[str, Any]]:
+    """Add *sources*; with *stream*, give out each run as it completes."""
     for source in sources:
         if isinstance(source, str | os.PathLike):
-            reducer.add_file(source)
-        elif isinstance(source, Mapping):
+            with Path(source).open("rb") as file:
+                yield from reducer.read(file, os.fspath(source), stream)
+            continue
+        if isinstance(source, Mapping):
             reducer.add(source)
         elif isinstance(source, bytes | bytearray) or not isinstance(source, Iterable):
             raise TypeError(
@@ -302,3 +443,7 @@ def _add_sources(reducer: Reducer, sources: Iterable[Source]) -> None:
                     reducer.add(item)
                 else:
                     reducer.add_line(item)
+                if stream:
+                    yield from reducer.completed()
+        if stream:
+            yield from reducer.completed()

@@ -13,10 +13,12 @@ its own: one that is not an event, or an event of the wrong shape (see
 
 from __future__ import annotations
 
+import contextlib
+import heapq
 import io
 import os
 import sys
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any, Final
 
@@ -29,7 +31,16 @@ from ._lines import MAX_LINE, LineTooLongError, lines
 from ._shape import Checker, Skips, document_problem, might_nest
 from .reducer import Reducer, parse_line
 
-__all__ = ["PROGRESS_THRESHOLD", "Logs", "is_document", "read", "stream", "warn_skipped"]
+__all__ = [
+    "PROGRESS_THRESHOLD",
+    "Logs",
+    "documents",
+    "events",
+    "is_document",
+    "read",
+    "stream",
+    "warn_skipped",
+]
 
 PROGRESS_THRESHOLD: Final = 4 * 1024 * 1024
 """Inputs larger than this many bytes (all files together) show a progress bar on a terminal."""
@@ -52,6 +63,13 @@ class Logs:
     skips: Skips = field(default_factory=Skips)
     cycles: int = 0
     """Scopes whose parents lead back to themselves, found by :meth:`all_documents`."""
+    late: int = 0
+    """Events dropped by :func:`documents`: their run had been given out already."""
+    found: int = 0
+    """Events and documents :func:`documents` and :func:`events` read."""
+    progress: Console | None = None
+    """Where :func:`documents` and :func:`events` show a progress bar for a large file, if
+    it is a terminal."""
     _checker: Checker = field(default_factory=Checker, repr=False)
 
     @property
@@ -162,6 +180,123 @@ def stream(lines: Iterable[bytes], logs: Logs) -> Iterator[dict[str, Any]]:
         logs.events.clear()
 
 
+def documents(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
+    """Every run's document in *sources*, as a stream (``wf-log reduce``, ``tree``, ``stats``,
+    ``report``): runs rebuilt from events each as soon as it is complete
+    (:func:`~wf_structlog.reading.reducer.reduce_iter`), those never complete at the end
+    with the documents given (nested as :meth:`Logs.all_documents` nests them). One reducer
+    reads every source, so a run split over several files is one run,
+    provided its other files come before its own end (else see :attr:`Logs.late`).
+
+    Args:
+        sources: file paths; ``-`` reads standard input.
+        logs: counts what is skipped, found and dropped.
+
+    Raises:
+        OSError: a file cannot be read.
+    """
+    reducer = Reducer()
+    for source in sources:
+        with _opened(source, logs) as (file, name):
+            first = file.readline(MAX_LINE + 1)
+            if _may_be_whole(first):
+                data = first + file.read()
+                if _add_whole(data, logs):
+                    continue
+                file, first = io.BytesIO(data), b""
+            yield from reducer.read(file, name, stream=True, first=first)
+    rest, given = reducer.pop_documents(), logs.documents
+    logs.found += len(given)
+    # Documents given are held to the end, to nest with the runs still held (all_documents).
+    yield from reducer.nest([*given, *rest]) if given else rest
+    given.clear()
+    logs.skips.extend(reducer.skips)
+    logs.cycles += reducer.cycles
+    logs.late += reducer.late
+    logs.found += reducer.seen
+
+
+def events(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
+    """Every event in *sources*, as a stream (``wf-log view``): each source in its own order,
+    several merged by timestamp as they are read; the events a document keeps, in time order.
+
+    Args:
+        sources: file paths; ``-`` reads standard input.
+        logs: counts what is skipped and found.
+
+    Raises:
+        OSError: a file cannot be read.
+    """
+    streams = [_events_of(source, logs) for source in sources]
+    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=_timestamp)
+    for event in merged:
+        logs.found += 1
+        yield event
+
+
+def _timestamp(event: dict[str, Any]) -> str:
+    return str(event.get("timestamp", ""))
+
+
+def _events_of(source: str, logs: Logs) -> Iterator[dict[str, Any]]:
+    own = Logs(progress=logs.progress)  # its own: the streams of several sources take turns
+    try:
+        with _opened(source, own) as (file, name):
+            first = file.readline(MAX_LINE + 1)
+            if _may_be_whole(first):
+                data = first + file.read()
+                if _add_whole(data, own):
+                    yield from own.all_events()
+                    return
+                file, first = io.BytesIO(data), b""
+            pending, add_line = own.events, own.add_line
+            try:
+                for number, line in enumerate(lines(file, first), 1):  # once per event
+                    add_line(line, name, number)
+                    if pending:
+                        yield from pending
+                        pending.clear()
+            except LineTooLongError as exc:
+                own.skips.add(f"{exc}; the rest was not read", name, exc.number)
+    finally:
+        logs.skips.extend(own.skips)
+
+
+@contextlib.contextmanager
+def _opened(source: str, logs: Logs) -> Iterator[tuple[IO[bytes], str]]:
+    """*source* open, and its name; read through a progress bar if :attr:`Logs.progress`
+    is a terminal and the file is large."""
+    if source == STDIN:
+        yield sys.stdin.buffer, "<stdin>"
+        return
+    with open(source, "rb") as file:
+        console = logs.progress
+        size = os.fstat(file.fileno()).st_size
+        if console is None or not console.is_terminal or size <= PROGRESS_THRESHOLD:
+            yield file, source
+            return
+        with _progress_bar(console) as bar:
+            task = bar.add_task(f"reading {os.path.basename(source)}", total=size)
+            yield _Counted(file, lambda done: bar.advance(task, done)), source  # type: ignore[misc]
+
+
+class _Counted:
+    """A binary file whose reads advance a progress bar."""
+
+    def __init__(self, file: IO[bytes], advance: Callable[[int], object]) -> None:
+        self._file, self._advance = file, advance
+
+    def readline(self, limit: int = -1) -> bytes:
+        line = self._file.readline(limit)
+        self._advance(len(line))
+        return line
+
+    def read(self) -> bytes:
+        data = self._file.read()
+        self._advance(len(data))
+        return data
+
+
 def warn_skipped(logs: Logs, verbose: bool = False, stream: IO[str] | None = None) -> None:
     """Print the one warning about skipped lines and parent loops, if there were any.
 
@@ -181,6 +316,13 @@ def warn_skipped(logs: Logs, verbose: bool = False, stream: IO[str] | None = Non
     if verbose:
         for skip in logs.skips.first:
             print(f"wf-log: skipped {skip}", file=out)
+    if logs.late:
+        print(
+            f"wf-log: dropped {logs.late} event(s) that came after their run was complete "
+            "(logged after it ended, or by another process in a file given later: give that "
+            "file first)",
+            file=out,
+        )
     if logs.cycles:
         print(
             f"wf-log: {logs.cycles} scope(s) name parents that lead back to themselves; "

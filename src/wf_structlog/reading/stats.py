@@ -66,11 +66,12 @@ def compute(documents: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
     Returns:
         The data described in this module's docstring.
     """
-    documents = list(runs(documents))
     agents: dict[Any, _Row] = {}
     models: dict[Any, _Row] = {}
     total = _Row()
-    for document in documents:
+    count = 0
+    for document in runs(documents):  # one at a time: a stream of documents is never held
+        count += 1
         total.add_usage(document["usage"], document["error_count"])
         for scope, entries, errors in _scopes(document):
             if "agent" in scope:
@@ -83,7 +84,7 @@ def compute(documents: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
                     models.setdefault(entry["model"], _Row()).add_call(entry, failed)
     return {
         "format": FORMAT,
-        "runs": len(documents),
+        "runs": count,
         "total": total.summary(),
         "agents": [{"agent": name, **row.as_agent()} for name, row in _sorted(agents)],
         "models": [{"model": name, **row.as_model()} for name, row in _sorted(models)],

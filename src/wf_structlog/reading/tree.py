@@ -10,9 +10,10 @@ are marked ``unpriced``, never shown as ``$0``.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Collection, Iterable, Iterator, Mapping
 from typing import Any, Final
 
+from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.text import Text
 from rich.tree import Tree
 
@@ -20,7 +21,7 @@ from .. import schema
 from ..render.console import STATUS_STYLES, ConsoleRenderer, agent_style, default_columns, escape
 from ..render.money import cost_label
 
-__all__ = ["DEPTHS", "render_tree"]
+__all__ = ["DEPTHS", "render_runs", "render_tree"]
 
 DEPTHS: Final = {"workflow": 1, "iteration": 2, "interaction": 3, "action": 4}
 """``--depth`` of each kind of node: 1 shows workflows only, 4 (the default) everything."""
@@ -43,10 +44,56 @@ def render_tree(
         depth: how deep to draw (see :data:`DEPTHS`).
         agents: draw only the interactions of these agents (default: all).
     """
-    root = Tree(Text("runs", style="dim"), guide_style="dim")
+    root = _root()
     for document in documents:
         _add_run(root, document, depth, agents)
     return root
+
+
+def render_runs(
+    documents: Iterable[Mapping[str, Any]],
+    depth: int = DEPTHS["action"],
+    agents: Collection[str] = (),
+) -> Iterator[RenderableType]:
+    """:func:`render_tree` a run at a time, as *documents* come (``wf-log tree`` on a stream):
+    printed one after the other, the pieces draw the same tree, and only two runs are held.
+
+    Args:
+        documents: workflow documents.
+        depth: how deep to draw (see :data:`DEPTHS`).
+        agents: draw only the interactions of these agents (default: all).
+    """
+    yield _root()
+    before: Mapping[str, Any] | None = None
+    for document in documents:
+        if before is not None:
+            yield _Branch(before, depth, agents, last=False)
+        before = document
+    if before is not None:
+        yield _Branch(before, depth, agents, last=True)
+
+
+def _root() -> Tree:
+    return Tree(Text("runs", style="dim"), guide_style="dim")
+
+
+class _Branch:
+    """One run's lines of the whole tree: the root's line left out, and for a run that is not
+    the last, drawn above a placeholder sibling (left out too) so that its guides go on."""
+
+    def __init__(
+        self, document: Mapping[str, Any], depth: int, agents: Collection[str], last: bool
+    ) -> None:
+        self._tree = _root()
+        _add_run(self._tree, document, depth, agents)
+        if not last:
+            self._tree.add("")
+        self._last = last
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        lines = console.render_lines(self._tree, options, pad=False, new_lines=True)
+        for line in lines[1 : None if self._last else -1]:
+            yield from line
 
 
 def _add_run(

@@ -18,7 +18,7 @@ from typing import IO, Final
 from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
 
-__all__ = ["BIDI_CONTROLS", "escape", "terminal_console"]
+__all__ = ["BIDI_CONTROLS", "escape", "escape_lines", "terminal_console"]
 
 BIDI_CONTROLS: Final = frozenset(
     "\u061c\u200e\u200f" + "".join(map(chr, range(0x202A, 0x202F))) + "\u2066\u2067\u2068\u2069"
@@ -42,8 +42,12 @@ def escape(text: str) -> str:
     return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
-def _escape_lines(text: str) -> str:
-    # Inside a rendered segment "\n" is rich's own line break; each line is escaped alone.
+def escape_lines(text: str) -> str:
+    """:func:`escape` for each line of *text*, its line breaks kept.
+
+    Args:
+        text: any text (inside a rendered segment, ``"\\n"`` is rich's own line break).
+    """
     if text.isprintable():
         return text
     return "\n".join(escape(line) for line in text.split("\n"))
@@ -58,7 +62,7 @@ class _EscapingConsole(Console):
         for segment in super().render(renderable, options):
             text = segment.text
             if segment.control is None and text != "\n" and not text.isprintable():
-                yield Segment(_escape_lines(text), segment.style)
+                yield Segment(escape_lines(text), segment.style)
             else:
                 yield segment
 
