@@ -185,8 +185,9 @@ def documents(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
     ``report``): runs rebuilt from events each as soon as it is complete
     (:func:`~wf_structlog.reading.reducer.reduce_iter`), those never complete at the end
     with the documents given (nested as :meth:`Logs.all_documents` nests them). One reducer
-    reads every source, so a run split over several files is one run,
-    provided its other files come before its own end (else see :attr:`Logs.late`).
+    reads every source, so a run split over several files is one run. A single source is
+    streamed; several are read whole before any run is given out, so files of several
+    processes give the same documents in any order (as :func:`wfl.reduce` does).
 
     Args:
         sources: file paths; ``-`` reads standard input.
@@ -196,6 +197,7 @@ def documents(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
         OSError: a file cannot be read.
     """
     reducer = Reducer()
+    streamed = len(sources) == 1
     for source in sources:
         with _opened(source, logs) as (file, name):
             first = file.readline(MAX_LINE + 1)
@@ -204,7 +206,7 @@ def documents(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
                 if _add_whole(data, logs):
                     continue
                 file, first = io.BytesIO(data), b""
-            yield from reducer.read(file, name, stream=True, first=first)
+            yield from reducer.read(file, name, stream=streamed, first=first)
     rest, given = reducer.pop_documents(), logs.documents
     logs.found += len(given)
     # Documents given are held to the end, to nest with the runs still held (all_documents).
