@@ -253,6 +253,21 @@ class TestFaultyProcessors:
         assert [e["event"] for e in testing.events()] == ["kept"]
 
 
+class Unreachable:
+    """A proxy outside its context: every attribute access raises."""
+
+    def __getattribute__(self, name: str) -> Any:
+        raise RuntimeError("working outside of the request context")
+
+
+class NoClass:
+    """An object whose ``__class__`` raises."""
+
+    @property  # type: ignore[misc]
+    def __class__(self) -> type:  # type: ignore[override]
+        raise RuntimeError("no class here")
+
+
 class TestHostileValues:
     def test_lone_surrogates_keep_the_event_everywhere(self, tmp_path: Path) -> None:
         """A string no UTF-8 writer accepts (a lone surrogate, as json.loads can give) is
@@ -269,6 +284,37 @@ class TestHostileValues:
         assert line["prompt"] == "bad \\ud800 text"
         assert line["nested"] == {"bad \\ud800 text": ["bad \\ud800 text"]}
         assert len(list((tmp_path / "docs").iterdir())) == 1
+
+    @pytest.mark.parametrize("processors", [[], [lambda _, __, event: event]])
+    def test_a_bad_value_costs_only_itself(self, tmp_path: Path, processors: list[Any]) -> None:
+        """An int past Python's 4,300 digits, or an object whose attribute access raises (even
+        ``__class__``, as a proxy outside its context does), is replaced where it stands: the
+        event's name and every other field reach the file (first and later events alike, with
+        or without processors of yours)."""
+        path = tmp_path / "run.ndjson"
+        configure("prod", stdout=False, file=path, processors=processors)
+        huge = 7**6000
+        for _ in range(2):  # the second time, the keys are known: the redactor's fast path
+            get_logger().info("huge", n=huge, inside=[1, huge], other="kept")
+            get_logger().info("proxy", obj=Unreachable(), other="kept")
+            get_logger().info("class", obj=NoClass(), mapping={NoClass(): 1}, other="kept")
+        events = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+        assert [e["event"] for e in events] == ["huge", "proxy", "class"] * 2
+        assert all(e["other"] == "kept" and "redaction_failed" not in e for e in events)
+        huge_event, proxy, no_class = events[3:]
+        assert huge_event["n"] == huge_event["inside"][1] == f"<int of {huge.bit_length()} bits>"
+        assert huge_event["inside"][0] == 1
+        assert huge_event["unserializable"] == ["n", "inside.1"]
+        assert proxy["obj"].startswith("<")
+        assert proxy["unserializable"] == ["obj"]
+        assert list(no_class["mapping"].values()) == [1]
+        assert sorted(no_class["unserializable"]) == ["mapping.<key>", "obj"]
+
+    def test_an_int_past_64_bits_keeps_its_digits(self, logs: Capture) -> None:
+        """Below the interpreter's limit on digits, a big int is written as its digits."""
+        get_logger().info("x", n=10**4000)
+        assert logs.events[0]["n"] == str(10**4000)
+        assert "unserializable" not in logs.events[0]
 
     def test_shared_structures_are_cut_not_explored_forever(self, logs: Capture) -> None:
         """A structure sharing its parts ([x, x] nested deeply: 2**40 paths) is cut at a

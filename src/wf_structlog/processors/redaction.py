@@ -202,7 +202,7 @@ class Redactor:
             kind = kinds.get(key)
             if kind is None:
                 return self._copy(event_dict)
-            cls = value.__class__
+            cls = type(value)  # not __class__, which an object may make raise
             if kind == _PLAIN:
                 if cls is str:
                     shown = clean.get(value) if len(value) <= _CACHED_CHARS else None
@@ -238,7 +238,7 @@ class Redactor:
         walk = _RedactingWalk(self, budget)
         out: dict[str, Any] = {}
         for key, value in event_dict.items():
-            if key in _OURS and value.__class__ in _NATIVE:
+            if key in _OURS and type(value) in _NATIVE:
                 out[key] = value
                 continue
             out_key = walk.key(key, ("<key>",))
@@ -246,7 +246,7 @@ class Redactor:
                 walk.flag((out_key,), "")
             secret = self.is_secret(key)
             out[out_key] = REPLACEMENT if secret else walk.convert(value, (out_key,), 0)
-            if key.__class__ is str and out_key == key and len(self._kinds) < _CACHE_LIMIT:
+            if type(key) is str and out_key == key and len(self._kinds) < _CACHE_LIMIT:
                 self._kinds[key] = _SECRET if secret else _PLAIN
         if walk.flagged:
             _add_flags(out, walk.flagged)
@@ -293,7 +293,7 @@ class _RedactingWalk(Walk):
         return self.redactor._string(text, self.event_budget)
 
     def key(self, key: Any, path: tuple[str | int, ...]) -> str:
-        if key.__class__ is str:
+        if type(key) is str:
             return self.redactor._key(utf8_safe(key))
         return super().key(key, path)
 
@@ -306,7 +306,7 @@ class _RedactingWalk(Walk):
         if (
             isinstance(value, list | tuple)
             and len(value) == 2
-            and value[0].__class__ is str
+            and type(value[0]) is str
             and self.redactor.is_secret(value[0])
         ):
             return [self.text(value[0]), REPLACEMENT]  # a (name, value) pair, as headers come

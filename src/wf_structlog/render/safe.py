@@ -49,6 +49,14 @@ def _repr(value: Any) -> str:
         return f"<unrepresentable {type(value).__qualname__}>"
 
 
+def _int_text(value: int) -> str | None:
+    """*value* in decimal, or ``None`` past Python's limit on digits (4,300 by default)."""
+    try:
+        return str(value)
+    except ValueError:
+        return None
+
+
 class Walk:
     """One conversion: the flagged paths, the containers on the current path, the budget.
 
@@ -77,19 +85,22 @@ class Walk:
         return shown
 
     def key(self, key: Any, path: _Path) -> str:
-        if key.__class__ is str:
+        if type(key) is str:
             return self.text(utf8_safe(key))
         converted = self.convert(key, path, MAX_DEPTH - 1)
         return converted if converted.__class__ is str else self.text(_repr(converted))
 
     def convert(self, value: Any, path: _Path, depth: int) -> Any:
-        cls = value.__class__
+        try:  # free in 3.11 unless it raises
+            cls = value.__class__
+        except Exception:  # an object whose attribute access raises: a proxy out of context
+            cls = type(value)
         if cls is str:
             return self.text(utf8_safe(value))
         if cls is bool or value is None:
             return value
         if cls is int:
-            return value if _INT_MIN <= value <= _INT_MAX else str(value)
+            return value if _INT_MIN <= value <= _INT_MAX else self.big_int(value, path)
         if cls is float:
             return value if math.isfinite(value) else repr(value)
         self.budget -= 1
@@ -105,6 +116,14 @@ class Walk:
             return self.text(self.flag(path, _repr(value)))
         finally:
             self.active.discard(ident)
+
+    def big_int(self, value: int, path: _Path) -> str:
+        """An int past 64 bits, as its digits; past the interpreter's limit on digits, a
+        flagged placeholder (only this value is lost, not the event)."""
+        text = _int_text(value)
+        if text is None:
+            return self.text(self.flag(path, f"<int of {value.bit_length()} bits>"))
+        return text
 
     def container(self, value: Any, path: _Path, depth: int) -> Any:
         if value.__class__ is dict or isinstance(value, Mapping):
@@ -185,9 +204,9 @@ def safe_values(logger: Any, method_name: str, event_dict: EventDict) -> EventDi
     walk: Walk | None = None
     out: dict[str, Any] = {}
     for key, value in event_dict.items():
-        cls = value.__class__
+        cls = type(value)  # not __class__, which an object may make raise
         if (
-            key.__class__ is str
+            type(key) is str
             and key.isascii()
             and (
                 (cls is str and value.isascii())
