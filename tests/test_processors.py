@@ -264,7 +264,7 @@ class NoClass:
     """An object whose ``__class__`` raises."""
 
     @property  # type: ignore[misc]
-    def __class__(self) -> type:  # type: ignore[override]
+    def __class__(self) -> type:
         raise RuntimeError("no class here")
 
 
