@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from wf_structlog._files import dir_mode, make_dirs, open_private, replace_privately
+from wf_structlog._files import dir_mode, make_dirs, open_private, replace_privately, write_all
 
 # One program that drives every writer of the library: the NDJSON file (in directories it
 # creates), the documents, the side files of cut values and the old WorkflowLogger's file.
@@ -138,3 +138,13 @@ class TestHelpers:
             replace_privately(target, fail)
         assert [p.name for p in tmp_path.iterdir()] == ["doc.json"]
         assert target.read_bytes() == b"old"
+
+    def test_replace_privately_leaves_nothing_when_the_rename_fails(self, tmp_path: Path) -> None:
+        """The last step failing (here a directory where the file should go: the kernel refuses
+        the rename) leaves no .partial file either, not even one fully written."""
+        target = tmp_path / "doc.json"
+        (target / "inside").mkdir(parents=True)
+        with pytest.raises(IsADirectoryError):
+            replace_privately(target, lambda fd: write_all(fd, b"{}"))
+        assert sorted(p.name for p in tmp_path.iterdir()) == ["doc.json"]
+        assert target.is_dir()

@@ -6,16 +6,19 @@ import errno
 import io
 import os
 import re as re_module
+import shutil
 import signal
 import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import orjson
 import pytest
+from freezegun import freeze_time
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -279,6 +282,131 @@ class TestFailingSinks:
         )
         assert done.stdout == "still running\n"
         assert done.stderr.count("No space left on device") == 1
+
+
+FULL_DISK = Path(__file__).with_name("full_disk.py")
+FULL = {
+    "tmpfs": (errno.ENOSPC, "No space left on device"),
+    "fsize": (errno.EFBIG, "File too large"),
+}
+
+
+def run_full_disk(way: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """tests/full_disk.py, running out of space the *way* asked (a tmpfs of 64 KiB in a mount
+    namespace of its own, or the process's file size limit)."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    command = [sys.executable, str(FULL_DISK), way, str(disk)]
+    if way == "tmpfs":
+        if shutil.which("unshare") is None:
+            pytest.skip("no unshare(1) to mount a tmpfs with")
+        mount = 'mount -t tmpfs -o size=64k tmpfs "$1" || exit 77; shift; exec "$@"'
+        command = ["unshare", "-rm", "sh", "-c", mount, "sh", str(disk), *command]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=120)
+    if way == "tmpfs" and done.returncode in (1, 77) and not (tmp_path / "docs.txt").exists():
+        pytest.skip(f"cannot mount a tmpfs here: {done.stderr.strip()[-200:]}")
+    assert done.returncode == 0, done.stderr
+    return done
+
+
+class TestFullDisk:
+    @pytest.mark.parametrize("way", ["tmpfs", "fsize"])
+    def test_the_next_line_after_a_full_disk_starts_afresh(self, tmp_path: Path, way: str) -> None:
+        """A disk that fills mid-line and then frees up: the torn fragment stays a line of its
+        own, every event after it is whole, the next workflow reduces complete, no .partial
+        document is left behind, and stderr says it once per sink."""
+        done = run_full_disk(way, tmp_path)
+        code, reason = FULL[way]
+        assert done.stderr.count(f"FileSink failed: OSError({code}, '{reason}')") == 1
+        path = tmp_path / "run.ndjson"
+        bad = []
+        for line in path.read_bytes().splitlines():
+            try:
+                orjson.loads(line)
+            except orjson.JSONDecodeError:
+                bad.append(line)
+        assert len(bad) == 1  # the start of the line the disk cut, on a line of its own
+        assert bad[0].startswith(b'{"item":')
+        with pytest.warns(wfl.ReduceWarning, match="skipped 1 line"):
+            documents = {d["name"]: d for d in wfl.reduce(path)}
+        after = documents["after"]
+        (turn,) = after["iterations"][0]["interactions"]
+        assert [a["item"] for a in turn["actions"]] == list(range(5))
+        assert after["complete"]
+        assert turn["complete"]
+        names = (tmp_path / "docs.txt").read_text(encoding="utf-8").split()
+        assert not [name for name in names if name.endswith(".partial")]
+        assert [name.split("-")[0] for name in names] == ["after"]
+
+
+class TestFileGone:
+    @pytest.mark.parametrize("how", ["deleted", "rotated"])
+    def test_a_file_deleted_or_moved_away_is_made_again(
+        self, tmp_path: Path, how: str, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The file deleted (or renamed away, as log rotation does) mid-run: within a second
+        the events go to a new file at the path, and stderr says it once."""
+        path = tmp_path / "logs" / "run.ndjson"
+        with freeze_time("2026-01-01") as clock:
+            configure("prod", stdout=False, file=path)
+            log = get_logger()
+            log.info("before")
+            if how == "deleted":
+                path.unlink()
+            else:
+                path.rename(tmp_path / "logs" / "run.ndjson.1")
+            clock.tick(2)
+            for item in range(3):
+                log.info("after", item=item)
+                clock.tick(2)
+        assert [e.get("item") for e in read_ndjson(path)] == [0, 1, 2]
+        if how == "rotated":
+            assert [e["event"] for e in read_ndjson(tmp_path / "logs" / "run.ndjson.1")] == [
+                "before"
+            ]
+        assert capsys.readouterr().err.count("was deleted or moved away") == 1
+
+    def test_a_deleted_directory_is_made_again(self, tmp_path: Path) -> None:
+        """The log's whole directory removed (rm -rf logs/): both come back."""
+        path = tmp_path / "logs" / "run.ndjson"
+        with freeze_time("2026-01-01") as clock:
+            configure("prod", stdout=False, file=path)
+            get_logger().info("before")
+            shutil.rmtree(tmp_path / "logs")
+            clock.tick(2)
+            get_logger().info("after")
+        assert [e["event"] for e in read_ndjson(path)] == ["after"]
+
+    def test_threads_logging_through_a_rotation_lose_nothing(self, tmp_path: Path) -> None:
+        """Four threads log while the file is rotated under them, in real time: every event is
+        whole and in one of the two files, and those logged a second after are in the new."""
+        path = tmp_path / "run.ndjson"
+        configure("prod", stdout=False, file=path)
+        rotated, stop = threading.Event(), threading.Event()
+        after: list[int] = []
+
+        def work(n: int) -> None:
+            i = 0
+            while not stop.is_set():
+                get_logger().info("e", n=n, i=i, late=rotated.is_set())
+                i += 1
+            after.append(i)
+
+        workers = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+        for worker in workers:
+            worker.start()
+        time.sleep(0.2)
+        path.rename(tmp_path / "run.ndjson.1")
+        time.sleep(1.5)  # past the sink's next look
+        rotated.set()
+        time.sleep(0.2)
+        stop.set()
+        for worker in workers:
+            worker.join()
+        old, new = read_ndjson(tmp_path / "run.ndjson.1"), read_ndjson(path)
+        assert len(old) + len(new) == sum(after)
+        assert new
+        assert not any(e["late"] for e in old)
 
 
 def test_file_is_created_with_its_directory(tmp_path: Path) -> None:

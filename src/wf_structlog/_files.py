@@ -97,14 +97,15 @@ def replace_privately(path: Path, write: Callable[[int], None], mode: int = PRIV
     partial = path.with_name(f"{path.name}.{os.getpid()}.{threading.get_ident()}.partial")
     fd = os.open(partial, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | _CLOEXEC, mode)
     try:
-        os.fchmod(fd, mode)  # the umask, or a partial file left by a crash, may differ
-        write(fd)
+        try:
+            os.fchmod(fd, mode)  # the umask, or a partial file left by a crash, may differ
+            write(fd)
+        finally:
+            os.close(fd)  # which may fail too (a full disk on NFS, a quota)
+        os.replace(partial, path)  # so may this (a full directory, a directory in the way)
     except BaseException:
-        os.close(fd)
         partial.unlink(missing_ok=True)
         raise
-    os.close(fd)
-    os.replace(partial, path)
 
 
 def write_all(fd: int, data: bytes | memoryview) -> None:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import collections
 import logging
+import math
 import os
 import re
 import stat
 import sys
 import tempfile
 import threading
+import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any, Final
@@ -36,6 +38,9 @@ FSYNC_MODES: Final = ("never", "scope", "event")
 
 _sync = getattr(os, "fdatasync", os.fsync)
 
+_LOOK_EVERY: Final = 1.0
+"""Seconds between two looks (one ``stat``) at whether a file sink's file is still there."""
+
 
 class FileSink:
     """Append NDJSON lines to a file.
@@ -49,6 +54,12 @@ class FileSink:
     :mod:`wf_structlog.outputs._filewrite`): four threads then log about as fast together as one
     alone, where handing the GIL over on every write halves it. The price: a write the kernel
     holds up (a disk throttling writers) holds up every thread, not only the one writing.
+
+    A write that fails (a full disk) may leave part of its line in the file: the next line
+    then starts on a line of its own, so the fragment never glues onto a good event (readers
+    skip it as one bad line). About once a second, a write first looks (one ``stat``) whether
+    the file is still at *path*: deleted or moved away (rotated), a new one is made there, and
+    that is said once on stderr.
 
     Args:
         path: the file; created (with its directory) if missing, appended to if present.
@@ -65,23 +76,69 @@ class FileSink:
         self._sync_every = fsync == "event"
         self._sync_at_ends = fsync == "scope"
         self.path = Path(path)
+        self._mode = mode
+        self._where = os.path.abspath(path)  # the same file after a chdir
         make_dirs(self.path.parent, mode)
         self._fd = open_private(self.path, os.O_WRONLY | os.O_APPEND, mode)
+        opened = os.fstat(self._fd)
+        self._ident = (opened.st_dev, opened.st_ino)
         self._write: Callable[[int, bytes], None] = write_all
+        regular = stat.S_ISREG(opened.st_mode)
         # A second thread writing switches a regular file to the write that keeps the GIL.
-        self._watch_threads = CAN_HOLD_GIL and stat.S_ISREG(os.fstat(self._fd).st_mode)
+        self._watch_threads = CAN_HOLD_GIL and regular
         self._first_thread: int | None = None
         self._sync_any = self._sync_every or self._sync_at_ends
+        self._look_at = time.monotonic() + _LOOK_EVERY if regular else math.inf
+        self._torn = False
 
     def emit(self, method_name: str, event_dict: EventDict) -> None:
         """Write one line."""
         if self._watch_threads and threading.get_ident() != self._first_thread:
             self._another_thread()
-        self._write(self._fd, ndjson_line(event_dict))
+        line = ndjson_line(event_dict)
+        if self._torn:  # part of the last line may be in the file: never glue onto it
+            line = b"\n" + line
+            self._torn = False
+        if time.monotonic() >= self._look_at:
+            self._look_for_the_file()
+        try:
+            self._write(self._fd, line)
+        except OSError:
+            self._torn = True
+            raise
         if self._sync_any and (
             self._sync_every or event_dict.get("event") in schema.SCOPE_END_EVENTS
         ):
             _sync(self._fd)
+
+    def _look_for_the_file(self) -> None:
+        """Reopen the file if it was deleted or moved away (rotated) since it was opened."""
+        self._look_at = time.monotonic() + _LOOK_EVERY
+        try:
+            found = os.stat(self._where)
+            if (found.st_dev, found.st_ino) == self._ident:
+                return
+        except FileNotFoundError:
+            pass
+        except OSError:
+            return  # cannot tell (a directory made unreadable): keep writing where we were
+        if self._fd < 0:
+            return
+        try:
+            make_dirs(self.path.parent, self._mode)
+            fd = open_private(self._where, os.O_WRONLY | os.O_APPEND, self._mode)
+        except OSError as exc:
+            _faults.report(f"gone:{self._where}", f"{self.path} was deleted or moved away: {exc}")
+            return
+        # The new file takes the old descriptor's number: a thread writing meanwhile writes
+        # to one file or the other, never to a closed (or reused) descriptor.
+        os.dup2(fd, self._fd, inheritable=False)
+        os.close(fd)
+        opened = os.fstat(self._fd)
+        self._ident = (opened.st_dev, opened.st_ino)
+        _faults.report(
+            f"gone:{self._where}", f"{self.path} was deleted or moved away; writing to a new one"
+        )
 
     def _another_thread(self) -> None:
         if self._first_thread is None:
