@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -180,6 +181,66 @@ class TestNonBlockingConfiguration:
         assert [e["i"] for e in events if e["event"] == "parent"] == list(range(100))
         assert [e["i"] for e in events if e["event"] == "child"] == list(range(10))
         assert {e["pid"] for e in events if e["event"] == "child"} == {child.pid}
+
+    def test_a_flooded_queue_drops_actions_never_scopes(self, tmp_path: Path) -> None:
+        """when_full="drop" with a writer far slower than four agents logging at once: actions
+        are dropped, never a scope's start or end, so every interaction that ended reduces
+        complete (from the NDJSON and in the document), its end saying how many it lost."""
+        path = tmp_path / "run.ndjson"
+        configure(
+            "prod",
+            stdout=False,
+            file=path,
+            doc_dir=tmp_path / "docs",
+            non_blocking=True,
+            when_full="drop",
+            queue_size=20,
+        )
+        background = STATE.sinks[0]
+        assert isinstance(background, BackgroundSink)
+        background.sinks = (SlowSink(), *background.sinks)
+
+        def agent(name: str) -> None:
+            for _ in range(3):
+                with wfl.interaction(name):
+                    for i in range(100):
+                        get_logger().info("tool_call", i=i)
+
+        with wfl.workflow("w"), wfl.iteration():
+            workers = [threading.Thread(target=agent, args=(f"a{n}",)) for n in range(4)]
+            for worker in workers:
+                worker.start()
+            for worker in workers:
+                worker.join()
+        assert background.dropped > 100
+        events = read(path)
+        ends = [e for e in events if e["event"] == "interaction.end"]
+        assert len(ends) == 12
+        assert sum(e.get("dropped", 0) for e in ends) == background.dropped
+        (document,) = wfl.reduce(path)
+        (from_sink,) = (tmp_path / "docs").iterdir()
+        for built in (document, orjson.loads(from_sink.read_bytes())):
+            assert built["complete"]
+            (iteration,) = built["iterations"]
+            assert iteration["complete"]
+            turns = iteration["interactions"]
+            assert len(turns) == 12
+            assert all(t["complete"] and t["status"] == "ok" for t in turns)
+        lost = {e["interaction_id"]: e.get("dropped", 0) for e in ends}
+        assert all(len(t["actions"]) + lost[t["id"]] == 100 for t in turns)
+
+
+class SlowSink:
+    """A writer slower than the agents: a fifth of a millisecond per event."""
+
+    def emit(self, method_name: str, event_dict: EventDict) -> None:
+        time.sleep(0.0002)
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
 
 
 def _log_in_child() -> None:

@@ -25,7 +25,8 @@ Every event is a flat dict. Keys written by wf_structlog:
 ``processor_errors``      processors that failed on this event; the event kept the rest
 ``positional_args``       arguments of a log call whose ``%``-format failed
 ``redaction_failed``      redaction itself failed: only the stream keys were kept
-``dropped``               on an ``events_dropped`` warning: how many events a full queue lost
+``dropped``               on an ``events_dropped`` warning: how many events a full queue lost;
+                          on a scope's end: how many of its own (``children`` counts the rest)
 ``logger``                on a record of the standard ``logging`` module: its logger's name
 ``in_interaction``        on such a record logged inside an interaction: that interaction's
                           id (the record is an event of the enclosing iteration)

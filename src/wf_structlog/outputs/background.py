@@ -44,6 +44,12 @@ class BackgroundSink:
         when_full: ``"block"`` (the logging call waits for room: no event is lost) or
             ``"drop"`` (the event is dropped and counted; the count is written as an
             ``events_dropped`` warning as soon as there is room, and said once on stderr).
+
+    Dropping never takes a scope's start or end: the queue keeps a tenth of its size more
+    for them (and for errors, dropped only once that room is full too), and a scope event
+    that finds even that full waits for room. So actions go first, and every scope that
+    ends reads as ended; its end event says how many of its events were ``dropped``, and its
+    ``children`` counts only those written, so a reader finds the scope complete.
     """
 
     def __init__(
@@ -55,6 +61,7 @@ class BackgroundSink:
             raise ValueError(f"maxsize must be a positive int, got {maxsize!r}")
         self.sinks = tuple(sinks)
         self._maxsize = maxsize
+        self._room = maxsize + max(1, maxsize // 10)  # the tenth more kept for scope events
         self._block = when_full == "block"
         self._fresh_queue()
         self._stopped = False
@@ -65,12 +72,15 @@ class BackgroundSink:
         self._fresh_queue()  # the parent's queue, writer and locks are the parent's
 
     def _fresh_queue(self) -> None:
-        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(self._maxsize)
+        self._queue: queue.Queue[tuple[str, Any]] = queue.Queue(
+            self._maxsize if self._block else self._room
+        )
         self._thread: threading.Thread | None = None
         self._start_lock = threading.Lock()
         self._drop_lock = threading.Lock()
         self._dropped = 0
         self._told = 0
+        self._lost: dict[Any, int] = {}  # span id -> its events dropped
 
     @property
     def dropped(self) -> int:
@@ -87,16 +97,48 @@ class BackgroundSink:
         if self._block:
             self._queue.put((method_name, event_dict))
         else:
-            try:
-                self._queue.put_nowait((method_name, event_dict))
-            except queue.Full:
-                self._drop()
+            self._offer(method_name, event_dict)
         if event_dict.get("event") == "workflow.end":
             self.flush()
 
-    def _drop(self) -> None:
+    def _offer(self, method_name: str, event_dict: EventDict) -> None:
+        """Queue the event if there is room for its kind; else drop it (a scope's event
+        waits for room instead)."""
+        name = event_dict.get("event")
+        if name in schema.SCOPE_EVENTS:
+            if self._lost and name in schema.SCOPE_END_EVENTS:
+                event_dict = self._with_lost(event_dict)
+            try:
+                self._queue.put((method_name, event_dict), timeout=_FLUSH_TIMEOUT)
+            except queue.Full:  # the writer is stuck: nothing gets written anyway
+                self._drop(event_dict)
+            return
+        full = self._queue.qsize() >= self._maxsize
+        if full and event_dict.get("level") not in schema.ERROR_LEVELS:
+            self._drop(event_dict)
+            return
+        try:
+            self._queue.put_nowait((method_name, event_dict))
+        except queue.Full:
+            self._drop(event_dict)
+
+    def _with_lost(self, end: EventDict) -> EventDict:
+        """A scope's end event, saying how many of its events were dropped (a copy: the
+        sinks outside the queue got them all)."""
+        with self._drop_lock:
+            lost = self._lost.pop(end.get("span_id"), 0)
+        children = end.get("children")
+        if not lost or not isinstance(children, int):
+            return end
+        return {**end, "children": children - lost, "dropped": lost}
+
+    def _drop(self, event_dict: EventDict) -> None:
         with self._drop_lock:
             self._dropped += 1
+            if not event_dict.get("attached"):  # an attached event is in no count
+                span_id = event_dict.get("span_id")
+                if isinstance(span_id, str):
+                    self._lost[span_id] = self._lost.get(span_id, 0) + 1
         _faults.report("queue_full", "the log queue was full: events were dropped and counted")
 
     def flush(self) -> None:
