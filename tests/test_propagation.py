@@ -258,6 +258,93 @@ def test_many_processes_and_threads_one_file_every_event_in_its_scope(tmp_path: 
     assert_one_complete_tree(path, {f"p{p}-t{t}": 100 for p in range(4) for t in range(4)})
 
 
+def unconfigured_crew(found: dict[str, str], process: int) -> None:
+    """Runs in a spawned child that never calls configure(): 4 threads started inside attach(),
+    each its own agent's interaction, 200 calls each."""
+
+    def agent(name: str) -> None:
+        with wfl.interaction(name):
+            for i in range(200):
+                get_logger().info("tool_call", item=i)
+
+    with wfl.attach(found):
+        workers = [threading.Thread(target=agent, args=(f"p{process}-t{t}",)) for t in range(4)]
+        for worker in workers:
+            worker.start()
+        for worker in workers:
+            worker.join()
+
+
+def parent_settings_in_child() -> None:
+    """Runs in a spawned child, through wrap(): it logs without configuring anything."""
+    log = get_logger()
+    log.info("below_the_level")
+    log.warning("kept", codename="falcon", note="the codename is falcon")
+    with wfl.interaction("child"):
+        log.error("failed", item=1)
+
+
+class TestChildrenFollowTheParent:
+    @pytest.mark.parametrize("method", ["spawn", "forkserver"])
+    def test_threads_of_a_child_keep_the_carried_scope(self, tmp_path: Path, method: str) -> None:
+        """Children that never configure, starting threads inside attach(): every one of their
+        events is in its own agent's interaction of the parent's iteration, in the parent's
+        file, and the tree is complete."""
+        path = tmp_path / "run.ndjson"
+        to_file(path)
+        context = multiprocessing.get_context(method)
+        with wfl.workflow("w"), wfl.iteration():
+            found = wfl.carrier()
+            run_all(
+                [
+                    context.Process(target=unconfigured_crew, args=(found, p))  # type: ignore[attr-defined]
+                    for p in range(3)
+                ]
+            )
+        events = read(path)
+        starts = {
+            e["interaction_id"]: e["agent"] for e in events if e["event"] == "interaction.start"
+        }
+        calls = [e for e in events if e["event"] == "tool_call"]
+        assert len(calls) == 3 * 4 * 200
+        wrong = [e for e in calls if starts.get(e.get("interaction_id")) != e.get("agent")]
+        assert wrong == []
+        assert_one_complete_tree(path, {f"p{p}-t{t}": 200 for p in range(3) for t in range(4)})
+
+    def test_a_spawned_child_logs_as_its_parent_configured(
+        self, tmp_path: Path, capfd: pytest.CaptureFixture[str]
+    ) -> None:
+        """The parent's file, level, console (off) and redaction apply in a spawned child that
+        never calls configure() (it used to fall back to the dev console)."""
+        path = tmp_path / "run.ndjson"
+        configure("prod", stdout=False, file=path, level="warning", redact_keys=["codename"])
+        context = multiprocessing.get_context("spawn")
+        with wfl.workflow("w"), wfl.iteration():
+            run_all([context.Process(target=wfl.wrap(parent_settings_in_child))])
+        child = [e for e in read(path) if e["pid"] != os.getpid()]
+        assert [e["event"] for e in child] == [
+            "kept",
+            "interaction.start",
+            "failed",
+            "interaction.end",
+        ]
+        assert child[0]["codename"] == "[REDACTED]"
+        assert child[0]["note"] == "the codename is falcon"
+        assert capfd.readouterr().err == ""  # no dev console in the child
+
+    def test_settings_that_cannot_be_pickled_are_said_once(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A processor pickle cannot name: carriers go without the settings, and stderr says
+        so once (the child then configures from its environment)."""
+        configure("test", processors=[lambda _, __, event: event])
+        with wfl.workflow("w"):
+            for _ in range(3):
+                clone = pickle.loads(pickle.dumps(wfl.carrier()))
+            assert clone == wfl.carrier()
+        assert capsys.readouterr().err.count("without this one's settings") == 1
+
+
 class TestEnvironment:
     def test_configure_attaches_to_the_environment(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """configure() reads TRACEPARENT / WF_LOG_SCOPE; the test capture ignores them."""

@@ -38,6 +38,7 @@ class _State:
         "exiting",
         "file_mode",
         "implicit",
+        "inherited",
         "joined",
         "listeners",
         "lock",
@@ -47,6 +48,7 @@ class _State:
         "named_loggers",
         "next_seq",
         "pid",
+        "portable",
         "prices",
         "reported",
         "reported_lock",
@@ -58,6 +60,7 @@ class _State:
         "strict",
         "structure",
         "taps",
+        "unportable",
     )
 
     def __init__(self) -> None:
@@ -76,6 +79,12 @@ class _State:
         self.settings: object | None = None
         """The ``Settings`` in force, opaque here: the runtime never reads them; the values it
         needs are fields of their own (``min_level``, ``doc_dir``, ``prices``...)."""
+        self.portable: bytes | None = None
+        """The settings in force, pickled, for the carriers that go to child processes (see
+        ``propagation``); ``None`` when they cannot be pickled, and :attr:`unportable` says why."""
+        self.unportable = ""
+        self.inherited: bytes | None = None
+        """Settings a carrier brought from the parent process: what first use applies here."""
         self.doc_dir: str | None = None
         self.file_mode = 0o600
         """The mode of the files created (the legacy ``WorkflowLogger``'s documents)."""

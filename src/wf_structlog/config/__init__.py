@@ -9,9 +9,10 @@ says so once on stderr.
 
 The modules, one job each: :mod:`.settings` (the one table of settings), :mod:`.checks`
 (a check per kind of value), :mod:`.presets` (reading TOML presets), :mod:`.resolve` (the
-merge order), :mod:`.apply` (putting settings in force), :mod:`.entry` (``configure`` and the
-other ways in). Importing this package installs the hook through which the runtime below reaches
-it on first use (:func:`wf_structlog._runtime.state.install_first_use`).
+merge order), :mod:`.apply` (putting settings in force), :mod:`.inherit` (the settings a child
+process takes from its parent), :mod:`.entry` (``configure`` and the other ways in).
+Importing this package installs the hook through which the runtime below reaches it on first
+use (:func:`wf_structlog._runtime.state.install_first_use`).
 
 The settings (generated from :data:`SETTINGS`):
 
@@ -28,6 +29,7 @@ from .checks import ConfigError
 from .entry import (
     configure,
     configure_from_environment,
+    configure_on_first_use,
     current_settings,
     set_global_verbosity,
 )
@@ -58,4 +60,4 @@ __doc__ = (__doc__ or "") + settings_table_markdown()
 ENVIRONMENT_VARIABLES: Final = (*ENVIRONMENT, ENV_TRACEPARENT, ENV_SCOPE)
 """Every environment variable wf_structlog reads."""
 
-install_first_use(configure_from_environment)
+install_first_use(configure_on_first_use)

@@ -39,6 +39,7 @@ from ..scopes import threads
 from ..scopes.hierarchy import close_implicit
 from ..typing import Processor, Sink
 from .checks import ConfigError
+from .inherit import carry
 from .settings import Settings
 
 __all__ = [
@@ -206,6 +207,7 @@ def apply(settings: Settings) -> None:
         STATE.file_mode = settings.file_mode
         STATE.prices = settings.prices
         set_level(LEVELS[settings.level], settings.enabled)
+        carry(settings)
         STATE.configured = True
     follow(settings)
     if settings.enabled:
@@ -255,6 +257,7 @@ def reset() -> None:
         STATE.memory = None
         STATE.settings = None
         STATE.root = None
+        STATE.portable = None
         STATE.configured = False
         reset_to_first_use()
     follow(None)

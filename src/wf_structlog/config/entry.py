@@ -19,10 +19,17 @@ from ..typing import Processor, Sink
 from . import checks
 from .apply import apply, close_left_sinks, in_force, open_sinks
 from .checks import ConfigError
+from .inherit import from_parent
 from .resolve import resolve
 from .settings import ENVIRONMENT, Settings
 
-__all__ = ["configure", "configure_from_environment", "current_settings", "set_global_verbosity"]
+__all__ = [
+    "configure",
+    "configure_from_environment",
+    "configure_on_first_use",
+    "current_settings",
+    "set_global_verbosity",
+]
 
 
 def configure(  # one keyword per setting (the table's order), so type checkers see each
@@ -125,6 +132,23 @@ def configure_from_environment() -> Settings:
             settings = resolve(None, {})
             _apply_with_environment(settings)
         return settings
+
+
+def configure_on_first_use() -> Settings:
+    """What the first logging call runs: the settings a carrier brought from the parent
+    process (see :mod:`.inherit`), else :func:`configure_from_environment`; never raises."""
+    try:
+        settings = from_parent()
+        if settings is not None:
+            _apply_with_environment(settings)
+            return settings
+    except Exception as exc:  # the parent's processors or file, unusable here
+        _faults.report(
+            "inherit",
+            f"the parent process's settings cannot be used here ({type(exc).__name__}: "
+            f"{str(exc)[:200]}); configuring from the environment",
+        )
+    return configure_from_environment()
 
 
 def current_settings() -> Settings:

@@ -8,6 +8,10 @@
 * A function from :func:`wrap` does both: called in this process it runs in the caller's
   context; pickled to another (a ``ProcessPoolExecutor``, ``multiprocessing`` with ``spawn``)
   it carries a :func:`carrier` and attaches to it there.
+* A carrier pickled to another process also takes this process's settings along: a child that
+  does not call ``configure()`` itself logs as its parent does (see
+  :mod:`wf_structlog.config.inherit`). :func:`attach` configures logging before it attaches, so
+  threads the child starts in the block carry the scope too.
 
 A carrier that cannot be read (it may come from outside) is ignored, as W3C Trace Context
 asks, and that is said once on stderr.
@@ -26,7 +30,7 @@ import orjson
 
 from .._runtime import faults as _faults
 from .._runtime.scope import Scope
-from .._runtime.state import CURRENT, STATE, current
+from .._runtime.state import CURRENT, STATE, current, ensure_configured
 from .hierarchy import InteractionScope, IterationScope, WorkflowScope
 
 __all__ = ["ENV_SCOPE", "ENV_TRACEPARENT", "attach", "carrier", "carrier_env", "wrap"]
@@ -64,10 +68,32 @@ def carrier() -> dict[str, str]:
     for key in ("iteration", "iteration_id", "interaction_id", "agent"):
         if key in stamp:
             rest[key] = stamp[key]
-    return {
-        "traceparent": f"00-{stamp['workflow_id']}-{scope.span_id}-01",
-        "wf_scope": orjson.dumps(rest).decode(),
-    }
+    return _Carrier(
+        traceparent=f"00-{stamp['workflow_id']}-{scope.span_id}-01",
+        wf_scope=orjson.dumps(rest).decode(),
+    )
+
+
+class _Carrier(dict[str, str]):
+    """A carrier: a plain dict of strings, which pickled (to a process started by ``spawn``
+    or ``forkserver``) takes this process's settings along, so the child logs as this one
+    does (see :mod:`wf_structlog.config.inherit`). As text it names the scope alone."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        if STATE.portable is None and STATE.unportable:
+            _faults.report(
+                "unportable",
+                "a carrier went to another process without this one's settings "
+                f"({STATE.unportable}): it configures from its environment",
+            )
+        return (_carried, (dict(self), STATE.portable))
+
+
+def _carried(found: dict[str, str], settings: bytes | None) -> dict[str, str]:
+    """A carrier unpickled: the settings it brought wait for this process's first use."""
+    if settings is not None and not STATE.configured:
+        STATE.inherited = settings
+    return _Carrier(found)
 
 
 def carrier_env() -> dict[str, str]:
@@ -96,6 +122,7 @@ def attach(found: Mapping[str, str] | None) -> Iterator[Scope | None]:
     Yields:
         The attached scope, or ``None``.
     """
+    ensure_configured()  # threads started in the block then carry the scope (threads="auto")
     scope = _scope_from(found)
     if scope is None:
         yield None
