@@ -229,6 +229,35 @@ class TestNonBlockingConfiguration:
         lost = {e["interaction_id"]: e.get("dropped", 0) for e in ends}
         assert all(len(t["actions"]) + lost[t["id"]] == 100 for t in turns)
 
+    def test_the_writer_thread_starts_with_an_empty_context(self, tmp_path: Path) -> None:
+        """The writer thread, started by the first event of an interaction while threads
+        carry their starter's scope, writes in no scope at all."""
+        configure("prod", stdout=False, file=tmp_path / "run.ndjson", non_blocking=True)
+        background = STATE.sinks[0]
+        assert isinstance(background, BackgroundSink)
+        seen = ScopeSink()
+        background.sinks = (seen, *background.sinks)
+        with wfl.workflow("w"), wfl.interaction("a"):
+            get_logger().info("first")
+        assert len(seen.scopes) == 7  # the workflow, its iteration, the interaction: ends too
+        assert set(seen.scopes) == {None}
+
+
+class ScopeSink:
+    """Notes the scope current where it is written from."""
+
+    def __init__(self) -> None:
+        self.scopes: list[object] = []
+
+    def emit(self, method_name: str, event_dict: EventDict) -> None:
+        self.scopes.append(wfl.current_scope())
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
 
 class SlowSink:
     """A writer slower than the agents: a fifth of a millisecond per event."""

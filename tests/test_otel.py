@@ -9,21 +9,25 @@ import socket
 import subprocess
 import sys
 import textwrap
+import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import openai
+import orjson
 import pytest
 from fake_llm_server import FakeLLMServer
 from opentelemetry.proto.trace.v1.trace_pb2 import Status
-from opentelemetry.sdk.trace import TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
+from opentelemetry.sdk.trace.export import SpanExporter, SpanExportResult
 from otlp_receiver import OTLPReceiver, Received
 
 import wf_structlog as wfl
 from wf_structlog import get_logger
 from wf_structlog._runtime.state import STATE
 from wf_structlog.otel import FLUSH_SECONDS, LiveSpans
+from wf_structlog.otel.export import Export
 
 
 @pytest.fixture
@@ -293,3 +297,79 @@ def test_spans_are_sent_at_exit(receiver: OTLPReceiver, tmp_path: Path) -> None:
     subprocess.run([sys.executable, "-c", program], env=env, check=True, timeout=60)
     spans = by_name(receiver.wait_for(4, timeout=2))
     assert set(spans) == {"invoke_workflow left-open", "iteration 1", "invoke_agent a", "chat m"}
+
+
+class RecordingExporter(SpanExporter):
+    """A real SDK exporter that notes, at each export, the scope current in the export thread."""
+
+    def __init__(self) -> None:
+        self.scopes: list[object] = []
+        self.exported = threading.Event()
+
+    def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
+        self.scopes.append(wfl.current_scope())
+        self.exported.set()
+        return SpanExportResult.SUCCESS
+
+    def shutdown(self) -> None:
+        pass
+
+
+class TestOurOwnWork:
+    def test_the_export_thread_starts_with_an_empty_context(self, receiver: OTLPReceiver) -> None:
+        """The SDK's export thread, made while a scope is open and threads carry scopes
+        (threads="auto"), exports in no scope at all."""
+        wfl.configure("test")
+        exporter = RecordingExporter()
+        with wfl.workflow("w"), wfl.interaction("a"):
+            export = Export(exporter)
+        with export.provider.get_tracer("t").start_as_current_span("s"):
+            pass
+        assert exporter.exported.wait(10)
+        export.close()
+        assert exporter.scopes
+        assert set(exporter.scopes) == {None}
+
+    def test_after_the_run_the_program_goes_idle(
+        self, receiver: OTLPReceiver, tmp_path: Path
+    ) -> None:
+        """With the standard library bridged at debug level (urllib3's records flow), the
+        real OTLP exporter's own HTTP records are never events: none in the NDJSON, no span
+        made of them, and once the run is exported the program sends nothing more (it used
+        to export its own exporting again, every schedule delay, forever)."""
+        path = tmp_path / "run.ndjson"
+        program = textwrap.dedent(
+            f"""
+            import logging, os, time
+            import wf_structlog as wfl
+            logging.basicConfig(level=logging.DEBUG, handlers=[logging.NullHandler()])
+            wfl.configure("prod", level="debug", otlp=True, stdout=False, file={str(path)!r},
+                          non_blocking=True)
+            with wfl.workflow("w"), wfl.iteration(), wfl.interaction("a"):
+                wfl.get_logger().info("x")
+                pid = os.fork()  # the SDK restarts its export thread in the child, in here
+                if pid == 0:
+                    with wfl.interaction("child"):
+                        wfl.get_logger().info("in_child")
+                    time.sleep(0.5)
+                    wfl.reset()  # exports what the child ended; the parent ends the rest
+                    os._exit(0)
+                os.waitpid(pid, 0)
+            time.sleep(0.5)
+            print("idle", flush=True)
+            time.sleep(1.0)  # twenty schedule delays
+            """
+        )
+        with subprocess.Popen(
+            [sys.executable, "-c", program], stdout=subprocess.PIPE, text=True
+        ) as idle:
+            assert idle.stdout is not None
+            assert idle.stdout.readline() == "idle\n"
+            requests = len(receiver.bodies)
+            assert idle.wait(60) == 0
+        assert len(receiver.bodies) == requests
+        names = sorted(span.name for span in receiver.spans)
+        assert names == ["invoke_agent a", "invoke_agent child", "invoke_workflow w", "iteration 1"]
+        events = [orjson.loads(line) for line in path.read_bytes().splitlines()]
+        assert [e["event"] for e in events if e.get("logger", "").startswith("urllib3")] == []
+        assert {e["event"] for e in events} >= {"x", "in_child"}

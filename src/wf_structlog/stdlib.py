@@ -15,8 +15,9 @@ level of the logger they are logged on never reach any handler (``logging.basicC
 logging.INFO)`` lets libraries' ``info`` records through).
 
 Nothing of ours is written through ``logging``, so our output cannot come back: records of the
-``wf_structlog`` and ``structlog`` loggers, and any logged from inside our own chain or from
-the non-blocking writer thread, are left alone.
+``wf_structlog`` and ``structlog`` loggers, and any logged from inside our own chain, from our
+own threads (the non-blocking writer) or while we work (the OTLP exporter's HTTP client, see
+:mod:`wf_structlog._runtime.ours`), are left alone.
 
 To keep your own ``logging`` handlers and have them print our NDJSON, give them
 :func:`formatter` instead.
@@ -25,13 +26,13 @@ To keep your own ``logging`` handlers and have them print our NDJSON, give them
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any, Final
 
 from structlog import DropEvent
 from structlog.stdlib import ProcessorFormatter
 
 from ._runtime.logger import log_event
+from ._runtime.ours import working
 from ._runtime.pipeline import run_chain
 from ._runtime.state import CURRENT, STATE
 from .render.ndjson import to_json
@@ -41,7 +42,6 @@ from .typing import EventDict
 __all__ = ["WorkflowHandler", "formatter", "install", "render_ndjson_str", "uninstall"]
 
 _OWN_LOGGERS: Final = ("wf_structlog", "structlog")
-_WRITER_THREAD: Final = "wf_structlog-writer"
 _RECORD_KEYS: Final = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
 """The attributes every ``LogRecord`` has; any other came from ``extra=`` and is a field."""
 
@@ -58,8 +58,7 @@ def _method_of(levelno: int) -> str:
 def _is_ours(record: logging.LogRecord) -> bool:
     if isinstance(record.msg, dict) and hasattr(record, "_logger"):
         return True  # structlog's stdlib bridge: the structlog side writes it (compose_structlog)
-    root = record.name.partition(".")[0]
-    return root in _OWN_LOGGERS or threading.current_thread().name == _WRITER_THREAD
+    return record.name.partition(".")[0] in _OWN_LOGGERS or working()
 
 
 class WorkflowHandler(logging.Handler):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import os
-import threading
 from collections.abc import Callable, Sequence
 from typing import Final
 
@@ -23,6 +22,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, Spa
 from opentelemetry.sdk.trace.id_generator import RandomIdGenerator
 
 from .._runtime import faults as _faults
+from .._runtime.ours import at_work, in_our_context, start_thread, working
 from ..scopes.hierarchy import program_name
 from .ids import OurIds
 
@@ -50,12 +50,8 @@ class _Exporting(logging.Filter):
     """Keeps the exporter's own records (retries, failures) out of the logs while we
     export: the failure is said once, by us, with the count."""
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.local = threading.local()
-
     def filter(self, record: logging.LogRecord) -> bool:
-        return not getattr(self.local, "on", False)
+        return not working()
 
 
 class _Counted(SpanExporter):
@@ -69,13 +65,13 @@ class _Counted(SpanExporter):
         self.quiet = _Exporting()
 
     def export(self, spans: Sequence[ReadableSpan]) -> SpanExportResult:
-        self.quiet.local.on = True
-        try:
-            result = self.inner.export(spans)
-        except Exception:
-            result = SpanExportResult.FAILURE
-        finally:
-            self.quiet.local.on = False
+        # Our work: the HTTP client's records are not the program's events (which would be
+        # spans to export again), in whatever thread the SDK exports from.
+        with at_work():
+            try:
+                result = self.inner.export(spans)
+            except Exception:
+                result = SpanExportResult.FAILURE
         if result is not SpanExportResult.SUCCESS:
             self.dropped += len(spans)
             if not self.said:
@@ -113,7 +109,8 @@ class Export:
         self._counted = _Counted(exporter or OTLPSpanExporter(), endpoint())
         for name in _EXPORTER_LOGGERS:
             logging.getLogger(name).addFilter(self._counted.quiet)
-        self._batches = BatchSpanProcessor(self._counted)
+        # Its export thread starts here: with an empty context, not the caller's scope.
+        self._batches = in_our_context(BatchSpanProcessor, self._counted)
         self.provider = TracerProvider(
             resource=resource, id_generator=OurIds(RandomIdGenerator()), shutdown_on_exit=False
         )
@@ -137,8 +134,7 @@ class Export:
 
     def _bounded(self, work: Callable[[], object]) -> None:
         """Run *work* (it may wait on the collector) for at most ``flush_seconds``."""
-        worker = threading.Thread(target=work, name="wf_structlog-otlp-flush", daemon=True)
-        worker.start()
+        worker = start_thread(work, "wf_structlog-otlp-flush")
         worker.join(self._flush_seconds)
         if worker.is_alive():
             _faults.report(

@@ -19,6 +19,7 @@ from .. import schema
 from .._runtime import faults as _faults
 from .._runtime.forksafe import renew_after_fork
 from .._runtime.lifecycle import stop_at_exit
+from .._runtime.ours import start_thread
 from .._runtime.pipeline import flush, write_to
 from ..processors.stamping import add_log_level, add_timestamp
 from ..typing import EventDict, Sink
@@ -179,9 +180,7 @@ class BackgroundSink:
     def _start(self) -> None:
         with self._start_lock:
             if self._thread is None:
-                thread = threading.Thread(target=self._run, name="wf_structlog-writer", daemon=True)
-                thread.start()
-                self._thread = thread
+                self._thread = start_thread(self._run, "wf_structlog-writer")
 
     def _run(self) -> None:
         get = self._queue.get
