@@ -225,11 +225,19 @@ class TestProcesses:
 def crew(found: dict[str, str], path: str, process: int, non_blocking: bool) -> None:
     """Runs in another process: 4 threads, each its own agent's interaction, 100 calls each."""
     configure("prod", stdout=False, file=path, non_blocking=non_blocking)
+    four_agents_in_threads(found, process, calls=100, payload="x" * 2000)
+
+
+def four_agents_in_threads(
+    found: dict[str, str], process: int, calls: int, **fields: object
+) -> None:
+    """Inside attach(found), 4 threads, each its own agent's interaction logging `calls` tool
+    calls."""
 
     def agent(name: str) -> None:
         with wfl.interaction(name):
-            for i in range(100):
-                get_logger().info("tool_call", item=i, payload="x" * 2000)
+            for i in range(calls):
+                get_logger().info("tool_call", item=i, **fields)
 
     with wfl.attach(found):
         workers = [threading.Thread(target=agent, args=(f"p{process}-t{t}",)) for t in range(4)]
@@ -261,18 +269,7 @@ def test_many_processes_and_threads_one_file_every_event_in_its_scope(tmp_path: 
 def unconfigured_crew(found: dict[str, str], process: int) -> None:
     """Runs in a spawned child that never calls configure(): 4 threads started inside attach(),
     each its own agent's interaction, 200 calls each."""
-
-    def agent(name: str) -> None:
-        with wfl.interaction(name):
-            for i in range(200):
-                get_logger().info("tool_call", item=i)
-
-    with wfl.attach(found):
-        workers = [threading.Thread(target=agent, args=(f"p{process}-t{t}",)) for t in range(4)]
-        for worker in workers:
-            worker.start()
-        for worker in workers:
-            worker.join()
+    four_agents_in_threads(found, process, calls=200)
 
 
 def parent_settings_in_child() -> None:
