@@ -215,6 +215,26 @@ class TestViewFollow:
         assert len(starts) == 1 + 3 + 12
         assert "▶ workflow research" in seen[0]
 
+    def test_view_follow_waits_for_a_file_not_yet_written(
+        self,
+        tmp_path: Path,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """A viewer started before the program has no file to read yet: it waits for one,
+        and does not fail with "cannot read"."""
+        path = tmp_path / "run.ndjson"
+        created = threading.Timer(0.2, lambda: path.write_bytes(line(1)))
+        monkeypatch.setattr("wf_structlog.reading.cli.follow", partial(follow, idle_timeout=1))
+        created.start()
+        try:
+            assert main(["view", "--follow", str(path)]) == 0
+        finally:
+            created.join()
+        captured = capsys.readouterr()
+        assert "cannot read" not in captured.err
+        assert "e1" in captured.out
+
     def test_view_follow_stdin(
         self,
         parallel_run: Path,

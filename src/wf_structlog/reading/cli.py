@@ -359,8 +359,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     logs = Logs(progress=Console(stderr=True))
     try:
         for path in args.files:  # every input readable before any output is made
-            if path != sources.STDIN:
-                open(path, "rb").close()
+            if path != sources.STDIN and not (following and not os.path.lexists(path)):
+                open(path, "rb").close()  # (--follow waits for a file not yet written)
     except OSError as exc:
         _say(f"cannot read {exc.filename}: {exc.strerror or exc}")
         return BAD_USAGE
