@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -19,6 +20,10 @@ from wf_structlog.config import ENVIRONMENT_VARIABLES
 from wf_structlog.structlog_chain import unconfigure
 from wf_structlog.testing import Capture, capture
 from wf_structlog.typing import EventDict
+
+# LiteLLM downloads its model cost map when imported, unless told to read the copy it ships:
+# nothing may reach the network at run time (subprocesses inherit this too).
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 
 pytest_plugins = ("pytester",)  # the wf_capture plugin's options are tested in a pytest run
 

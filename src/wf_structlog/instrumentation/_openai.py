@@ -71,8 +71,9 @@ class _ChatFold:
                 self._parts.append(choice.delta.content)
             if choice.finish_reason:
                 self._found["finish_reason"] = choice.finish_reason
-        if chunk.usage is not None:
-            self._found.update(_chat_usage(chunk.usage))
+        usage = getattr(chunk, "usage", None)  # LiteLLM's chunks have none until the last
+        if usage is not None:
+            self._found.update(_chat_usage(usage))
             return bool(chunk.choices) or not self._ours
         return True
 

@@ -62,7 +62,8 @@ def _type_name(cls: type) -> str:
 
 def _repr(value: Any) -> str:
     cls = type(value)
-    if cls.__repr__ is object.__repr__:  # only a type and an address: say the type
+    own: object = cls.__repr__
+    if own is object.__repr__:  # the default: only a type and an address, so say the type
         return f"<{_type_name(cls)}>"
     try:
         return utf8_safe(_ADDRESS.sub("", repr(value)))
