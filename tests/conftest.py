@@ -12,9 +12,10 @@ import anthropic
 import openai
 import pytest
 import structlog
-from fake_llm_server import FakeLLMServer
+from fake_llm_server import CACHED_TOKENS, FakeLLMServer
 
 import wf_structlog
+from wf_structlog import cost
 from wf_structlog._runtime.state import CURRENT
 from wf_structlog.config import ENVIRONMENT_VARIABLES
 from wf_structlog.structlog_chain import unconfigure
@@ -158,3 +159,17 @@ def aclaude(fake_llm: FakeLLMServer) -> anthropic.AsyncAnthropic:
 def llm_calls(cap: Capture) -> list[EventDict]:
     """The ``llm_call`` events captured."""
     return [e for e in cap.events if e["event"] == "llm_call"]
+
+
+def priced(server: FakeLLMServer, models: list[str]) -> float:
+    """The dollars of the fake server's last answers (one per model), priced by our table:
+    cached input at the cached rate, as the server says every answer read two tokens."""
+    dollars = 0.0
+    for request, model in zip(server.requests[-len(models) :], models, strict=True):
+        price = cost.builtin_prices()[model]
+        assert price.cached_input is not None
+        usage = request["usage"]
+        uncached = usage["input_tokens"] - CACHED_TOKENS
+        dollars += uncached * price.input + CACHED_TOKENS * price.cached_input
+        dollars += usage["output_tokens"] * price.output
+    return dollars / 1e6

@@ -14,12 +14,11 @@ from typing import Any
 import litellm
 import orjson
 import pytest
-from conftest import llm_calls
+from conftest import llm_calls, priced
 from fake_llm_server import CACHED_TOKENS, FakeLLMServer, reply_to
 from litellm.exceptions import BadRequestError
 
 import wf_structlog as wfl
-from wf_structlog import cost
 from wf_structlog.testing import Capture, capture
 
 # LiteLLM leaves an event loop of its own unclosed when a process calls it from asyncio.run()
@@ -53,20 +52,6 @@ def routes(server: FakeLLMServer) -> list[dict[str, Any]]:
         {"model": "openai/gpt-4o-mini", "api_base": server.openai_url, "api_key": "k"},
         {"model": "anthropic/claude-haiku-4-5", "api_base": server.url, "api_key": "k"},
     ]
-
-
-def priced(server: FakeLLMServer, models: list[str]) -> float:
-    """The dollars of the fake server's last answers (one per model), priced by our table:
-    cached input at the cached rate, as the server says every answer read two tokens."""
-    dollars = 0.0
-    for request, model in zip(server.requests[-len(models) :], models, strict=True):
-        price = cost.builtin_prices()[model]
-        assert price.cached_input is not None
-        usage = request["usage"]
-        uncached = usage["input_tokens"] - CACHED_TOKENS
-        dollars += uncached * price.input + CACHED_TOKENS * price.cached_input
-        dollars += usage["output_tokens"] * price.output
-    return dollars / 1e6
 
 
 class TestCompletion:
