@@ -116,6 +116,10 @@ ERROR_LEVELS: Final = frozenset({"error", "critical"})
 USAGE_KEYS: Final = ("input_tokens", "output_tokens")
 """Numeric event keys summed into ``usage`` up the tree; ``cost`` is summed where logged."""
 
+UNPRICED_CALLS: Final = "unpriced_calls"
+"""The ``usage`` key counting the calls that logged tokens but no ``cost``: a reader shows
+them as unpriced, never as free."""
+
 STATUS_OK: Final = "ok"
 STATUS_ERROR: Final = "error"
 STATUS_INCOMPLETE: Final = "incomplete"
