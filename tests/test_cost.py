@@ -44,7 +44,7 @@ PAYLOADS = [
         },
         {},
         # 6,000 uncached x $1.25 + 4,000 cached x $0.125 + 3,000 output (reasoning inside) x $10
-        "0.0075" "+0.0005" "+0.03",
+        "0.0075+0.0005+0.03",
         id="openai-chat-cached-and-reasoning",
     ),
     pytest.param(
@@ -68,7 +68,10 @@ PAYLOADS = [
             "input_tokens": 1_000,
             "cache_read_input_tokens": 20_000,
             "cache_creation_input_tokens": 5_000,
-            "cache_creation": {"ephemeral_5m_input_tokens": 3_000, "ephemeral_1h_input_tokens": 2_000},
+            "cache_creation": {
+                "ephemeral_5m_input_tokens": 3_000,
+                "ephemeral_1h_input_tokens": 2_000,
+            },
             "output_tokens": 800,
         },
         {},
@@ -241,7 +244,9 @@ class TestNoGuess:
             pytest.param({"model": "fake-llm-1"}, id="unknown-model"),
             pytest.param({"model": "gpt-5", "service_tier": "scale"}, id="tier-not-listed"),
             pytest.param({"model": "gpt-5", "cached_tokens": 20}, id="more-cached-than-input"),
-            pytest.param({"model": "gpt-5", "reasoning_tokens": 20}, id="more-reasoning-than-output"),
+            pytest.param(
+                {"model": "gpt-5", "reasoning_tokens": 20}, id="more-reasoning-than-output"
+            ),
             pytest.param(
                 {"model": "claude-sonnet-4-5", "input_tokens": 300_000, "service_tier": "batch"},
                 id="long-context-in-a-tier-without-its-price",

@@ -64,11 +64,26 @@ class Cost:
         return found
 
 
-def _tokens(usage: Mapping[str, Any], key: str) -> int | None:
-    value = usage.get(key)
-    if value is None:
-        return 0
-    return value if value.__class__ is int and value >= 0 else None
+_COUNTS: Final = (
+    "input_tokens",
+    "output_tokens",
+    "cached_tokens",
+    "cache_write_tokens",
+    "cache_write_1h_tokens",
+    "reasoning_tokens",
+)
+"""Counts of a call, the first two required, the parts of them absent when 0."""
+
+
+def _counts(usage: Mapping[str, Any]) -> list[int] | None:
+    """The counts of :data:`_COUNTS`; ``None`` unless each is a count (or an absent part)."""
+    counts = []
+    for index, key in enumerate(_COUNTS):
+        value = usage.get(key, None if index < 2 else 0)
+        if value.__class__ is not int or value < 0:
+            return None
+        counts.append(value)
+    return counts
 
 
 def _rate(rates: ModelPrice, kind: str, fallback: float | None) -> Decimal | None:
@@ -80,11 +95,10 @@ def _rate(rates: ModelPrice, kind: str, fallback: float | None) -> Decimal | Non
 
 def _split(usage: Mapping[str, Any]) -> dict[str, int] | None:
     """Tokens by the kind of price each pays; ``None`` if the counts contradict."""
-    keys = ("cached_tokens", "cache_write_tokens", "cache_write_1h_tokens", "reasoning_tokens")
-    counts = [_tokens(usage, key) for key in ("input_tokens", "output_tokens", *keys)]
-    if None in counts or usage.get("input_tokens") is None or usage.get("output_tokens") is None:
+    counts = _counts(usage)
+    if counts is None:
         return None
-    inputs, outputs, cached, written, written_1h, reasoning = counts  # type: ignore[misc]
+    inputs, outputs, cached, written, written_1h, reasoning = counts
     if cached + written > inputs or written_1h > written or reasoning > outputs:
         return None
     return {

@@ -221,7 +221,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     parser = argparse.ArgumentParser(prog="python -m wf_structlog.cost.refresh")
     parser.add_argument("source", type=Path, help="LiteLLM's model_prices_and_context_window.json")
-    parser.add_argument("--table", type=Path, help="the table to refresh (default: the shipped one)")
+    parser.add_argument(
+        "--table", type=Path, help="the table to refresh (default: the shipped one)"
+    )
     parser.add_argument("--add", action="append", default=[], metavar="MODEL")
     parser.add_argument("--as-of", default=datetime.date.today().isoformat())
     args = parser.parse_args(argv)

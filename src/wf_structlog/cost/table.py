@@ -80,11 +80,12 @@ class ModelPrice:
     def rates(self, tier: str | None, input_tokens: int) -> ModelPrice | None:
         """The price a call in *tier* with *input_tokens* pays; ``None`` when the table does
         not say (a tier it does not list, or a long context the tier has no price for)."""
-        price: ModelPrice | None = self
+        price = self
         if tier is not None:
-            price = dict(self.tiers).get(tier)
-            if price is None:
+            tiered = dict(self.tiers).get(tier)
+            if tiered is None:
                 return None
+            price = tiered
         over = [rates for above, rates in price.context if input_tokens > above]
         if over:
             return over[-1]
@@ -160,7 +161,9 @@ def _price(name: str, entry: object) -> ModelPrice:
         provider=provider if isinstance(provider, str) else None,
         tiers=tuple((str(t), _price(f"{name} {t}", p)) for t, p in sorted(tiers.items())),
         context=tuple(
-            sorted((part["above"], _price(f"{name} above {part['above']}", part)) for part in context)
+            sorted(
+                (part["above"], _price(f"{name} above {part['above']}", part)) for part in context
+            )
         ),
     )
 

@@ -17,19 +17,21 @@ written to its cache, Gemini's ``candidates_token_count`` excludes the thinking 
 
 The provider's fields each key is read from (:data:`PROVIDERS`, :func:`normalise`):
 
-=========  ==============================  ==============================  ==================
-provider   ``input_tokens``                ``cached_tokens``               ``output_tokens``
-=========  ==============================  ==============================  ==================
-openai     ``prompt_tokens`` (chat) or     ``prompt_tokens_details`` /     ``completion_tokens``
-           ``input_tokens`` (responses);   ``input_tokens_details``        or ``output_tokens``;
-           cached included                 ``.cached_tokens``              reasoning included
-anthropic  ``input_tokens`` +              ``cache_read_input_tokens``     ``output_tokens``;
-           ``cache_read_input_tokens`` +                                   thinking included
-           ``cache_creation_input_tokens``
-gemini     ``prompt_token_count`` +        ``cached_content_token_count``  ``candidates_token_count``
-           ``tool_use_prompt_token_count``;                                + ``thoughts_token_count``
-           cached included
-=========  ==============================  ==============================  ==================
+**openai** (chat completions; the responses API says ``input``/``output`` for
+``prompt``/``completion``)
+    ``input_tokens`` = ``prompt_tokens`` (the cached tokens are inside);
+    ``cached_tokens`` = ``prompt_tokens_details.cached_tokens``;
+    ``output_tokens`` = ``completion_tokens`` (the reasoning tokens are inside).
+**anthropic**
+    ``input_tokens`` = ``input_tokens`` + ``cache_read_input_tokens`` +
+    ``cache_creation_input_tokens`` (its ``input_tokens`` exclude both);
+    ``cached_tokens`` = ``cache_read_input_tokens``;
+    ``output_tokens`` = ``output_tokens`` (thinking inside).
+**gemini**
+    ``input_tokens`` = ``prompt_token_count`` + ``tool_use_prompt_token_count`` (the cached
+    tokens are inside); ``cached_tokens`` = ``cached_content_token_count``;
+    ``output_tokens`` = ``candidates_token_count`` + ``thoughts_token_count`` (its
+    candidates exclude the thinking).
 
 Cache writes are Anthropic's alone: ``cache_creation_input_tokens``, of which
 ``cache_creation.ephemeral_1h_input_tokens`` were written for an hour (the rest for five

@@ -167,7 +167,9 @@ def _add_child(total: dict[str, Any], child: Mapping[str, Any]) -> None:
     usage = total["usage"]
     for key, value in child["usage"].items():
         # Costs summed as the contract says (cost.sums): equal to the sum of the calls.
-        usage[key] = add_costs(usage.get(key, 0), value) if key == "cost" else usage.get(key, 0) + value
+        usage[key] = (
+            add_costs(usage.get(key, 0), value) if key == "cost" else usage.get(key, 0) + value
+        )
 
 
 _UNPRICED = schema.UNPRICED_CALLS

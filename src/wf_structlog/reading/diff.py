@@ -13,12 +13,12 @@ The metrics are ``cost``, ``unpriced_calls``, ``tokens`` (in and out), ``input_t
 ``output_tokens``, ``calls``, ``errors`` and ``duration_ms`` (per agent and model: the median
 latency); ``pct`` is ``null`` where A is 0. ``cost`` sums the priced calls only, and
 ``unpriced_calls`` counts the others (format 2 added it): a run whose calls have no price is
-shown as unpriced, never as $0, and a ``cost`` rule fails when B has more unpriced calls than
-A, since its cost can then not be compared. Everything counts the sub-workflows nested in the runs. The two trees are
-aligned by position and name: the runs in order, their iterations, then each iteration's
-interactions, sub-workflows and actions in time order. ``status`` lists the scopes found on
-both sides whose status changed; ``diverged`` is the first place where the two differ (a
-different action, tool, model or agent, or one side going on where the other stopped).
+shown as unpriced, never as $0, and a ``cost`` rule fails when B has more unpriced calls than A,
+since its cost can then not be compared. Everything counts the sub-workflows nested in the runs.
+The two trees are aligned by position and name: the runs in order, their iterations, then each
+iteration's interactions, sub-workflows and actions in time order. ``status`` lists the scopes
+found on both sides whose status changed; ``diverged`` is the first place where the two differ
+(a different action, tool, model or agent, or one side going on where the other stopped).
 ``b_id`` is the id of the scope in B that a line is about (where B diverges: the step B took
 there, or the scope holding it when it is an action or nothing), so a report of B can open it.
 
