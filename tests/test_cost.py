@@ -262,7 +262,7 @@ class TestNoGuess:
     def test_a_cache_write_without_its_price_is_unpriced(self) -> None:
         """A user price without cache write prices leaves a call that wrote the cache
         unpriced; one that did not write it is priced."""
-        prices = tuple(load_prices({"house": {"input": 1, "output": 2}}).items())
+        prices = load_prices({"house": {"input": 1, "output": 2}})
         call = {"model": "house", "input_tokens": 10, "output_tokens": 0}
         assert cost_of({**call, "cache_write_tokens": 5}, prices) is None
         priced = cost_of(call, prices)

@@ -5,14 +5,19 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
 import anthropic
 import openai
 import pytest
 from fake_llm_server import CACHE_WRITE_TOKENS, CACHED_TOKENS, FakeLLMServer
+from openai.types.chat import ChatCompletion
 
 import wf_structlog as wfl
+from wf_structlog.instrumentation import _openai
+from wf_structlog.instrumentation._call import LLMCall
+from wf_structlog.reading.cli import main
 from wf_structlog.testing import Capture
 
 
@@ -72,3 +77,38 @@ class TestPricedFromTheAnswer:
             one_hour=(CACHE_WRITE_TOKENS, "6"),
             output=(usage["output_tokens"], "15"),
         )
+
+
+class TestProviderCost:
+    def test_a_cost_in_the_response_is_the_providers(self, logs: Capture) -> None:
+        """A chat completion whose usage carries its price (OpenRouter's usage.cost) is logged
+        with that cost and cost_source "provider", not priced again from the table."""
+        usage = {"prompt_tokens": 10, "completion_tokens": 5, "total_tokens": 15, "cost": 0.0042}
+        completion = ChatCompletion.model_validate(
+            {"id": "c1", "object": "chat.completion", "created": 0, "model": "gpt-4o",
+             "choices": [], "usage": usage}
+        )  # fmt: skip
+        call = LLMCall(_openai.CHAT, {"model": "gpt-4o", "messages": []})
+        call.end("ok", _openai.CHAT.response(completion))
+        (event,) = [e for e in logs.events if e["event"] == "llm_call"]
+        assert (event["cost"], event["cost_source"]) == (0.0042, "provider")
+        assert "cost_table_date" not in event
+
+
+class TestEveryViewerSaysUnpriced:
+    @pytest.mark.parametrize("command", ["view", "tree", "stats", "diff"])
+    def test_an_unpriced_call_is_never_shown_as_free(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str], command: str
+    ) -> None:
+        """A run with a call no table prices: wf-log view, tree, stats and diff each say it is
+        unpriced, and none shows the run's cost as $0."""
+        path = tmp_path / "run.ndjson"
+        wfl.configure("prod", stdout=False, file=path)
+        with wfl.workflow("w"), wfl.interaction("planner"):
+            wfl.get_logger().info("llm_call", model="house", input_tokens=5, output_tokens=5)
+        wfl.reset()
+        args = [command, str(path)] + ([str(path)] if command == "diff" else [])
+        assert main(args) == 0
+        out = capsys.readouterr().out
+        assert "unpriced" in out
+        assert "$0.00" not in out

@@ -138,18 +138,16 @@ def dollars(price: ModelPrice, usage: Mapping[str, Any]) -> float | None:
     return float((total / _MILLION).quantize(_STEP))
 
 
-def cost_of(
-    fields: Mapping[str, Any], overrides: tuple[tuple[str, ModelPrice], ...] = ()
-) -> Cost | None:
+def cost_of(fields: Mapping[str, Any], user: Mapping[str, ModelPrice] | None = None) -> Cost | None:
     """The cost of the call an ``llm_call`` event's *fields* describe, priced as the first of
     its ``response_model`` and ``model`` a table knows; ``None`` if none does, or the usage
     cannot be priced.
 
     Args:
         fields: the event's keys (models, normalised token counts, ``service_tier``).
-        overrides: the ``prices`` setting, searched before the shipped table.
+        user: the ``prices`` setting by model name, searched before the shipped table.
     """
-    found = lookup((fields.get("response_model"), fields.get("model")), overrides)
+    found = lookup((fields.get("response_model"), fields.get("model")), user)
     if found is None:
         return None
     price, theirs = found

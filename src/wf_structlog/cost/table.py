@@ -189,11 +189,6 @@ PRICES_AS_OF: Final = _builtin()[0]
 """The date the shipped prices were read from the providers' price pages."""
 
 
-@functools.lru_cache(maxsize=8)
-def _user(overrides: tuple[tuple[str, ModelPrice], ...]) -> dict[str, ModelPrice]:
-    return dict(overrides)
-
-
 def _names(model: str) -> tuple[str, ...]:
     """*model*, then its name without a router's prefix (``openai/gpt-4o``, ``models/...``)."""
     if "/" in model:
@@ -202,17 +197,17 @@ def _names(model: str) -> tuple[str, ...]:
 
 
 def lookup(
-    models: tuple[object, ...], overrides: tuple[tuple[str, ModelPrice], ...] = ()
+    models: tuple[object, ...], user: Mapping[str, ModelPrice] | None = None
 ) -> tuple[ModelPrice, bool] | None:
     """The price of the first of *models* a table knows, and whether it is the user's
-    (*overrides*, searched first) rather than the shipped table's; ``None`` if none knows it.
+    (*user*, searched first) rather than the shipped table's; ``None`` if none knows it.
 
     Args:
         models: the model the provider says answered, then the one requested (non-strings
             are skipped).
-        overrides: the ``prices`` setting.
+        user: the ``prices`` setting, by model name.
     """
-    user, shipped = _user(overrides), _builtin()[1]
+    user, shipped = user or {}, _builtin()[1]
     for model in models:
         if not isinstance(model, str):
             continue

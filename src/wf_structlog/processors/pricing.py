@@ -26,12 +26,12 @@ class AddCost:
     """
 
     def __init__(self, prices: tuple[tuple[str, ModelPrice], ...] = ()) -> None:
-        self._prices = prices
+        self._prices = dict(prices)
 
     def __call__(self, logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
         # One dict lookup and a comparison for every other event: this runs on each line.
         event = event_dict.get("event")
-        if event.__class__ is not str or event != LLM_CALL or "cost" in event_dict:
+        if event.__class__ is not str or event != LLM_CALL or event_dict.get("cost") is not None:
             return event_dict
         cost = cost_of(event_dict, self._prices)
         if cost is not None:
