@@ -17,7 +17,7 @@ missing one, and readers show such a call as unpriced, never as free.
 from __future__ import annotations
 
 from .pricing import SOURCE_PROVIDER, SOURCE_TABLE, SOURCE_USER, Cost, cost_of, dollars
-from .sums import DIGITS, add_costs, sum_costs
+from .sums import DIGITS, add_costs
 from .table import KINDS, PRICES_AS_OF, ModelPrice, builtin_prices, load_prices, lookup
 from .usage import BILLED_KINDS, TOKEN_KEYS, normalise, service_tier
 
@@ -40,5 +40,4 @@ __all__ = [
     "lookup",
     "normalise",
     "service_tier",
-    "sum_costs",
 ]

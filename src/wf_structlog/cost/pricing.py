@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from .sums import DIGITS
 from .table import PRICES_AS_OF, ModelPrice, lookup
-from .usage import service_tier
+from .usage import TOKEN_KEYS, service_tier
 
 __all__ = [
     "SOURCE_PROVIDER",
@@ -64,22 +64,16 @@ class Cost:
         return found
 
 
-_COUNTS: Final = (
-    "input_tokens",
-    "output_tokens",
-    "cached_tokens",
-    "cache_write_tokens",
-    "cache_write_1h_tokens",
-    "reasoning_tokens",
-)
-"""Counts of a call, the first two required, the parts of them absent when 0."""
+_REQUIRED: Final = frozenset({"input_tokens", "output_tokens"})
+"""The counts a call must give; the parts of them (cache reads...) are 0 when absent."""
 
 
 def _counts(usage: Mapping[str, Any]) -> list[int] | None:
-    """The counts of :data:`_COUNTS`; ``None`` unless each is a count (or an absent part)."""
+    """The counts of :data:`~.usage.TOKEN_KEYS`, in order; ``None`` unless each is a count
+    (or an absent part)."""
     counts = []
-    for index, key in enumerate(_COUNTS):
-        value = usage.get(key, None if index < 2 else 0)
+    for key in TOKEN_KEYS:
+        value = usage.get(key, None if key in _REQUIRED else 0)
         if value.__class__ is not int or value < 0:
             return None
         counts.append(value)
@@ -98,7 +92,7 @@ def _split(usage: Mapping[str, Any]) -> dict[str, int] | None:
     counts = _counts(usage)
     if counts is None:
         return None
-    inputs, outputs, cached, written, written_1h, reasoning = counts
+    inputs, cached, written, written_1h, outputs, reasoning = counts
     if cached + written > inputs or written_1h > written or reasoning > outputs:
         return None
     return {

@@ -11,10 +11,9 @@ totals up to about $100,000 (past that a float's precision nears the tenth decim
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Final
 
-__all__ = ["DIGITS", "add_costs", "sum_costs"]
+__all__ = ["DIGITS", "add_costs"]
 
 DIGITS: Final = 10
 """Decimal places a cost, and every sum of costs, is rounded to."""
@@ -28,15 +27,3 @@ def add_costs(total: float, cost: float) -> float:
         cost: the cost to add.
     """
     return round(total + cost, DIGITS)
-
-
-def sum_costs(costs: Iterable[float]) -> float:
-    """The sum of *costs*, as :func:`add_costs` adds them.
-
-    Args:
-        costs: costs in dollars.
-    """
-    total = 0.0
-    for cost in costs:
-        total = add_costs(total, cost)
-    return total
