@@ -253,6 +253,7 @@ class TestNoGuess:
             ),
             pytest.param({"model": "gpt-5", "input_tokens": "10"}, id="tokens-not-a-number"),
             pytest.param({"model": ["gpt-5"]}, id="model-not-a-string"),
+            pytest.param({"model": "gpt-5", "output_tokens": 10**40}, id="absurd-count"),
         ],
     )
     def test_a_call_the_table_cannot_price_gets_no_cost(self, fields: dict[str, Any]) -> None:
@@ -268,6 +269,13 @@ class TestNoGuess:
         priced = cost_of(call, prices)
         assert priced is not None
         assert (priced.dollars, priced.source, priced.table_date) == (1e-05, "user", None)
+
+    def test_parts_logged_as_none_are_zero(self) -> None:
+        """cached_tokens=None (a provider that did not say) is no cached token."""
+        fields = {"model": "gpt-5", "input_tokens": M, "output_tokens": 0, "cached_tokens": None}
+        priced = cost_of(fields)
+        assert priced is not None
+        assert priced.dollars == 1.25
 
     def test_the_standard_tier_has_many_names(self) -> None:
         """default, standard and auto are the standard tier."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Mapping
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 
 from .sums import DIGITS
@@ -73,7 +73,9 @@ def _counts(usage: Mapping[str, Any]) -> list[int] | None:
     (or an absent part)."""
     counts = []
     for key in TOKEN_KEYS:
-        value = usage.get(key, None if key in _REQUIRED else 0)
+        value = usage.get(key)
+        if value is None and key not in _REQUIRED:
+            value = 0
         if value.__class__ is not int or value < 0:
             return None
         counts.append(value)
@@ -129,7 +131,10 @@ def dollars(price: ModelPrice, usage: Mapping[str, Any]) -> float | None:
         if rate is None:
             return None
         total += rate * tokens
-    return float((total / _MILLION).quantize(_STEP))
+    try:
+        return float((total / _MILLION).quantize(_STEP))
+    except InvalidOperation:  # more digits than a Decimal holds: no count is that large
+        return None
 
 
 def cost_of(fields: Mapping[str, Any], user: Mapping[str, ModelPrice] | None = None) -> Cost | None:
