@@ -418,6 +418,23 @@ class TestRollUps:
         total = compute([document])["total"]
         assert (total["calls"], total["cost"], total["unpriced_calls"]) == (2, 0.00075, 1)
 
+    def test_the_document_sink_writes_the_same_exact_sum(self, tmp_path: Path) -> None:
+        """The document written to doc_dir sums 0.1 + 0.2 + 0.3 dollars (float noise in a
+        naive sum) to exactly 0.6, per interaction and for the workflow."""
+        wfl.configure("prod", stdout=False, doc_dir=tmp_path)
+        with wfl.workflow("w"), wfl.iteration():
+            for agent in ("a", "b"):
+                with wfl.interaction(agent):
+                    for cost in (0.1, 0.2, 0.3):
+                        get_logger().info("llm_call", input_tokens=1, output_tokens=1, cost=cost)
+        wfl.reset()
+        (path,) = tmp_path.glob("*.json")
+        document = orjson.loads(path.read_bytes())
+        interactions = document["iterations"][0]["interactions"]
+        assert [turn["usage"]["cost"] for turn in interactions] == [0.6, 0.6]
+        assert document["usage"]["cost"] == 1.2
+        assert 0.1 + 0.2 + 0.3 != 0.6  # what a naive sum would have written
+
     @given(st.lists(st.integers(1, 10**9), min_size=1, max_size=60), st.randoms())
     def test_a_workflow_costs_the_sum_of_its_calls_to_the_cent(
         self, units: list[int], shuffle: random.Random
