@@ -14,6 +14,7 @@ A wrong number in a cost report is worse than a missing one.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import Any, Final
@@ -82,11 +83,16 @@ def _counts(usage: Mapping[str, Any]) -> list[int] | None:
     return counts
 
 
+@functools.lru_cache(maxsize=1024)
+def _decimal(value: float) -> Decimal:
+    return Decimal(repr(value))  # the price as written (0.15), not its binary neighbour
+
+
 def _rate(rates: ModelPrice, kind: str, fallback: float | None) -> Decimal | None:
     value = getattr(rates, kind)
     if value is None:
         value = fallback
-    return None if value is None else Decimal(repr(value))
+    return None if value is None else _decimal(value)
 
 
 def _split(usage: Mapping[str, Any]) -> dict[str, int] | None:
