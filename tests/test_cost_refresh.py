@@ -58,6 +58,16 @@ class TestRefresh:
         (event,) = wfl.testing.events()
         assert (event["cost"], event["cost_source"]) == (1.0, "user")
 
+    def test_a_table_of_ones_own_is_refreshed(self, tmp_path: Path) -> None:
+        """--table refreshes the given table instead of the shipped one: its models only."""
+        mine = tmp_path / "mine.toml"
+        mine.write_text('[models.o3]\nprovider = "openai"\ninput = 9.0\noutput = 9.0\n')
+        done = refresh(str(LITELLM), "--table", str(mine), "--as-of", "2026-12-01")
+        assert done.returncode == 0, done.stderr
+        table = load_prices(tomllib.loads(done.stdout))
+        assert list(table) == ["o3"]
+        assert (table["o3"].input, table["o3"].cached_input) == (2.0, 0.5)
+
     def test_the_shipped_table_is_what_the_script_writes(self) -> None:
         """The shipped file is in the script's own form, so a refresh reviews as a diff."""
         text = SHIPPED.read_text("utf-8")
