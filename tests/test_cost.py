@@ -237,6 +237,45 @@ class TestNormalise:
         assert found["cost"] == 0.02
 
 
+SHIPPED = sorted(builtin_prices())
+
+
+class TestEachTokenOnce:
+    @given(
+        st.sampled_from(SHIPPED),
+        st.integers(0, 150_000),
+        st.integers(0, 10**5),
+        st.data(),
+    )
+    def test_reasoning_is_never_added_to_output(
+        self, model: str, inputs: int, outputs: int, data: st.DataObject
+    ) -> None:
+        """Reasoning tokens are inside output_tokens: saying how many of them there were
+        changes nothing where the model bills them as output."""
+        reasoning = data.draw(st.integers(0, outputs))
+        call = {"model": model, "input_tokens": inputs, "output_tokens": outputs}
+        plain, told = cost_of(call), cost_of({**call, "reasoning_tokens": reasoning})
+        assert plain is not None
+        assert told is not None
+        assert told.dollars == plain.dollars
+
+    @given(st.sampled_from(SHIPPED), st.integers(1, 150_000), st.data())
+    def test_cached_tokens_are_priced_instead_of_input(
+        self, model: str, inputs: int, data: st.DataObject
+    ) -> None:
+        """Cached tokens are part of input_tokens, priced at the cache price instead of the
+        input price: never both, so caching never makes a call dearer."""
+        cached = data.draw(st.integers(0, inputs))
+        call = {"model": model, "input_tokens": inputs, "output_tokens": 0}
+        plain, told = cost_of(call), cost_of({**call, "cached_tokens": cached})
+        assert plain is not None
+        assert told is not None
+        price = builtin_prices()[model]
+        assert price.cached_input is not None
+        saved = Decimal(cached) * (Decimal(repr(price.input)) - Decimal(repr(price.cached_input)))
+        assert plain.dollars - told.dollars == pytest.approx(float(saved / M), abs=2e-10)
+
+
 class TestNoGuess:
     @pytest.mark.parametrize(
         "fields",
