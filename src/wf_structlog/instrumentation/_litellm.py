@@ -56,12 +56,33 @@ def _request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     return {"model": model, "provider": provider, "prompt": _call.given(kwargs, "messages")}
 
 
+def _not_priced(found: dict[str, Any]) -> dict[str, Any]:
+    """*found* without the ``cost`` LiteLLM adds to its usage: LiteLLM's estimate from its own
+    model map, not a price the provider reported, so our table prices the call."""
+    found.pop("cost", None)
+    found.pop("cost_source", None)
+    return found
+
+
 def _response(response: Any) -> dict[str, Any]:
-    found = _openai.CHAT.response(response)
+    found = _not_priced(_openai.CHAT.response(response))
     hidden = getattr(response, "_hidden_params", None) or {}
     headers = hidden.get("additional_headers") or {}
     found["request_id"] = next((headers[h] for h in _REQUEST_ID_HEADERS if h in headers), None)
     return found
+
+
+class _Fold:
+    """A stream's chunks, read as the openai SDK's (see :func:`_not_priced`)."""
+
+    def __init__(self, kwargs: Mapping[str, Any]) -> None:
+        self._chat = _openai.CHAT.fold(kwargs)
+
+    def add(self, chunk: Any) -> bool:
+        return self._chat.add(chunk)
+
+    def fields(self) -> dict[str, Any]:
+        return _not_priced(self._chat.fields())
 
 
 COMPLETION: Final = dataclasses.replace(
@@ -70,6 +91,7 @@ COMPLETION: Final = dataclasses.replace(
     endpoint="litellm.completion",
     request=_request,
     response=_response,
+    fold=_Fold,
 )
 """``litellm.completion`` and ``acompletion``; ``provider`` comes from the model asked for."""
 
