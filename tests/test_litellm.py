@@ -61,7 +61,7 @@ class TestCompletion:
         """completion and acompletion, whole and streamed, to OpenAI and to Anthropic: each
         request one llm_call in the current interaction, logged before the call returns (the
         document is complete), with the provider, the model asked and the model that
-        answered, the text, the server's usage (streams ask for it) and the table's cost."""
+        answered, the text, the server's usage (streams ask for it) and our table's cost."""
         openai_route, anthropic_route = routes(fake_llm)
 
         async def in_async() -> list[str]:
@@ -94,6 +94,7 @@ class TestCompletion:
             assert call["response_model"].startswith(call["model"])
             assert call["response"] == reply_to(PROMPT)
             assert call["cached_tokens"] == CACHED_TOKENS
+            assert call["cost_source"] == "table"  # not LiteLLM's own estimate in its usage
         served = [r["usage"] for r in fake_llm.requests[-8:]]
         assert [{k: c[k] for k in ("input_tokens", "output_tokens")} for c in calls] == served
         (document,) = litellm_on.documents
