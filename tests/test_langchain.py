@@ -14,13 +14,19 @@ import openai
 import pytest
 from conftest import llm_calls
 from fake_llm_server import CACHED_TOKENS, FakeLLMServer, reply_to
+from langchain_core.callbacks import CallbackManagerForRetrieverRun
+from langchain_core.documents import Document
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
-from langchain_core.runnables import Runnable, RunnableLambda
+from langchain_core.retrievers import BaseRetriever
+from langchain_core.runnables import Runnable, RunnableLambda, RunnablePassthrough
 from langchain_core.tools import tool
 from langchain_openai import ChatOpenAI
+from langgraph.checkpoint.memory import InMemorySaver
 from langgraph.graph import START, MessagesState, StateGraph
 from langgraph.prebuilt import ToolNode, tools_condition
+from langgraph.types import Command, interrupt
+from pydantic import SecretStr
 
 import wf_structlog as wfl
 from wf_structlog import cost
@@ -40,6 +46,15 @@ def add(a: int, b: int) -> int:
 def broken(a: int) -> int:
     """A tool that fails."""
     raise ValueError("no luck")
+
+
+class Shelf(BaseRetriever):
+    """A retriever with one document about anything."""
+
+    def _get_relevant_documents(
+        self, query: str, *, run_manager: CallbackManagerForRetrieverRun
+    ) -> list[Document]:
+        return [Document(page_content=f"about {query}")]
 
 
 Documents = Callable[[], list[dict[str, Any]]]
@@ -67,13 +82,15 @@ def model(fake_llm: FakeLLMServer) -> ChatOpenAI:
     return ChatOpenAI(
         model="gpt-4o-mini",
         base_url=fake_llm.openai_url,
-        api_key="test-key",  # type: ignore[arg-type]
+        api_key=SecretStr("test-key"),
         max_retries=0,
         stream_usage=True,
     )
 
 
-def agent_graph(model: ChatOpenAI, *tools: Any, handle_tool_errors: bool = False) -> Runnable:
+def agent_graph(
+    model: ChatOpenAI, *tools: Any, handle_tool_errors: bool = False
+) -> Runnable[Any, Any]:
     """A LangGraph agent: node ``agent`` calls the model (sync or async as the graph runs),
     node ``tools`` runs the tools it asked for, until it answers."""
     bound = model.bind_tools(list(tools))
@@ -196,9 +213,7 @@ class TestGraphs:
         total = sum(d["usage"]["input_tokens"] for d in documents)
         assert total == served(fake_llm, 8)["input_tokens"]
 
-    def test_a_run_inside_a_workflow_joins_it(
-        self, run_file: Documents, model: ChatOpenAI
-    ) -> None:
+    def test_a_run_inside_a_workflow_joins_it(self, run_file: Documents, model: ChatOpenAI) -> None:
         """Inside the program's workflow, the nodes' interactions open there."""
         with wfl.workflow("mine"):
             agent_graph(model, add).invoke(ask(PROMPT))
@@ -215,7 +230,11 @@ class TestGraphs:
         (document,) = run_file()
         _, tools, last = interactions(document)
         (failed,) = tools["errors"]
-        assert (failed["event"], failed["tool"], failed["status"]) == ("tool_call", "broken", "error")
+        assert (failed["event"], failed["tool"], failed["status"]) == (
+            "tool_call",
+            "broken",
+            "error",
+        )
         assert (failed["error"], failed["error_type"]) == ("no luck", "ValueError")
         assert tools["status"] == "ok"
         assert events_of(last) == ["llm_call"]
@@ -234,6 +253,43 @@ class TestGraphs:
         assert [e["event"] for e in tools["errors"]] == ["tool_call", "interaction.end"]
         assert tools["errors"][1]["exception"]["type"] == "ValueError"
 
+    def test_a_subgraph_nests_its_nodes_in_its_own(
+        self, run_file: Documents, model: ChatOpenAI, fake_llm: FakeLLMServer
+    ) -> None:
+        """A graph run as a node of another: the node is an interaction, the inner graph's
+        nodes interactions inside it."""
+        outer = StateGraph(MessagesState)
+        outer.add_node("helper", agent_graph(model, add))
+        outer.add_edge(START, "helper")
+        outer.compile().invoke(ask(PROMPT))
+        (document,) = run_file()
+        helper, *inner = interactions(document)
+        assert helper["agent"] == "helper"
+        assert [t["agent"] for t in inner] == ["agent", "tools", "agent"]
+        assert {t["parent_interaction_id"] for t in inner} == {helper["id"]}
+        assert usage_of(document) == served(fake_llm, 2)
+
+    def test_an_interrupt_is_no_error(self, run_file: Documents) -> None:
+        """A node stopped by interrupt() ends 'interrupted', with no error, in a run that ends
+        ok; resuming it is a run of its own, where the node ends ok with its output."""
+
+        def approve(state: MessagesState) -> dict[str, Any]:
+            return {"messages": [("user", interrupt("approve?"))]}
+
+        graph = StateGraph(MessagesState)
+        graph.add_node("approve", approve)
+        graph.add_edge(START, "approve")
+        app = graph.compile(checkpointer=InMemorySaver())
+        thread: Any = {"configurable": {"thread_id": "t1"}}
+        app.invoke(ask("deploy?"), config=thread)
+        app.invoke(Command(resume="yes"), config=thread)
+        paused, resumed = run_file()
+        (asked,) = interactions(paused)
+        assert (paused["status"], asked["status"], asked["errors"]) == ("ok", "interrupted", [])
+        (answered,) = interactions(resumed)
+        assert answered["status"] == "ok"
+        assert answered["output"] == {"messages": [["user", "yes"]]}  # as the node returned it
+
 
 class TestChains:
     def test_a_chain_is_a_workflow_with_one_interaction(
@@ -247,7 +303,11 @@ class TestChains:
         (document,) = run_file()
         assert document["name"] == "say"
         (turn,) = interactions(document)
-        assert (turn["agent"], turn["input"], turn["output"]) == ("say", {"word": "hi"}, "echo: say hi")
+        assert (turn["agent"], turn["input"], turn["output"]) == (
+            "say",
+            {"word": "hi"},
+            "echo: say hi",
+        )
         (call,) = turn["actions"]
         assert call["prompt"] == [{"role": "user", "content": "say hi"}]
         assert (call["provider"], call["response"]) == ("openai", reply_to("say hi"))
@@ -264,6 +324,18 @@ class TestChains:
         (turn,) = interactions(document)
         assert turn["agent"] == "planner"
         assert events_of(turn) == ["llm_call"]
+
+    def test_a_retriever_is_an_action(self, run_file: Documents, model: ChatOpenAI) -> None:
+        """A retriever's query is a retrieval action, with its documents, before the call."""
+        prompt = ChatPromptTemplate.from_messages([("user", "{context} {question}")])
+        rag = {"context": Shelf(), "question": RunnablePassthrough()} | prompt | model
+        rag.invoke("bees")
+        (document,) = run_file()
+        (turn,) = interactions(document)
+        assert events_of(turn) == ["retrieval", "llm_call"]
+        found = turn["actions"][0]
+        assert (found["retriever"], found["input"], found["status"]) == ("Shelf", "bees", "ok")
+        assert [d["page_content"] for d in found["output"]] == ["about bees"]
 
     def test_a_stream_is_one_call_with_its_whole_text(
         self, run_file: Documents, logs: Capture, model: ChatOpenAI, fake_llm: FakeLLMServer
@@ -285,7 +357,10 @@ class TestChains:
         chain's interaction and workflow end in error, and the SDK's exception reaches the
         caller."""
         failing = ChatOpenAI(
-            model="fail-model", base_url=fake_llm.openai_url, api_key="k", max_retries=0  # type: ignore[arg-type]
+            model="fail-model",
+            base_url=fake_llm.openai_url,
+            api_key=SecretStr("k"),
+            max_retries=0,
         )
         with pytest.raises(openai.BadRequestError) as raised:
             (failing | StrOutputParser()).invoke("hello")
@@ -297,7 +372,11 @@ class TestChains:
             "error",
             type(raised.value).__qualname__,  # LangChain's subclass of the SDK's error
         )
-        assert (end["event"], turn["status"], document["status"]) == ("interaction.end", "error", "error")
+        assert (end["event"], turn["status"], document["status"]) == (
+            "interaction.end",
+            "error",
+            "error",
+        )
 
 
 class TestOneCallOnce:
@@ -312,7 +391,10 @@ class TestOneCallOnce:
         finally:
             wfl.uninstrument()
         (call,) = llm_calls(logs)
-        assert (call["api"], call["response_model"]) == ("chat.completions", "gpt-4o-mini-2024-07-18")
+        assert (call["api"], call["response_model"]) == (
+            "chat.completions",
+            "gpt-4o-mini-2024-07-18",
+        )
         usage = fake_llm.requests[-1]["usage"]
         assert (call["input_tokens"], call["output_tokens"]) == (
             usage["input_tokens"],
@@ -322,11 +404,14 @@ class TestOneCallOnce:
     def test_with_both_on_the_handler_logs_it_and_the_sdk_stands_aside(
         self, run_file: Documents, logs: Capture, model: ChatOpenAI, oai: openai.OpenAI
     ) -> None:
-        """With openai and langchain instrumented, a model call is logged once, by the
-        handler; the SDK's next call of the program's own is the SDK's again."""
+        """With openai and langchain instrumented, a model call (sync or async) is logged
+        once, by the handler; the program's own SDK call after it is the SDK's again."""
         model.invoke("hello")
-        oai.chat.completions.create(model="gpt-4o-mini", messages=[{"role": "user", "content": "x"}])
-        assert [c["api"] for c in llm_calls(logs)] == ["langchain", "chat.completions"]
+        asyncio.run(model.ainvoke("hello"))
+        oai.chat.completions.create(
+            model="gpt-4o-mini", messages=[{"role": "user", "content": "x"}]
+        )
+        assert [c["api"] for c in llm_calls(logs)] == ["langchain", "langchain", "chat.completions"]
 
     def test_a_model_called_by_itself_is_logged_like_an_sdk_call(
         self, run_file: Documents, logs: Capture, model: ChatOpenAI
@@ -380,4 +465,3 @@ class TestTurningItOn:
             wfl.uninstrument()
         agents = [e["agent"] for e in wfl.testing.events() if e["event"] == "llm_call"]
         assert agents == ["agent", "agent"]
-

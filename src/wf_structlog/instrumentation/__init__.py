@@ -30,6 +30,7 @@ from . import _agents, _anthropic, _gemini, _openai, _patch
 
 __all__ = ["SDKS", "installed", "instrument", "instrumented", "uninstrument"]
 
+
 def _install_langchain() -> Callable[[], None]:
     from . import langchain  # the optional framework (langchain-core): ImportError when absent
 

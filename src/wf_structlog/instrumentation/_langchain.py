@@ -8,8 +8,11 @@
   when the first one comes; in the program's own interaction if the run started in one.
 - Each model call is an ``llm_call`` logged by :class:`._call.LLMCall`, as the SDKs' calls are;
   each tool call a ``tool_call`` action (``tool``, ``input``, ``output``, ``status``,
-  ``duration_ms``). A model the program calls by itself, outside any chain, is logged where
-  the program is, as an SDK call is.
+  ``duration_ms``), each retriever query a ``retrieval`` action (``retriever``, ``input``,
+  ``output``: the documents). A model the program calls by itself, outside any chain, is
+  logged where the program is, as an SDK call is.
+- LangGraph's control flow is not an error: a node stopped by ``interrupt()`` ends
+  ``interrupted``, one that hands a ``Command`` to its parent graph ends ``ok``.
 
 LangChain calls a handler in whichever thread, task or executor runs the step, so every run is
 placed by its ``parent_run_id``, never by a context variable (:mod:`._under`). While a model
@@ -30,8 +33,9 @@ from uuid import UUID
 
 from .. import schema
 from .._runtime import faults as _faults
+from .._runtime.forksafe import renew_after_fork
 from .._runtime.logger import get_logger
-from .._runtime.scope import Scope
+from .._runtime.scope import Scope, started_enabled
 from ..scopes.hierarchy import InteractionScope, WorkflowScope, current_scope
 from . import _call
 from ._langchain_fields import TokenFold, plain, result_fields, tool_output
@@ -62,6 +66,19 @@ def _api(provider: str, operation: str) -> _call.Api:
     )
 
 
+_ACTIONS: Final = {"tool": "tool_call", "retriever": "retrieval"}
+"""The event of each kind of action run, by the key that names what ran."""
+
+
+def _control_flow(error: BaseException) -> str | None:
+    """The status a node ends with when LangGraph's control flow (not a failure) stopped it:
+    ``interrupted`` for ``interrupt()``, ``ok`` for a ``Command`` to the parent graph."""
+    names = {kind.__name__ for kind in type(error).__mro__}
+    if "GraphInterrupt" in names:
+        return "interrupted"
+    return schema.STATUS_OK if "GraphBubbleUp" in names else None
+
+
 def _is_node(name: str, metadata: Mapping[str, Any], tags: list[str]) -> bool:
     """Whether a chain run is a LangGraph node (its task's run, tagged with its step; the
     runs inside it inherit its metadata, not the tag)."""
@@ -84,6 +101,8 @@ class _Run:
     call: _call.LLMCall | None = None
     fold: TokenFold | None = None
     t0: float = 0.0
+    kind: str = "tool"
+    """An action run's: what ran (a key of :data:`_ACTIONS`)."""
     call_id: Any = None
     """A tool run's: the id of the model's tool call it answers."""
 
@@ -102,12 +121,19 @@ class Tracker:
     def __init__(self) -> None:
         self._lock = threading.Lock()
         self._runs: dict[UUID, _Run] = {}
+        renew_after_fork(self)
+
+    def _after_fork(self) -> None:
+        self._lock = threading.Lock()
+        self._runs = {}  # the parent's runs, the parent logs
 
     def guard(self, what: str, fn: Callable[..., None], *args: Any) -> None:
-        """``fn(*args)``, one callback at a time; a failure is said once, never raised."""
+        """``fn(*args)``, one callback at a time, when logging is on; a failure is said once,
+        never raised."""
         try:
-            with self._lock:
-                fn(*args)
+            if started_enabled():
+                with self._lock:
+                    fn(*args)
         except Exception as exc:
             _faults.report(f"instrument:{NAME}", f"logging {what} failed ({exc!r}); it went on")
 
@@ -151,14 +177,19 @@ class Tracker:
         root.turn = under(root.base, turn.start)
         return root.turn
 
-    def _end(self, run: _Run, output: Any, error: BaseException | None) -> None:
+    def _end(
+        self, run: _Run, output: Any, error: BaseException | None, status: str | None = None
+    ) -> None:
+        if error is not None:
+            status = _control_flow(error)
+            error = None if status is not None else error
         if run.turn is not None:
             if error is None:
                 run.turn.output = plain(output)
-            end_under(run.turn, error)
+            end_under(run.turn, error, status)
         if run.parent is None:
             if run.flow is not None:
-                end_under(run.flow, error)
+                end_under(run.flow, error, status)
             for run_id, other in list(self._runs.items()):
                 if other.root is run:  # runs left open under it (an abandoned stream)
                     del self._runs[run_id]
@@ -242,36 +273,40 @@ class Tracker:
         else:
             under(self._home(run), end)
 
-    # -- tools -----------------------------------------------------------------------------
+    # -- tools and retrievers --------------------------------------------------------------
 
-    def tool_start(
-        self, run_id: UUID, parent_id: UUID | None, name: str, input: Any, call_id: Any
+    def action_start(
+        self, run_id: UUID, parent_id: UUID | None, kind: str, name: str, input: Any, call_id: Any
     ) -> None:
-        """A tool starts (answering the model's tool call *call_id*): timed from here."""
+        """A tool or retriever (*kind*) starts, answering the model's tool call *call_id* if
+        any: timed from here."""
         run = self._new(run_id, parent_id, name, plain(input))
         if run is not None:
             self._open_root(run)
-            run.t0, run.call_id = time.perf_counter(), call_id
+            run.t0, run.kind, run.call_id = time.perf_counter(), kind, call_id
 
-    def tool_end(self, run_id: UUID, output: Any, error: BaseException | None) -> None:
-        """A tool ended: its ``tool_call`` action, in error if it raised."""
+    def action_end(self, run_id: UUID, output: Any, error: BaseException | None) -> None:
+        """A tool or retriever ended: its action, in error if it raised."""
         run = self._runs.pop(run_id, None)
         if run is None:
             return
-        fields: dict[str, Any] = {"tool": run.name, "input": run.input}
+        fields: dict[str, Any] = {run.kind: run.name, "input": run.input}
         if run.call_id is not None:
             fields["tool_call_id"] = run.call_id
+        status = None if error is None else _control_flow(error)
+        if status is not None:
+            error = None
         if error is None:
-            fields.update(output=tool_output(output), status=schema.STATUS_OK)
+            fields.update(output=tool_output(output), status=status or schema.STATUS_OK)
         else:
             fields.update(status=_call.status_of(error), error=str(error))
             fields["error_type"] = type(error).__qualname__
         fields["duration_ms"] = round((time.perf_counter() - run.t0) * 1000, 3)
         log = get_logger()
         method = log.info if error is None else log.error
-        under(self._home(run), lambda: method("tool_call", **fields))
+        under(self._home(run), lambda: method(_ACTIONS[run.kind], **fields))
         if run.parent is None:
-            self._end(run, fields.get("output"), error)
+            self._end(run, fields.get("output"), error, status)
 
 
 TRACKER: Final = Tracker()

@@ -54,7 +54,10 @@ def _usage(metadata: Mapping[str, Any] | None, said: Mapping[str, Any]) -> dict[
         )
     usage = said.get("token_usage") or {}
     return _counts(
-        {"input_tokens": usage.get("prompt_tokens"), "output_tokens": usage.get("completion_tokens")}
+        {
+            "input_tokens": usage.get("prompt_tokens"),
+            "output_tokens": usage.get("completion_tokens"),
+        }
     )
 
 

@@ -38,10 +38,12 @@ def open_run(name: str) -> tuple[Scope | None, WorkflowScope | None]:
     return flow, flow
 
 
-def end_under(scope: Scope, error: BaseException | None = None) -> None:
-    """End *scope* as a ``with`` block over it ends: ``ok``, or on *error* (its status, and
-    the exception on the end event)."""
-    if scope.is_open:
-        kind = None if error is None else type(error)
-        trace = None if error is None else error.__traceback__
-        under(scope, lambda: scope.__exit__(kind, error, trace))
+def end_under(scope: Scope, error: BaseException | None = None, status: str | None = None) -> None:
+    """End *scope* as a ``with`` block over it ends: with *status* (``ok`` by default), or on
+    *error* (its status, and the exception on the end event)."""
+    if not scope.is_open:
+        return
+    if error is None:
+        under(scope, lambda: scope.end(status))
+    else:
+        under(scope, lambda: scope.__exit__(type(error), error, error.__traceback__))

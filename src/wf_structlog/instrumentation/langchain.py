@@ -16,12 +16,13 @@ each model call an ``llm_call``, each tool call a ``tool_call`` action (see
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from typing import Any
 from uuid import UUID
 
 from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.documents import Document
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import LLMResult
 from langchain_core.tracers.context import register_configure_hook
@@ -135,7 +136,7 @@ class WfCallbackHandler(BaseCallbackHandler):
         if self.active:
             TRACKER.guard("a model call", TRACKER.model_end, run_id, None, error)
 
-    # -- tools -------------------------------------------------------------------------------
+    # -- tools and retrievers ----------------------------------------------------------------
 
     def on_tool_start(
         self,
@@ -151,18 +152,45 @@ class WfCallbackHandler(BaseCallbackHandler):
         if self.active:
             name = _name(serialized, kwargs, "tool")
             given = inputs if inputs is not None else input_str
-            args = (run_id, parent_run_id, name, given, kwargs.get("tool_call_id"))
-            TRACKER.guard("a tool call", TRACKER.tool_start, *args)
+            args = (run_id, parent_run_id, "tool", name, given, kwargs.get("tool_call_id"))
+            TRACKER.guard("a tool call", TRACKER.action_start, *args)
 
     def on_tool_end(self, output: Any, *, run_id: UUID, **kwargs: Any) -> None:
         """A tool returned *output*."""
         if self.active:
-            TRACKER.guard("a tool call", TRACKER.tool_end, run_id, output, None)
+            TRACKER.guard("a tool call", TRACKER.action_end, run_id, output, None)
 
     def on_tool_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
         """A tool raised."""
         if self.active:
-            TRACKER.guard("a tool call", TRACKER.tool_end, run_id, None, error)
+            TRACKER.guard("a tool call", TRACKER.action_end, run_id, None, error)
+
+    def on_retriever_start(
+        self,
+        serialized: dict[str, Any],
+        query: str,
+        *,
+        run_id: UUID,
+        parent_run_id: UUID | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """A retriever is asked *query*."""
+        if self.active:
+            name = _name(serialized, kwargs, "retriever")
+            args = (run_id, parent_run_id, "retriever", name, query, None)
+            TRACKER.guard("a retrieval", TRACKER.action_start, *args)
+
+    def on_retriever_end(
+        self, documents: Sequence[Document], *, run_id: UUID, **kwargs: Any
+    ) -> None:
+        """A retriever found *documents*."""
+        if self.active:
+            TRACKER.guard("a retrieval", TRACKER.action_end, run_id, list(documents), None)
+
+    def on_retriever_error(self, error: BaseException, *, run_id: UUID, **kwargs: Any) -> None:
+        """A retriever raised."""
+        if self.active:
+            TRACKER.guard("a retrieval", TRACKER.action_end, run_id, None, error)
 
 
 _hooked: WfCallbackHandler | None = None
