@@ -16,6 +16,7 @@ from conftest import llm_calls
 from fake_llm_server import CACHED_TOKENS, FakeLLMServer, reply_to
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
+from langchain_core.messages import HumanMessage
 from langchain_core.output_parsers import StrOutputParser
 from langchain_core.prompts import ChatPromptTemplate
 from langchain_core.retrievers import BaseRetriever
@@ -110,8 +111,8 @@ def agent_graph(
     return graph.compile()
 
 
-def ask(prompt: str) -> dict[str, Any]:
-    return {"messages": [("user", prompt)]}
+def ask(prompt: str) -> MessagesState:
+    return {"messages": [HumanMessage(prompt)]}
 
 
 def served(server: FakeLLMServer, calls: int) -> dict[str, Any]:

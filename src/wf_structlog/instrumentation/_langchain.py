@@ -291,8 +291,9 @@ class Tracker:
         if run is None:
             return
         fields: dict[str, Any] = {run.kind: run.name, "input": run.input}
-        if run.call_id is not None:
-            fields["tool_call_id"] = run.call_id
+        call_id = run.call_id or getattr(output, "tool_call_id", None)  # on a ToolMessage
+        if call_id is not None:
+            fields["tool_call_id"] = call_id
         status = None if error is None else _control_flow(error)
         if status is not None:
             error = None
