@@ -12,7 +12,7 @@ from typing import Any
 
 import openai
 import pytest
-from conftest import llm_calls
+from conftest import llm_calls, table_dollars
 from fake_llm_server import CACHED_TOKENS, FakeLLMServer, reply_to
 from langchain_core.callbacks import CallbackManagerForRetrieverRun
 from langchain_core.documents import Document
@@ -30,7 +30,6 @@ from langgraph.types import Command, interrupt
 from pydantic import SecretStr
 
 import wf_structlog as wfl
-from wf_structlog import cost
 from wf_structlog.instrumentation.langchain import WfCallbackHandler
 from wf_structlog.testing import Capture, capture
 
@@ -118,16 +117,9 @@ def ask(prompt: str) -> MessagesState:
 def served(server: FakeLLMServer, calls: int) -> dict[str, Any]:
     """What the fake server's last *calls* answers counted, and cost by the shipped table."""
     usage = [r["usage"] for r in server.requests[-calls:]]
-    price = cost.builtin_prices()["gpt-4o-mini"]
-    assert price.cached_input is not None
     input_tokens = sum(u["input_tokens"] for u in usage)
     output_tokens = sum(u["output_tokens"] for u in usage)
-    cached = CACHED_TOKENS * calls
-    dollars = (
-        (input_tokens - cached) * price.input
-        + cached * price.cached_input
-        + output_tokens * price.output
-    ) / 1e6
+    dollars = table_dollars("gpt-4o-mini", input_tokens, output_tokens, CACHED_TOKENS * calls)
     return {
         "calls": calls,
         "input_tokens": input_tokens,
