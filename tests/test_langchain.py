@@ -30,6 +30,7 @@ from langgraph.types import Command, interrupt
 from pydantic import SecretStr
 
 import wf_structlog as wfl
+from wf_structlog.instrumentation._call import LLMCall
 from wf_structlog.instrumentation.langchain import WfCallbackHandler
 from wf_structlog.testing import Capture, capture
 
@@ -427,6 +428,30 @@ class TestOneCallOnce:
         model.invoke("hi", config={"callbacks": [handler, WfCallbackHandler()]})
         assert len(llm_calls(logs)) == 2
         assert len(run_file()) == 2  # the chain's workflow, and the program's own
+
+
+class TestNeverInTheWay:
+    def test_a_logging_bug_leaves_the_run_untouched(
+        self,
+        run_file: Documents,
+        model: ChatOpenAI,
+        monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str],
+    ) -> None:
+        """When logging a call fails, the run still returns what it would, the rest of its
+        structure is still logged, and the failure is said once on stderr."""
+
+        def broken(self: LLMCall, *args: Any, **kwargs: Any) -> None:
+            raise RuntimeError("bug in recording")
+
+        monkeypatch.setattr(LLMCall, "end", broken)
+        for _ in range(2):
+            result = agent_graph(model, add).invoke(ask(PROMPT))
+            assert result["messages"][-1].content == reply_to(PROMPT)
+        assert capsys.readouterr().err.count("bug in recording") == 1
+        for document in run_file():
+            assert [t["agent"] for t in interactions(document)] == ["agent", "tools", "agent"]
+            assert document["usage"]["calls"] == 0
 
 
 class TestTurningItOn:
