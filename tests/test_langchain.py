@@ -290,7 +290,7 @@ class TestChains:
         self, run_file: Documents, model: ChatOpenAI, fake_llm: FakeLLMServer
     ) -> None:
         """A plain LCEL chain outside any workflow opens one, named after the chain, with one
-        interaction holding its input, its model call and its output."""
+        interaction (opened at its first call) holding its input, the call and its output."""
         prompt = ChatPromptTemplate.from_messages([("user", "say {word}")])
         chain = (prompt | model | StrOutputParser()).with_config(run_name="say")
         assert chain.invoke({"word": "hi"}) == reply_to("say hi")
@@ -305,6 +305,7 @@ class TestChains:
         (call,) = turn["actions"]
         assert call["prompt"] == [{"role": "user", "content": "say hi"}]
         assert (call["provider"], call["response"]) == ("openai", reply_to("say hi"))
+        assert turn["duration_ms"] >= call["duration_ms"]  # opened when the call started
         assert usage_of(document) == served(fake_llm, 1)
 
     def test_a_chain_inside_an_interaction_logs_there(

@@ -98,6 +98,8 @@ class _Run:
     """A root run's: where its scopes open."""
     flow: WorkflowScope | None = None
     """A root run's: the workflow opened for it."""
+    home: Scope | None = None
+    """A call's (model, tool, retriever): the scope it is logged in, found when it starts."""
     call: _call.LLMCall | None = None
     fold: TokenFold | None = None
     t0: float = 0.0
@@ -167,11 +169,11 @@ class Tracker:
         return None
 
     def _home(self, run: _Run) -> Scope | None:
-        """Where the call *run* is logged: in the nearest interaction above it; else in its
-        root's own, opened now (unless the root is this very model call)."""
+        """Where the call *run*, starting now, is logged: in the nearest interaction above it;
+        else in its root's own, opened now."""
         scope = self._above(run.parent) if run.parent is not None else run.base
         root = run.root
-        if isinstance(scope, InteractionScope) or root.call is not None:
+        if isinstance(scope, InteractionScope):
             return scope
         turn = InteractionScope(root.name, plain(root.input), {})
         root.turn = under(root.base, turn.start)
@@ -235,8 +237,8 @@ class Tracker:
         run = self._new(run_id, parent_id, str(metadata.get("ls_model_name") or "model"), None)
         if run is None:
             return
-        if run.parent is None:
-            run.base = current_scope()
+        # The program's own model call (no chain around it) is logged where the program is.
+        run.home = run.base = current_scope() if run.parent is None else self._home(run)
         provider = str(metadata.get("ls_provider") or NAME)
         chat = metadata.get("ls_model_type", "chat") == "chat"
         api = _api(provider, "chat" if chat else "text_completion")
@@ -268,10 +270,10 @@ class Tracker:
         def end() -> None:
             call.end(status, found, error)
 
-        if run.parent is None:  # the program's own model call: where the program is
+        if run.parent is None:  # the program's own model call: in the program's context
             end()
         else:
-            under(self._home(run), end)
+            under(run.home, end)
 
     # -- tools and retrievers --------------------------------------------------------------
 
@@ -283,7 +285,8 @@ class Tracker:
         run = self._new(run_id, parent_id, name, plain(input))
         if run is not None:
             self._open_root(run)
-            run.t0, run.kind, run.call_id = time.perf_counter(), kind, call_id
+            run.kind, run.call_id, run.home = kind, call_id, self._home(run)
+            run.t0 = time.perf_counter()
 
     def action_end(self, run_id: UUID, output: Any, error: BaseException | None) -> None:
         """A tool or retriever ended: its action, in error if it raised."""
@@ -305,7 +308,7 @@ class Tracker:
         fields["duration_ms"] = round((time.perf_counter() - run.t0) * 1000, 3)
         log = get_logger()
         method = log.info if error is None else log.error
-        under(self._home(run), lambda: method(_ACTIONS[run.kind], **fields))
+        under(run.home, lambda: method(_ACTIONS[run.kind], **fields))
         if run.parent is None:
             self._end(run, fields.get("output"), error, status)
 
