@@ -378,23 +378,22 @@ class TestOneCallOnce:
     def test_the_openai_instrumentation_alone_logs_invoke_with_usage(
         self, logs: Capture, model: ChatOpenAI, fake_llm: FakeLLMServer
     ) -> None:
-        """Without the LangChain handler, ChatOpenAI.invoke (which goes through the SDK's
-        with_raw_response) is still one llm_call with tokens and the model that answered."""
+        """Without the LangChain handler, ChatOpenAI.invoke and ainvoke (which go through the
+        SDK's with_raw_response) are still one llm_call each, with tokens and the model that
+        answered."""
         wfl.instrument("openai")
         try:
             model.invoke("hello")
+            asyncio.run(model.ainvoke("hello"))
         finally:
             wfl.uninstrument()
-        (call,) = llm_calls(logs)
-        assert (call["api"], call["response_model"]) == (
-            "chat.completions",
-            "gpt-4o-mini-2024-07-18",
-        )
-        usage = fake_llm.requests[-1]["usage"]
-        assert (call["input_tokens"], call["output_tokens"]) == (
-            usage["input_tokens"],
-            usage["output_tokens"],
-        )
+        calls = llm_calls(logs)
+        assert [c["api"] for c in calls] == ["chat.completions", "chat.completions"]
+        assert {c["response_model"] for c in calls} == {"gpt-4o-mini-2024-07-18"}
+        usage = [r["usage"] for r in fake_llm.requests[-2:]]
+        assert [(c["input_tokens"], c["output_tokens"]) for c in calls] == [
+            (u["input_tokens"], u["output_tokens"]) for u in usage
+        ]
 
     def test_with_both_on_the_handler_logs_it_and_the_sdk_stands_aside(
         self, run_file: Documents, logs: Capture, model: ChatOpenAI, oai: openai.OpenAI
