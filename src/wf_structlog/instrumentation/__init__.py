@@ -14,6 +14,10 @@ the model's price is known (see :mod:`wf_structlog.cost`), ``duration_ms``,
 ``time_to_first_chunk_ms`` for a stream, ``finish_reason``, ``request_id``, ``status`` and, for
 a failed call, ``error_type``.
 
+Frameworks are instrumented by name too, each keeping its structure in our scopes:
+``openai_agents`` (a tracing processor of ours) and ``langchain`` (our callback handler in
+every run, :class:`wf_structlog.instrumentation.langchain.WfCallbackHandler`).
+
 Instrumenting twice changes nothing; :func:`uninstrument` puts the SDK's methods back as
 they were.
 """
