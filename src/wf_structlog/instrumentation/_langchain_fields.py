@@ -16,7 +16,10 @@ def plain(value: Any, depth: int = 0) -> Any:
     """*value* with each LangChain message in it as the dict a prompt is logged as (OpenAI's
     ``role``, ``content``, ``tool_calls``), not the message's every attribute."""
     if isinstance(value, BaseMessage):
-        return convert_to_openai_messages(value)
+        try:
+            return convert_to_openai_messages(value)
+        except Exception:  # content LangChain cannot convert: kept whole (safe values dump it)
+            return value
     if depth >= _DEPTH:
         return value
     if isinstance(value, Mapping):
