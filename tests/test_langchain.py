@@ -158,6 +158,7 @@ def assert_agent_run(document: dict[str, Any], server: FakeLLMServer) -> None:
     assert call["tool_call_id"]
     assert last["actions"][0]["response"] == reply_to(PROMPT)
     assert last["output"]["messages"][0]["content"] == reply_to(PROMPT)
+    assert {first["actions"][0]["cost_source"], last["actions"][0]["cost_source"]} == {"table"}
     assert usage_of(document) == served(server, 2)
 
 

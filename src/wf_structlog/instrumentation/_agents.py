@@ -24,6 +24,7 @@ from .. import schema
 from .._runtime import faults as _faults
 from .._runtime.logger import get_logger
 from .._runtime.scope import Scope
+from ..cost import normalise
 from ..scopes.hierarchy import InteractionScope, WorkflowScope
 from . import _call, _openai
 from ._under import open_run, under
@@ -37,15 +38,13 @@ def _status(span: Any) -> str:
 
 
 def _generation_fields(data: Any) -> dict[str, Any]:
-    usage = data.usage or {}
     output = data.output or []
     texts = [m.get("content") for m in output if isinstance(m, Mapping)]
     return {
         "model": data.model,
         "prompt": data.input,
         "response": " ".join(t for t in texts if isinstance(t, str)) or None,
-        "input_tokens": usage.get("input_tokens"),
-        "output_tokens": usage.get("output_tokens"),
+        **normalise("openai", data.usage),
     }
 
 
