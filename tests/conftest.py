@@ -15,7 +15,7 @@ import structlog
 from fake_llm_server import CACHED_TOKENS, FakeLLMServer
 
 import wf_structlog
-from wf_structlog import cost
+import wf_structlog.cost
 from wf_structlog._runtime.state import CURRENT
 from wf_structlog.config import ENVIRONMENT_VARIABLES
 from wf_structlog.structlog_chain import unconfigure
@@ -161,15 +161,20 @@ def llm_calls(cap: Capture) -> list[EventDict]:
     return [e for e in cap.events if e["event"] == "llm_call"]
 
 
+def table_dollars(model: str, input_tokens: int, output_tokens: int, cached: int) -> float:
+    """What the shipped price table says a call of *model* costs: *input_tokens*, *cached* of
+    them read from the cache, and *output_tokens*."""
+    price = wf_structlog.cost.builtin_prices()[model]
+    assert price.cached_input is not None
+    uncached = (input_tokens - cached) * price.input + cached * price.cached_input
+    return (uncached + output_tokens * price.output) / 1e6
+
+
 def priced(server: FakeLLMServer, models: list[str]) -> float:
-    """The dollars of the fake server's last answers (one per model), priced by our table:
-    cached input at the cached rate, as the server says every answer read two tokens."""
-    dollars = 0.0
-    for request, model in zip(server.requests[-len(models) :], models, strict=True):
-        price = cost.builtin_prices()[model]
-        assert price.cached_input is not None
-        usage = request["usage"]
-        uncached = usage["input_tokens"] - CACHED_TOKENS
-        dollars += uncached * price.input + CACHED_TOKENS * price.cached_input
-        dollars += usage["output_tokens"] * price.output
-    return dollars / 1e6
+    """The dollars of the fake server's last answers (one per model), priced by our table
+    (every answer read two of its input tokens from the cache)."""
+    answers = zip(server.requests[-len(models) :], models, strict=True)
+    return sum(
+        table_dollars(model, r["usage"]["input_tokens"], r["usage"]["output_tokens"], CACHED_TOKENS)
+        for r, model in answers
+    )
