@@ -3,8 +3,10 @@
 It answers ``POST /v1/chat/completions``, ``POST /v1/responses`` (OpenAI) and
 ``POST /v1/messages`` (Anthropic) in the providers' documented JSON and server-sent-event
 formats, deterministically: the reply echoes the last prompt, and a token is a word. A model
-named ``fail-...`` gets the provider's 400 error. Gemini's ``generateContent`` and its stream
-are answered under ``/v1`` and ``/v1beta`` (the client's ``base_url`` is :attr:`url`).
+named ``fail-...`` gets the provider's 400 error. Azure OpenAI's
+``/openai/deployments/{name}/chat/completions?api-version=...`` is answered as chat
+completions. Gemini's ``generateContent`` and its stream are answered under ``/v1`` and
+``/v1beta`` (the client's ``base_url`` is :attr:`url`).
 Every request body is kept in ``requests``, with the ``usage`` answered.
 
 Tool calls are scripted by the prompt (Responses API and chat completions, streamed or not):
@@ -368,6 +370,7 @@ class QuietHandler(BaseHTTPRequestHandler):
 class _Handler(QuietHandler):
     def do_POST(self) -> None:
         body = orjson.loads(self.rfile.read(int(self.headers.get("content-length", 0))))
+        self.path = self.path.partition("?")[0]  # Azure's ?api-version=...
         record = {"path": self.path, "headers": dict(self.headers), "body": body}
         owner = self.server.owner
         assert isinstance(owner, FakeLLMServer)

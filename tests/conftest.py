@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -11,7 +12,7 @@ import anthropic
 import openai
 import pytest
 import structlog
-from fake_llm_server import FakeLLMServer
+from fake_llm_server import CACHED_TOKENS, FakeLLMServer
 
 import wf_structlog
 import wf_structlog.cost
@@ -20,6 +21,10 @@ from wf_structlog.config import ENVIRONMENT_VARIABLES
 from wf_structlog.structlog_chain import unconfigure
 from wf_structlog.testing import Capture, capture
 from wf_structlog.typing import EventDict
+
+# LiteLLM downloads its model cost map when imported, unless told to read the copy it ships:
+# nothing may reach the network at run time (subprocesses inherit this too).
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 
 pytest_plugins = ("pytester",)  # the wf_capture plugin's options are tested in a pytest run
 
@@ -163,3 +168,13 @@ def table_dollars(model: str, input_tokens: int, output_tokens: int, cached: int
     assert price.cached_input is not None
     uncached = (input_tokens - cached) * price.input + cached * price.cached_input
     return (uncached + output_tokens * price.output) / 1e6
+
+
+def priced(server: FakeLLMServer, models: list[str]) -> float:
+    """The dollars of the fake server's last answers (one per model), priced by our table
+    (every answer read two of its input tokens from the cache)."""
+    answers = zip(server.requests[-len(models) :], models, strict=True)
+    return sum(
+        table_dollars(model, r["usage"]["input_tokens"], r["usage"]["output_tokens"], CACHED_TOKENS)
+        for r, model in answers
+    )

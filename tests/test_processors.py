@@ -128,6 +128,26 @@ class TestSafeValues:
         assert event["nested"]["deep"] == [1, "<unrepresentable BadRepr>"]
         assert event["unserializable"] == ["obj", "nested.deep.1"]
 
+    def test_a_repr_of_only_a_type_and_an_address_shows_the_type(self, logs: Capture) -> None:
+        """A value whose repr would be its type and memory address (a sentinel object(), a
+        class without __repr__) is shown as its type alone, and any other fallback repr
+        without its address: the same run logged twice gives the same text."""
+
+        class Plain:
+            pass
+
+        def helper() -> None:
+            pass
+
+        get_logger().info("x", sentinel=object(), plain=Plain(), fn=helper, box=[object()])
+        event = logs.events[0]
+        assert event["sentinel"] == "<object>"
+        assert event["plain"] == f"<{__name__}.{Plain.__qualname__}>"
+        assert event["fn"] == f"<function {helper.__qualname__}>"
+        assert event["box"] == ["<object>"]
+        assert event["unserializable"] == ["sentinel", "plain", "fn", "box.0"]
+        assert "0x" not in orjson.dumps(event).decode()
+
     def test_cycles_and_depth_are_bounded(self, logs: Capture) -> None:
         """A self-containing list does not recurse forever."""
         loop: list[Any] = [1]

@@ -81,6 +81,20 @@ class TestBridge:
         (turn,) = logs.documents[0]["iterations"][0]["interactions"]
         assert [a["event"] for a in turn["actions"]] == ["GET /"]
 
+    def test_a_library_marker_on_a_record_is_not_a_field(
+        self, bridged: wfl.testing.Capture
+    ) -> None:
+        """A bare object() a library sets on its records (LiteLLM marks each record it
+        redacted with one) is not logged as a field; real extra fields still are."""
+        record = logging.makeLogRecord({"name": "LiteLLM", "msg": "request", "levelno": 20})
+        record.litellm_redacted = object()
+        record.request_model = "gpt-4o-mini"
+        logging.getLogger("LiteLLM").handle(record)
+        (event,) = bridged.events
+        assert "litellm_redacted" not in event
+        assert event["request_model"] == "gpt-4o-mini"
+        assert "unserializable" not in event
+
     def test_own_loggers_are_skipped(self, bridged: wfl.testing.Capture) -> None:
         """Records of wf_structlog and structlog loggers never come back in as events."""
         logging.getLogger("wf_structlog.x").warning("loop?")

@@ -65,7 +65,8 @@ class WorkflowHandler(logging.Handler):
     """A ``logging`` handler that logs each record as an event through our chain.
 
     The event is the record's message, with ``logger`` (the record's logger name), the
-    record's ``extra=`` fields, and ``exception`` when it has ``exc_info``. Records below the
+    record's ``extra=`` fields (but for bare ``object()`` markers a library put on the
+    record), and ``exception`` when it has ``exc_info``. Records below the
     configured level are skipped, like our own calls.
 
     Args:
@@ -82,7 +83,13 @@ class WorkflowHandler(logging.Handler):
         if _is_ours(record) or not STATE.enabled or record.levelno < STATE.min_level:
             return
         try:
-            fields = {k: v for k, v in record.__dict__.items() if k not in _RECORD_KEYS}
+            fields = {
+                k: v
+                for k, v in record.__dict__.items()
+                # A bare object() is a library's private marker on the record, never data
+                # (LiteLLM stamps each record it redacted with one, ``litellm_redacted``).
+                if k not in _RECORD_KEYS and type(v) is not object
+            }
             fields["logger"] = record.name
             if record.exc_info:
                 fields["exc_info"] = record.exc_info

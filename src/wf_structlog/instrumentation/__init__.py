@@ -6,7 +6,8 @@
 
 Instrumented: ``create`` and ``parse`` of the ``openai`` SDK's chat completions and responses
 (their ``stream()`` helpers and ``with_raw_response`` too), and ``create``, ``parse`` and
-``stream`` of the ``anthropic`` SDK's messages, sync and async, streaming or not. Each call
+``stream`` of the ``anthropic`` SDK's messages, sync and async, streaming or not, and the
+frameworks (``openai_agents``, ``google_genai``, ``litellm``: see their modules). Each call
 logs one event, in the current interaction (else in an automatic interaction named after the
 provider), with the model requested and returned, the prompt and the response text, token usage
 (``input_tokens``, ``output_tokens``, ``cached_tokens``, ``cache_write_tokens``,
@@ -32,7 +33,7 @@ import threading
 from collections.abc import Callable
 from typing import Final
 
-from . import _agents, _anthropic, _gemini, _openai, _patch
+from . import _agents, _anthropic, _gemini, _litellm, _openai, _patch
 
 __all__ = ["SDKS", "installed", "instrument", "instrumented", "uninstrument"]
 
@@ -49,6 +50,7 @@ _INTEGRATIONS: Final[dict[str, Callable[[], Callable[[], None]]]] = {
     "openai_agents": _agents.install,
     "google_genai": functools.partial(_patch.patch, _gemini.TARGETS),
     "langchain": _install_langchain,
+    "litellm": _litellm.install,
 }
 """Each integration: what turns it on, returning what turns it off again."""
 

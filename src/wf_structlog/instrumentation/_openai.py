@@ -68,7 +68,7 @@ class _ChatFold:
                 self._parts.append(choice.delta.content)
             if choice.finish_reason:
                 self._found["finish_reason"] = choice.finish_reason
-        if chunk.usage is not None:
+        if getattr(chunk, "usage", None) is not None:  # LiteLLM's chunks: none until the last
             self._found.update(_usage(chunk))
             return bool(chunk.choices) or not self._ours
         return True

@@ -20,7 +20,7 @@ class Target:
 
     module: str
     owner: str
-    """The class's name in :attr:`module`."""
+    """The class's name in :attr:`module` (``""``: a function of the module itself)."""
     method: str
     wrap: Wrap
 
@@ -39,14 +39,19 @@ def methods(module: str, owners: tuple[str, str], api: Api, *names: str) -> tupl
     )
 
 
+def _owner(target: Target) -> Any:
+    module = importlib.import_module(target.module)
+    return getattr(module, target.owner) if target.owner else module
+
+
 def patch(targets: tuple[Target, ...]) -> Callable[[], None]:
     """Wrap the method of each target; returns what puts them back as they were.
 
     A method this version of the SDK lacks is left out; an SDK not installed raises
     ``ImportError`` before anything is wrapped.
     """
-    owners = [(getattr(importlib.import_module(t.module), t.owner), t) for t in targets]
-    patched: list[tuple[type, str, Callable[..., Any]]] = []
+    owners = [(_owner(t), t) for t in targets]
+    patched: list[tuple[Any, str, Callable[..., Any]]] = []
     for owner, target in owners:
         original = owner.__dict__.get(target.method)
         if original is not None and getattr(original, ORIGINAL, None) is None:

@@ -137,6 +137,18 @@ def _work_span(work: hooks.Work) -> tuple[str, SpanKind, dict[str, Any]]:
     return f"{known.get('operation', 'chat')} {work.name}", SpanKind.CLIENT, found
 
 
+_MODEL_OPERATIONS: Final = frozenset({"chat", "text_completion", "generate_content"})
+"""``gen_ai.operation.name`` of a span that is one model call (GenAI conventions)."""
+
+
+def _framework_call_span(span: Span) -> bool:
+    """Whether *span* (the current one) is a model call's span made by a framework's own
+    instrumentation (PydanticAI's ``chat <model>``): the SDK call we log inside it is that
+    very call, and a second span with its tokens would count them twice in a trace backend."""
+    found = getattr(span, "attributes", None) if span.is_recording() else None
+    return found is not None and found.get("gen_ai.operation.name") in _MODEL_OPERATIONS
+
+
 def _fail(span: Span, event: EventDict) -> None:
     """Mark *span* failed when *event* (its end) says so: status, ``error.type``, and the
     exception as an ``exception`` span event."""
@@ -226,7 +238,10 @@ class LiveSpans:
             live.span.end()
 
     def work_started(self, work: hooks.Work) -> None:
-        """Start the span of an LLM or tool call, current while the SDK or tool runs."""
+        """Start the span of an LLM or tool call, current while the SDK or tool runs; none
+        for an LLM call that a framework's own span describes already."""
+        if work.kind == "llm" and _framework_call_span(trace.get_current_span()):
+            return
         scope = CURRENT.get()
         tracer = scope.live.tracer if scope is not None and isinstance(scope.live, _Live) else None
         tracer = tracer or self._tracer()
@@ -256,8 +271,9 @@ class LiveSpans:
         name = str(event_dict.get("event"))
         work = hooks.ENDING.get()
         own = work is not None and name == (_LLM_EVENT if work.kind == "llm" else work.name)
-        if work is not None and own and isinstance(work.live, _Live):
-            self._call_ended(work.live, event_dict)
+        if work is not None and own:
+            if isinstance(work.live, _Live):  # none: a framework's span is the call's
+                self._call_ended(work.live, event_dict)
             return
         live = self._open.get(str(event_dict.get("span_id")))
         if live is None:

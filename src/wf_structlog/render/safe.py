@@ -1,5 +1,11 @@
 """Make any value safe to serialise: JSON-native values pass, known types convert, others become
-their ``repr``, flagged, and nothing ever raises."""
+their ``repr``, flagged, and nothing ever raises.
+
+A ``repr`` that names only a type and a memory address (``<object object at 0x7f...>``, the
+default of every class without one) says nothing a reader can use, and its address differs in
+every run, so two runs that did the same thing would differ: such a value is shown as its type
+alone (``<object>``, ``<mypkg.Client>``), and any other fallback ``repr`` loses its
+`` at 0x...`` part (``<function f>``)."""
 
 from __future__ import annotations
 
@@ -9,6 +15,7 @@ import decimal
 import enum
 import math
 import pathlib
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Any, Final
@@ -42,11 +49,26 @@ def utf8_safe(text: str) -> str:
     return text
 
 
+_ADDRESS: Final = re.compile(r" at 0x[0-9a-fA-F]+(?=>)")
+"""The memory address in a default-style ``repr`` (``<function f at 0x7f...>``)."""
+
+
+def _type_name(cls: type) -> str:
+    module = getattr(cls, "__module__", None)
+    if module in (None, "builtins", "__main__"):
+        return str(cls.__qualname__)
+    return f"{module}.{cls.__qualname__}"
+
+
 def _repr(value: Any) -> str:
+    cls = type(value)
+    own: object = cls.__repr__
+    if own is object.__repr__:  # the default: only a type and an address, so say the type
+        return f"<{_type_name(cls)}>"
     try:
-        return utf8_safe(repr(value))
+        return utf8_safe(_ADDRESS.sub("", repr(value)))
     except Exception:
-        return f"<unrepresentable {type(value).__qualname__}>"
+        return f"<unrepresentable {cls.__qualname__}>"
 
 
 def _int_text(value: int) -> str | None:
