@@ -20,7 +20,17 @@ Event = Mapping[str, Any]
 
 
 class Node:
-    __slots__ = ("aside", "end", "id", "items", "kind", "observed", "start")
+    __slots__ = (
+        "aside",
+        "aside_keys",
+        "aside_values",
+        "end",
+        "id",
+        "items",
+        "kind",
+        "observed",
+        "start",
+    )
 
     def __init__(self, kind: str, node_id: str) -> None:
         self.kind = kind
@@ -30,6 +40,9 @@ class Node:
         self.items: list[Item] = []
         self.aside: dict[str, Any] | None = None
         """The hierarchy keys of the last item, for the next one to share."""
+        self.aside_keys: tuple[str, ...] = ()
+        self.aside_values: tuple[Any, ...] = ()
+        """The keys and values of :attr:`aside`, to compare in C."""
         self.observed = 0
         """Its items its end's ``children`` counts (those not ``attached``)."""
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import IO, Final
 
-__all__ = ["MAX_LINE", "LineTooLongError", "lines"]
+__all__ = ["BATCH", "MAX_LINE", "LineTooLongError", "batches", "lines"]
 
 MAX_LINE: Final = 64 * 1024 * 1024
 """The longest line read, in bytes (64 MiB)."""
@@ -48,3 +48,55 @@ def lines(file: IO[bytes], first: bytes = b"", limit: int = MAX_LINE) -> Iterato
             raise LineTooLongError(number)
         yield line
         line = readline(limit + 1)
+
+
+BATCH: Final = 1 << 20
+"""Bytes read at a time by :func:`batches`."""
+
+
+def batches(
+    file: IO[bytes], first: bytes = b"", limit: int = MAX_LINE, size: int = BATCH
+) -> Iterator[list[bytes]]:
+    """Every line of *file*, without its newline, in lists of those that one read of *size*
+    bytes completed: the readers' hot loop pays for one read and one ``split`` (both in C)
+    per batch instead of a ``readline`` call per line.
+
+    Args:
+        file: opened in binary mode (``read1`` is used where the file has it, so a pipe
+            gives its lines as they come rather than once *size* bytes arrived).
+        first: the first line, if the caller read it already (with ``readline(limit + 1)``).
+        limit: the longest line allowed, in bytes, not counting its newline.
+        size: how many bytes to read at a time.
+
+    Raises:
+        LineTooLongError: a line (or the unfinished end of the file) is longer than *limit*,
+            raised once the lines before it were given.
+    """
+    read = getattr(file, "read1", None) or file.read
+    pending = [first] if first else []  # the unfinished line, in pieces: joined once
+    pending_size = len(first)
+    number = 0
+    while chunk := read(size):
+        if b"\n" not in chunk:
+            pending.append(chunk)
+            pending_size += len(chunk)
+            if pending_size > limit:
+                raise LineTooLongError(number + 1)
+            continue
+        if pending:
+            pending.append(chunk)
+            chunk = b"".join(pending)
+        batch = chunk.split(b"\n")
+        rest = batch.pop()
+        pending, pending_size = ([rest], len(rest)) if rest else ([], 0)
+        if len(chunk) > limit:
+            long = next((i for i, line in enumerate(batch) if len(line) > limit), None)
+            if long is not None:
+                yield batch[:long]
+                raise LineTooLongError(number + long + 1)
+        number += len(batch)
+        yield batch
+        if pending_size > limit:
+            raise LineTooLongError(number + 1)
+    if pending:
+        yield [b"".join(pending)]

@@ -293,8 +293,8 @@ class _Counted:
         self._advance(len(line))
         return line
 
-    def read(self) -> bytes:
-        data = self._file.read()
+    def read(self, size: int = -1) -> bytes:
+        data = self._file.read(size)
         self._advance(len(data))
         return data
 
