@@ -27,8 +27,8 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from .. import schema
-from ._lines import MAX_LINE, LineTooLongError, lines
-from ._shape import Checker, Skips, document_problem, might_nest
+from ._lines import MAX_LINE, LineTooLongError, batches
+from ._shape import MAX_DEPTH, Checker, Skips, document_problem, might_nest
 from .reducer import Reducer, parse_line
 
 __all__ = [
@@ -92,6 +92,30 @@ class Logs:
             return
         if value is not None:
             self.add_value(value, source, number, deep=might_nest(line))
+
+    def add_lines(self, batch: list[bytes], source: str, number: int) -> None:
+        """Add NDJSON lines, as :meth:`add_line` adds each.
+
+        Args:
+            batch: the lines (from :func:`~wf_structlog.reading._lines.batches`).
+            source: the file they came from, to name in :attr:`skips`.
+            number: the line number of the first.
+        """
+        # The hot loop of view: one parse and the shape check per line; a line that is not a
+        # plain event goes through add_line, which finds what it is (or what is wrong).
+        loads, events, check = orjson.loads, self.events, self._checker.problem
+        for number_, line in enumerate(batch, number):  # once per event
+            try:
+                value = loads(line)
+            except orjson.JSONDecodeError:
+                self.add_line(line, source, number_)
+                continue
+            # Counting brackets is much cheaper than walking the value (might_nest).
+            deep = line.count(b"[") + line.count(b"{") > MAX_DEPTH
+            if type(value) is dict and "iterations" not in value and check(value, deep) is None:
+                events.append(value)
+            else:
+                self.add_line(line, source, number_)
 
     def add_value(
         self, value: Any, source: str | None = None, number: int | None = None, deep: bool = True
@@ -251,13 +275,13 @@ def _events_of(source: str, logs: Logs) -> Iterator[dict[str, Any]]:
                     yield from own.all_events()
                     return
                 file, first = io.BytesIO(data), b""
-            pending, add_line = own.events, own.add_line
+            pending, done = own.events, 0
             try:
-                for number, line in enumerate(lines(file, first), 1):  # once per event
-                    add_line(line, name, number)
-                    if pending:
-                        yield from pending
-                        pending.clear()
+                for batch in batches(file, first):
+                    own.add_lines(batch, name, done + 1)
+                    done += len(batch)
+                    yield from pending
+                    pending.clear()
             except LineTooLongError as exc:
                 own.skips.add(f"{exc}; the rest was not read", name, exc.number)
     finally:
@@ -333,9 +357,6 @@ def warn_skipped(logs: Logs, verbose: bool = False, stream: IO[str] | None = Non
         )
 
 
-_CHUNK: Final = 1 << 20
-
-
 def _progress_bar(console: Console) -> Progress:
     return Progress(
         TextColumn("{task.description}"),
@@ -365,17 +386,14 @@ def _read_lines(file: IO[bytes], logs: Logs, name: str) -> Iterator[int]:
             return
         file = io.BytesIO(data)  # not documents after all: read as NDJSON
         first = b""
-    done = 0
+    number = 1
     try:
-        for number, line in enumerate(lines(file, first), 1):
-            logs.add_line(line, name, number)
-            done += len(line)
-            if done >= _CHUNK:
-                yield done
-                done = 0
+        for batch in batches(file, first):
+            logs.add_lines(batch, name, number)
+            number += len(batch)
+            yield sum(map(len, batch)) + len(batch)  # the newlines too
     except LineTooLongError as exc:
         logs.skips.add(f"{exc}; the rest was not read", name, exc.number)
-    yield done
 
 
 def _may_be_whole(first: bytes) -> bool:
