@@ -12,7 +12,6 @@ and a zoom of the waterfall, each to the next frame. Each time is the median of
 
 from __future__ import annotations
 
-import shutil
 import statistics
 import sys
 import tempfile
@@ -20,13 +19,13 @@ from pathlib import Path
 from time import perf_counter
 from typing import Any, Final
 
+from browser import CHROMIUM, chromium_page
 from common import Result
 from workload import run_workflow
 
 import wf_structlog
 from wf_structlog.reading.report import render
 
-CHROMIUM: Final = "/usr/bin/chromium"
 LOADS: Final = 3
 BUDGETS: Final = {"ready 10k": 1.0, "ready 100k": 5.0, "search 100k": 1.0, "zoom 100k": 0.25}
 """Seconds: the issue's 1 s at 10,000 events; at 100,000, what still feels usable."""
@@ -74,23 +73,8 @@ def _timed(page: Any, html: Path) -> dict[str, float]:
 
 
 def _measure(pages: dict[int, Path]) -> dict[int, dict[str, float]]:
-    from playwright.sync_api import sync_playwright
-
-    profile = tempfile.mkdtemp(prefix="wf-log-bench-chromium-")
-    try:
-        with sync_playwright() as playwright:
-            context = playwright.chromium.launch_persistent_context(
-                profile,
-                executable_path=CHROMIUM,
-                headless=True,
-                args=["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run"],
-                viewport={"width": 1280, "height": 900},
-            )
-            page = context.new_page()
-            samples = {n: [_timed(page, html) for _ in range(LOADS)] for n, html in pages.items()}
-            context.close()
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    with chromium_page() as page:
+        samples = {n: [_timed(page, html) for _ in range(LOADS)] for n, html in pages.items()}
     return {
         n: {key: statistics.median(s[key] for s in taken) for key in taken[0]}
         for n, taken in samples.items()
