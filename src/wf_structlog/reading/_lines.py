@@ -8,9 +8,11 @@ not read whole, and the rest of that file is not read at all.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import IO, Final
+from typing import IO, Any, Final
 
-__all__ = ["BATCH", "MAX_LINE", "LineTooLongError", "batches", "lines"]
+import orjson
+
+__all__ = ["BATCH", "MAX_LINE", "LineTooLongError", "batches", "lines", "parse_line"]
 
 MAX_LINE: Final = 64 * 1024 * 1024
 """The longest line read, in bytes (64 MiB)."""
@@ -100,3 +102,26 @@ def batches(
             raise LineTooLongError(number + 1)
     if pending:
         yield [b"".join(pending)]
+
+
+def parse_line(line: bytes | str) -> dict[str, Any] | None:
+    """The JSON object on one NDJSON line, or ``None`` for a blank line.
+
+    Args:
+        line: one line, with or without its newline.
+
+    Raises:
+        ValueError: the line is not a JSON object (a truncated line, text from another
+            program, a JSON array).
+    """
+    if not isinstance(line, bytes | str):
+        raise ValueError(f"not a line: {type(line).__name__}")
+    if not line.strip():
+        return None
+    try:
+        event = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc})") from None
+    if not isinstance(event, dict):
+        raise ValueError(f"a JSON {type(event).__name__}, not an object")
+    return event

@@ -26,7 +26,7 @@ from .. import schema
 from ._document import Node, Run, build
 from ._hold import Holder
 from ._kept import Keeper
-from ._lines import LineTooLongError, batches
+from ._lines import LineTooLongError, batches, parse_line
 from ._nesting import break_cycles, nest
 from ._shape import MAX_DEPTH, Checker, Skips, might_nest
 
@@ -319,29 +319,6 @@ def _repeated(ranges: dict[Any, tuple[int, int]], event: Event) -> bool:
     """Whether *event* is one of those given out already (its seq in its process's range)."""
     known, seq = ranges.get(event.get("pid")), event.get("seq")
     return known is not None and isinstance(seq, int) and known[0] <= seq <= known[1]
-
-
-def parse_line(line: bytes | str) -> dict[str, Any] | None:
-    """The JSON object on one NDJSON line, or ``None`` for a blank line.
-
-    Args:
-        line: one line, with or without its newline.
-
-    Raises:
-        ValueError: the line is not a JSON object (a truncated line, text from another
-            program, a JSON array).
-    """
-    if not isinstance(line, bytes | str):
-        raise ValueError(f"not a line: {type(line).__name__}")
-    if not line.strip():
-        return None
-    try:
-        event = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        raise ValueError(f"not JSON ({exc})") from None
-    if not isinstance(event, dict):
-        raise ValueError(f"a JSON {type(event).__name__}, not an object")
-    return event
 
 
 def reduce(*sources: Source) -> list[dict[str, Any]]:

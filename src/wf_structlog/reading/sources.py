@@ -26,8 +26,8 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .. import schema
 from ._lines import MAX_LINE, LineTooLongError, batches
+from ._replay import replayed
 from ._shape import MAX_DEPTH, Checker, Skips, document_problem, might_nest
 from .reducer import Reducer, parse_line
 
@@ -139,7 +139,7 @@ class Logs:
         """The events, with those of the documents given rebuilt, ordered by timestamp."""
         events = [*self.events]
         for document in self.documents:
-            events.extend(_scope_events("workflow", document, {}))
+            events.extend(replayed(document))
         return sorted(events, key=lambda event: str(event.get("timestamp", "")))
 
     def all_documents(self) -> list[dict[str, Any]]:
@@ -421,42 +421,3 @@ def _add_whole(data: bytes, logs: Logs) -> bool:
     for item in items:
         logs.add_value(item, deep=False)
     return True
-
-
-_CHILDREN: Final = {"workflow": "iterations", "iteration": "interactions"}
-
-
-def _scope_keys(kind: str, scope: dict[str, Any]) -> dict[str, Any]:
-    if kind == "workflow":
-        return {"workflow": scope.get("name"), "workflow_id": scope.get("id")}
-    if kind == "iteration":
-        return {"iteration": scope.get("number"), "iteration_id": scope.get("id")}
-    return {"interaction_id": scope.get("id"), "agent": scope.get("agent")}
-
-
-def _scope_events(kind: str, scope: dict[str, Any], outer: dict[str, Any]) -> Iterator[Any]:
-    """The events a document's scope was built from, as far as the document keeps them."""
-    keys = {**outer, **_scope_keys(kind, scope)}
-    start = {"event": f"{kind}.start", "timestamp": scope.get("start_time"), "level": "info"}
-    end = {"event": f"{kind}.end", "timestamp": scope.get("end_time"), "level": "info"}
-    if scope.get("metadata"):
-        start["metadata"] = scope["metadata"]
-    if kind == "workflow":
-        for key in ("parent_workflow_id", schema.PARENT_SCOPE_KEY):
-            if scope.get(key) is not None:
-                start[key] = scope[key]
-    if kind == "interaction":
-        start["input"], end["output"] = scope.get("input"), scope.get("output")
-    end.update(status=scope.get("status"), duration_ms=scope.get("duration_ms"))
-    yield {**keys, **start}
-    for entry in [*scope.get("events", scope.get("actions", [])), *scope.get("errors", [])]:
-        if entry.get("event") == end["event"]:
-            end["exception"] = entry.get("exception")
-        else:
-            yield {**keys, **entry}
-    for child in scope.get(_CHILDREN.get(kind, ""), []):
-        yield from _scope_events("interaction" if kind == "iteration" else "iteration", child, keys)
-    for run in scope.get("workflows", []):  # the runs nested in it are events of their own
-        yield from _scope_events("workflow", run, {})
-    if scope.get("end_time") is not None:
-        yield {**keys, **end}

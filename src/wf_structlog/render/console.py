@@ -25,7 +25,6 @@ the end lines of the scopes it escaped through name it in one line (``ValueError
 from __future__ import annotations
 
 import contextlib
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeGuard
@@ -34,6 +33,7 @@ from rich.text import Text
 
 from .. import schema
 from ..typing import EventDict
+from .colours import AGENT_COLOURS, AgentColours, agent_style
 from .ndjson import to_json
 from .terminal import escape
 
@@ -62,64 +62,12 @@ LEVEL_STYLES: Final = {
 STATUS_STYLES: Final = {schema.STATUS_OK: "green", schema.STATUS_ERROR: "bold red"}
 """Colours of the statuses; any other status (abandoned, incomplete, ...) is yellow."""
 
-AGENT_COLOURS: Final = (
-    "cyan",
-    "magenta",
-    "bright_blue",
-    "orchid1",
-    "dodger_blue1",
-    "medium_purple1",
-    "bright_cyan",
-    "plum1",
-    "steel_blue1",
-    "bright_magenta",
-    "slate_blue1",
-    "light_sky_blue1",
-)
-"""Agents' colours: none is green, yellow or red, which say ok, abandoned and error."""
-
 HIDDEN_KEYS: Final = schema.STAMP_KEYS | {"event", "timestamp", "level", "duration_ms", "children"}
 """Keys never shown as ``key=value``: the default columns show them in their own way (or
 drop them, as a line without its time column does), or only machines need them."""
 
 _REMEMBERED: Final = 1024
-"""How many agents' colours, and shown exceptions, a console remembers."""
-
-
-class AgentColours:
-    """Gives agents distinct colours from *palette*, the same for a name wherever possible.
-
-    A name gets the colour its CRC-32 picks (so the same in every process), unless an agent
-    seen earlier holds it: then the next free one. Up to ``len(palette)`` agents are thus all
-    coloured differently; past that, colours repeat.
-
-    Args:
-        palette: the colours to give (rich style names).
-    """
-
-    def __init__(self, palette: Sequence[str] = AGENT_COLOURS) -> None:
-        self._palette = tuple(palette)
-        self._given: dict[str, str] = {}
-
-    def __call__(self, agent: str) -> str:
-        """The colour of *agent*."""
-        colour = self._given.get(agent)
-        return colour if colour is not None else self._give(agent)
-
-    def _give(self, agent: str) -> str:
-        palette = self._palette
-        first = zlib.crc32(agent.encode("utf-8", "replace")) % len(palette)
-        taken = set(self._given.values())
-        free = (palette[(first + n) % len(palette)] for n in range(len(palette)))
-        colour = next((c for c in free if c not in taken), palette[first])
-        # Two threads giving colours at once may both take one: a repeated colour, no more.
-        if len(self._given) < _REMEMBERED:
-            self._given[agent] = colour
-        return colour
-
-
-agent_style: Final = AgentColours()
-"""The colours every console view of this process shares (the sink, ``view``, ``tree``)."""
+"""How many shown exceptions a console remembers."""
 
 
 def format_value(value: Any, limit: int) -> str:
