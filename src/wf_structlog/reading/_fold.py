@@ -20,7 +20,7 @@ from typing import Any, Final
 
 from .. import schema
 
-__all__ = ["FOLDED_EVENT", "LIMITS", "RUN_NODES", "fold"]
+__all__ = ["FOLDED_EVENT", "LIMITS", "RUN_NODES", "fold", "nodes"]
 
 RUN_NODES: Final = 20_000
 """The most nodes (scopes and entries) a run's report holds."""
@@ -44,9 +44,18 @@ def fold(document: dict[str, Any]) -> dict[str, Any]:
     for limit in LIMITS:
         if _size(document, "workflow", limit) <= RUN_NODES:
             break
-    if limit == LIMITS[0] and _size(document, "workflow", None) <= RUN_NODES:
+    if limit == LIMITS[0] and nodes(document) <= RUN_NODES:
         return document
     return _folded(document, "workflow", limit)
+
+
+def nodes(document: Mapping[str, Any]) -> int:
+    """How many nodes (scopes and entries) the page builds for *document*.
+
+    Args:
+        document: a workflow document, folded or not.
+    """
+    return _size(document, "workflow", None)
 
 
 def _ends(items: list[Any], limit: int | None) -> list[Any]:
