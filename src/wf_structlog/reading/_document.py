@@ -147,10 +147,13 @@ class Run:
 
 
 _NUMBERS = (int, float)
+_EXACT_NUMBERS = frozenset(_NUMBERS)
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, _NUMBERS) and not isinstance(value, bool)
+    # What JSON gives answers with one set look-up; subclasses (not bool) the long way.
+    kind = type(value)
+    return kind in _EXACT_NUMBERS or (isinstance(value, _NUMBERS) and kind is not bool)
 
 
 _USAGE_FIELDS = (*schema.USAGE_KEYS, "cost")
