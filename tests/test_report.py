@@ -18,6 +18,7 @@ from conftest import write_run
 
 import wf_structlog as wfl
 from wf_structlog import reduce
+from wf_structlog.cost import PRICES_AS_OF
 from wf_structlog.reading import diff, stats
 from wf_structlog.reading.cli import main
 from wf_structlog.reading.report import embed_json, render
@@ -87,8 +88,7 @@ def conversation_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     response=LONG_REPLY,
                     input_tokens=9,
                     output_tokens=30,
-                    cost=1.935e-05,
-                )
+                )  # priced by the shipped table: 9 x $0.15 + 30 x $0.60 per million
                 turn.output = BIDI
             with wfl.interaction("summarizer", input="Summarise the forecast"):
                 log.info(
@@ -699,6 +699,9 @@ class TestConversation:
         text = page.locator("#detail").text_content() or ""
         assert "price \\u202eevil\\u202c here" in text
         assert "\u202e" not in page.locator("body").inner_text()
+        page.locator(".node.interaction.selected .node.entry > .row").first.click()
+        facts = page.locator("#detail .facts").text_content() or ""
+        assert f"cost sourcetable ({PRICES_AS_OF})" in facts  # <dt> then <dd>
 
 
 def huge_run(iterations: int, actions: int) -> list[dict[str, Any]]:

@@ -265,21 +265,47 @@ class _Fields:
         return " ".join([f"{k}={format_value(v, limit)}" for k, v in event.items()])
 
 
-def default_columns(value_limit: int = 200) -> list[Column]:
-    """The columns the dev preset uses: time, level, the event in its tree, status, the rest.
+@dataclass(frozen=True)
+class _Cost:
+    """``cost=...``; ``unpriced`` for a call that logged tokens but no cost (never $0)."""
 
-    Their keys: ``timestamp``, ``level``, ``event``, ``status`` and ``""``.
+    pair: KeyValueFormatter
+
+    def __call__(self, key: str, event: EventDict) -> Text:
+        if key in event:
+            return self.pair(key, event)
+        if any(_is_count(event.get(name)) for name in schema.USAGE_KEYS):
+            return Text("unpriced", style="yellow")
+        return Text()
+
+    def plain(self, key: str, event: EventDict) -> str:
+        if key in event:
+            return self.pair.plain(key, event)
+        return "unpriced" if any(_is_count(event.get(n)) for n in schema.USAGE_KEYS) else ""
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def default_columns(value_limit: int = 200) -> list[Column]:
+    """The columns the dev preset uses: time, level, the event in its tree, status, the rest,
+    then the cost (``unpriced`` for a call that logged tokens but no cost).
+
+    Their keys: ``timestamp``, ``level``, ``event``, ``status``, ``""`` and ``cost``.
 
     Args:
         value_limit: longest value shown, in characters; longer ones are cut with a count.
     """
     fields = _Fields(KeyValueFormatter(limit=value_limit))
+    cost = _Cost(KeyValueFormatter(limit=value_limit))
     return [
         Column("timestamp", _time, _time_plain),
         Column("level", _level, _level_plain),
         Column("event", _tree, _tree_plain),
         Column("status", _outcome, _outcome_plain),
         Column("", fields, fields.plain),
+        Column("cost", cost, cost.plain),
     ]
 
 
