@@ -20,6 +20,7 @@ import wf_structlog as wfl
 from wf_structlog import reduce
 from wf_structlog.cost import PRICES_AS_OF
 from wf_structlog.reading import diff, stats
+from wf_structlog.reading._fold import FOLDED_EVENT, RUN_NODES
 from wf_structlog.reading.cli import main
 from wf_structlog.reading.report import embed_json, render
 from wf_structlog.render.money import format_cost
@@ -742,8 +743,6 @@ class TestLargeRuns:
         """A run past the bound is embedded folded: at most RUN_NODES nodes, every list cut
         to its two ends with a ``report.folded`` entry counting exactly what was left out,
         and the stats, usage and unpriced calls those of the whole run."""
-        from wf_structlog.reading._fold import FOLDED_EVENT, RUN_NODES
-
         (document,) = reduce(huge_run(iterations=250, actions=200))
         assert page_nodes([document]) > RUN_NODES
         data = embedded(render([document]))
@@ -762,6 +761,20 @@ class TestLargeRuns:
             assert inner["folded"] + len(interaction["actions"]) - 1 == 200
             unpriced += inner["unpriced"] + sum("input_tokens" in e for e in interaction["actions"])
         assert unpriced == 250 * 67  # every unpriced call of the run, shown or folded
+
+    def test_the_page_of_a_folded_run_counts_every_call(
+        self, browser_page: object, tmp_path: Path
+    ) -> None:
+        """In the browser, the header and the per-agent and per-model tables of a folded run
+        count every unpriced call of the run, those folded away included."""
+        page = ready_page(browser_page, reduce(huge_run(250, 200)), tmp_path / "huge.html")
+        summary = page.locator("#summary").text_content() or ""
+        assert f"· {250 * 67} unpriced" in summary
+        for table, name in ((0, "planner"), (1, "m")):  # one row each, under the header
+            cells = page.locator("#stats table").nth(table).locator("tr").nth(1).locator("td")
+            assert cells.first.text_content() == name
+            assert f"{250 * 67} unpriced" in (cells.nth(-4).text_content() or "")
+        assert page.locator(".node.entry", has_text=FOLDED_EVENT).count() >= 1
 
     def test_a_run_within_the_bound_is_embedded_whole(self) -> None:
         """A run under the bound is embedded as the reducer gave it, nothing folded."""
