@@ -344,15 +344,17 @@ _VALUE = st.one_of(
     st.lists(_TEXT, max_size=3), st.dictionaries(_TEXT, _TEXT, max_size=2),
 )  # fmt: skip
 _SCOPE_NAME = st.sampled_from(["workflow.start", "iteration.end", "interaction.start", "x"])
+_AGENT = st.sampled_from(["planner", "a\x1b]2;x\x07", "\u202eevil", "[red]r[/]"])
+"""Few names: every console of the process shares the agents' colours (12 to give)."""
 
 
 class TestPlainLines:
     @given(
         event=st.one_of(_SCOPE_NAME, _TEXT),
         fields=st.dictionaries(
-            st.sampled_from(["workflow_id", "iteration_id", "interaction_id", "agent", "status"]),
-            _TEXT,
+            st.sampled_from(["workflow_id", "iteration_id", "interaction_id", "status"]), _TEXT
         ),
+        agent=st.one_of(st.none(), _AGENT),
         extra=st.dictionaries(_TEXT, _VALUE, max_size=3),
         level=_TEXT,
         timestamp=st.one_of(_TEXT, st.just("2026-11-25T06:41:52.123456Z")),
@@ -363,6 +365,7 @@ class TestPlainLines:
         self,
         event: str,
         fields: dict[str, str],
+        agent: str | None,
         extra: dict[str, object],
         level: str,
         timestamp: str,
@@ -372,6 +375,8 @@ class TestPlainLines:
         """Into a pipe, ``view`` writes the line the terminal shows, without its styles and as
         strictly escaped, whatever any field holds (the plain renderer never uses ``rich``)."""
         line: EventDict = {"event": event, "level": level, "timestamp": timestamp, **fields}
+        if agent is not None:
+            line["agent"] = agent
         line.update(extra)
         if duration is not None:
             line["duration_ms"] = duration
