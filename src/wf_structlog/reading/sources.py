@@ -27,6 +27,7 @@ from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
 from ._lines import MAX_LINE, LineTooLongError, batches
+from ._order import in_time_order, timestamp
 from ._replay import replayed
 from ._shape import MAX_DEPTH, Checker, Skips, document_problem, might_nest
 from .reducer import Reducer, parse_line
@@ -243,8 +244,9 @@ def documents(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
 
 
 def events(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
-    """Every event in *sources*, as a stream (``wf-log view``): each source in its own order,
-    several merged by timestamp as they are read; the events a document keeps, in time order.
+    """Every event in *sources*, as a stream (``wf-log view``), in time order: each source
+    put in order within a window of events (:data:`._order.REORDER_WINDOW`), several merged
+    by timestamp as they are read; the events a document keeps, in time order.
 
     Args:
         sources: file paths; ``-`` reads standard input.
@@ -253,15 +255,11 @@ def events(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
     Raises:
         OSError: a file cannot be read.
     """
-    streams = [_events_of(source, logs) for source in sources]
-    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=_timestamp)
+    streams = [in_time_order(_events_of(source, logs)) for source in sources]
+    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=timestamp)
     for event in merged:
         logs.found += 1
         yield event
-
-
-def _timestamp(event: dict[str, Any]) -> str:
-    return str(event.get("timestamp", ""))
 
 
 def _events_of(source: str, logs: Logs) -> Iterator[dict[str, Any]]:
