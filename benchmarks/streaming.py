@@ -8,6 +8,8 @@ times its work and reports its peak resident memory (``VmHWM``):
 * ``parse``: the floor, ``orjson.loads`` of every line;
 * ``reduce``: ``wfl.reduce()``; ``iter``: ``wfl.reduce_iter()``, each document dropped;
 * ``cli-reduce``, ``cli-stats``: ``wf-log reduce -o FILE`` and ``wf-log stats --json``;
+* ``cli-tree``, ``cli-report``: ``wf-log tree`` (into ``/dev/null``) and ``wf-log report -o``
+  (each run folded to its bound, see ``reading/_fold.py``);
 * ``cli-view``: ``wf-log view`` into a pipe that a thread drains.
 """
 
@@ -74,6 +76,8 @@ SIDES: Final[dict[str, Callable[[str], Any]]] = {
     "iter": _iter,
     "cli-reduce": lambda path: cli.main(["reduce", path, "-o", path + ".json"]),
     "cli-stats": _cli("stats", "--json"),
+    "cli-tree": _cli("tree"),
+    "cli-report": lambda path: cli.main(["report", path, "-o", path + ".html"]),
     "cli-view": _view,
 }
 
@@ -106,9 +110,19 @@ def bench_streaming(sizes: Sequence[int], tmp: Path) -> list[Result]:
             path.unlink()
             continue
         cli_reduce, stats = _measure("cli-reduce", path), _measure("cli-stats", path)
+        tree, report = _measure("cli-tree", path), _measure("cli-report", path)
+        page_mb = Path(str(path) + ".html").stat().st_size / 2**20
         view = _measure("cli-view", path)
         results += [
             _seconds(f"7. wf-log stats time, {what} (vs orjson parse)", stats, parse, 1.5),
+            _seconds(f"7. wf-log tree time, {what} (vs orjson parse)", tree, parse, 1.5),
+            _seconds(
+                f"7. wf-log report time, {what}, {page_mb:,.0f} MB page (vs orjson parse)",
+                report,
+                parse,
+                1.5,
+            ),
+            _memory(f"7. wf-log report peak RSS, {what} (vs 1 GB)", report),
             _seconds("7. wf-log reduce -o time (vs wfl.reduce())", cli_reduce, reduced, 1.2),
             _memory(f"7. wf-log reduce -o peak RSS, {what} (vs 1 GB)", cli_reduce),
             _memory(f"7. wf-log stats peak RSS, {what} (vs 1 GB)", stats),
@@ -123,7 +137,8 @@ def bench_streaming(sizes: Sequence[int], tmp: Path) -> list[Result]:
             ),
         ]
         path.unlink()
-        Path(str(path) + ".json").unlink(missing_ok=True)
+        for made in (".json", ".html"):
+            Path(str(path) + made).unlink(missing_ok=True)
     return results
 
 

@@ -30,6 +30,7 @@ from wf_structlog.render.console import (
     KeyValueFormatter,
     default_columns,
 )
+from wf_structlog.render.terminal import escape_lines
 from wf_structlog.typing import EventDict
 
 EVENT: EventDict = {
@@ -335,3 +336,52 @@ class TestTracebacks:
         out = printed(logs.events)
         assert out.count("Traceback (most recent call last)") == 1
         assert "ValueError: boom (raised in parse_failed, workflow w)" in out
+
+
+_TEXT = st.text(st.characters(codec="utf-8"), max_size=12)
+_VALUE = st.one_of(
+    _TEXT, st.integers(), st.floats(allow_nan=False), st.booleans(), st.none(),
+    st.lists(_TEXT, max_size=3), st.dictionaries(_TEXT, _TEXT, max_size=2),
+)  # fmt: skip
+_SCOPE_NAME = st.sampled_from(["workflow.start", "iteration.end", "interaction.start", "x"])
+_AGENT = st.sampled_from(["planner", "a\x1b]2;x\x07", "\u202eevil", "[red]r[/]"])
+"""Few names: every console of the process shares the agents' colours (12 to give)."""
+
+
+class TestPlainLines:
+    @given(
+        event=st.one_of(_SCOPE_NAME, _TEXT),
+        fields=st.dictionaries(
+            st.sampled_from(["workflow_id", "iteration_id", "interaction_id", "status"]), _TEXT
+        ),
+        agent=st.one_of(st.none(), _AGENT),
+        extra=st.dictionaries(_TEXT, _VALUE, max_size=3),
+        level=_TEXT,
+        timestamp=st.one_of(_TEXT, st.just("2026-11-25T06:41:52.123456Z")),
+        duration=st.one_of(st.none(), st.floats(0, 1e6)),
+        traceback=st.one_of(st.none(), _TEXT),
+    )
+    def test_the_plain_line_is_the_styled_lines_text(
+        self,
+        event: str,
+        fields: dict[str, str],
+        agent: str | None,
+        extra: dict[str, object],
+        level: str,
+        timestamp: str,
+        duration: float | None,
+        traceback: str | None,
+    ) -> None:
+        """Into a pipe, ``view`` writes the line the terminal shows, without its styles and as
+        strictly escaped, whatever any field holds (the plain renderer never uses ``rich``)."""
+        line: EventDict = {"event": event, "level": level, "timestamp": timestamp, **fields}
+        if agent is not None:
+            line["agent"] = agent
+        line.update(extra)
+        if duration is not None:
+            line["duration_ms"] = duration
+        if traceback is not None:
+            line["exception"] = {"id": "e1", "type": "E", "message": "m", "traceback": traceback}
+        styled, plain = ConsoleRenderer(), ConsoleRenderer()
+        for _ in range(2):  # a traceback, then the mention of where it was shown
+            assert plain.plain(line) == escape_lines(styled(None, "info", line).plain)

@@ -6,8 +6,6 @@ import base64
 import copy
 import hashlib
 import re
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -15,12 +13,14 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import pytest
+from browser import CHROMIUM, chromium_page
 from conftest import write_run
 
 import wf_structlog as wfl
 from wf_structlog import reduce
 from wf_structlog.cost import PRICES_AS_OF
-from wf_structlog.reading import diff
+from wf_structlog.reading import diff, stats
+from wf_structlog.reading._fold import FOLDED_EVENT, RUN_NODES
 from wf_structlog.reading.cli import main
 from wf_structlog.reading.report import embed_json, render
 from wf_structlog.render.money import format_cost
@@ -28,17 +28,6 @@ from wf_structlog.render.money import format_cost
 if TYPE_CHECKING:
     from playwright.sync_api import Page
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 BIDI = "price \u202eevil\u202c here"
 LONG_REPLY = "\n".join(f"line {i} of a long reply" for i in range(60))
 OPENAI_PROMPT = [
@@ -257,22 +246,8 @@ def browser_page() -> Iterator[object]:
     """A page in headless Debian chromium, driven by Playwright; no browser is downloaded."""
     if not Path(CHROMIUM).exists():
         pytest.skip(f"no browser: {CHROMIUM} is not installed (.ci/run installs it)")
-    from playwright.sync_api import sync_playwright
-
-    profile = tempfile.mkdtemp(prefix="wf-log-chromium-")
-    try:
-        with sync_playwright() as playwright:
-            context = playwright.chromium.launch_persistent_context(
-                profile,
-                executable_path=CHROMIUM,
-                headless=True,
-                args=CHROMIUM_ARGS,
-                viewport={"width": 1280, "height": 900},
-            )
-            yield context.new_page()
-            context.close()
-    finally:
-        shutil.rmtree(profile, ignore_errors=True)
+    with chromium_page() as page:
+        yield page
 
 
 def open_report(
@@ -728,3 +703,80 @@ class TestConversation:
         page.locator(".node.interaction.selected .node.entry > .row").first.click()
         facts = page.locator("#detail .facts").text_content() or ""
         assert f"cost sourcetable ({PRICES_AS_OF})" in facts  # <dt> then <dd>
+
+
+def huge_run(iterations: int, actions: int) -> list[dict[str, Any]]:
+    """The events of one run: *iterations* iterations of one interaction of *actions*
+    actions, every third an LLM call without a cost (an unpriced call)."""
+    run, seq = "ab" * 16, iter(range(1, 10**9))
+
+    def event(name: str, **keys: Any) -> dict[str, Any]:
+        stamp = f"2026-01-01T00:00:00.{next(seq):06d}Z"
+        return {"event": name, "workflow_id": run, "timestamp": stamp, "level": "info", **keys}
+
+    events = [event("workflow.start", workflow="huge", span_id="f" * 16)]
+    for i in range(iterations):
+        it = {"iteration_id": f"{i:016x}", "iteration": i + 1}
+        ia = {**it, "interaction_id": f"{i:08x}{'e' * 8}", "agent": "planner"}
+        events.append(event("iteration.start", **it, parent_span_id="f" * 16))
+        events.append(event("interaction.start", **ia, parent_span_id=it["iteration_id"]))
+        for a in range(actions):
+            usage = {"model": "m", "input_tokens": 3} if a % 3 == 0 else {}
+            events.append(event("tool_call", **ia, **usage))
+        events.append(event("interaction.end", **ia, status="ok", children=actions))
+        events.append(event("iteration.end", **it, status="ok", children=1))
+    events.append(event("workflow.end", status="ok", children=iterations))
+    return events
+
+
+def page_nodes(documents: list[dict[str, Any]]) -> int:
+    """How many nodes (scopes and entries) the page builds from *documents*."""
+    total = 0
+    for scope in documents:
+        total += 1 + len(scope.get("events", scope.get("actions", []))) + len(scope["errors"])
+        total += page_nodes(scope.get("iterations", scope.get("interactions", [])))
+    return total
+
+
+class TestLargeRuns:
+    def test_a_huge_run_is_folded_to_the_bound_with_exact_counts(self) -> None:
+        """A run past the bound is embedded folded: at most RUN_NODES nodes, every list cut
+        to its two ends with a ``report.folded`` entry counting exactly what was left out,
+        and the stats, usage and unpriced calls those of the whole run."""
+        (document,) = reduce(huge_run(iterations=250, actions=200))
+        assert page_nodes([document]) > RUN_NODES
+        data = embedded(render([document]))
+        (shown,) = data["documents"]
+        assert page_nodes([shown]) <= RUN_NODES
+        assert data["stats"] == stats.compute([document])
+        assert (shown["usage"], shown["status"]) == (document["usage"], document["status"])
+        (note,) = [e for e in shown["events"] if e["event"] == FOLDED_EVENT]
+        assert (note["kind"], note["folded"] + len(shown["iterations"])) == ("iterations", 250)
+        assert note["unpriced_by_agent"] == {"planner": note["unpriced"]}
+        assert note["unpriced_by_model"] == {"m": note["unpriced"]}
+        unpriced = note["unpriced"]
+        for iteration in shown["iterations"]:
+            (interaction,) = iteration["interactions"]
+            (inner,) = [e for e in interaction["actions"] if e["event"] == FOLDED_EVENT]
+            assert inner["folded"] + len(interaction["actions"]) - 1 == 200
+            unpriced += inner["unpriced"] + sum("input_tokens" in e for e in interaction["actions"])
+        assert unpriced == 250 * 67  # every unpriced call of the run, shown or folded
+
+    def test_the_page_of_a_folded_run_counts_every_call(
+        self, browser_page: object, tmp_path: Path
+    ) -> None:
+        """In the browser, the header and the per-agent and per-model tables of a folded run
+        count every unpriced call of the run, those folded away included."""
+        page = ready_page(browser_page, reduce(huge_run(250, 200)), tmp_path / "huge.html")
+        summary = page.locator("#summary").text_content() or ""
+        assert f"· {250 * 67} unpriced" in summary
+        for table, name in ((0, "planner"), (1, "m")):  # one row each, under the header
+            cells = page.locator("#stats table").nth(table).locator("tr").nth(1).locator("td")
+            assert cells.first.text_content() == name
+            assert f"{250 * 67} unpriced" in (cells.nth(-4).text_content() or "")
+        assert page.locator(".node.entry", has_text=FOLDED_EVENT).count() >= 1
+
+    def test_a_run_within_the_bound_is_embedded_whole(self) -> None:
+        """A run under the bound is embedded as the reducer gave it, nothing folded."""
+        (document,) = reduce(huge_run(iterations=20, actions=10))
+        assert embedded(render([document]))["documents"] == [document]

@@ -21,7 +21,17 @@ Event = Mapping[str, Any]
 
 
 class Node:
-    __slots__ = ("aside", "end", "id", "items", "kind", "observed", "start")
+    __slots__ = (
+        "aside",
+        "aside_keys",
+        "aside_values",
+        "end",
+        "id",
+        "items",
+        "kind",
+        "observed",
+        "start",
+    )
 
     def __init__(self, kind: str, node_id: str) -> None:
         self.kind = kind
@@ -31,6 +41,9 @@ class Node:
         self.items: list[Item] = []
         self.aside: dict[str, Any] | None = None
         """The hierarchy keys of the last item, for the next one to share."""
+        self.aside_keys: tuple[str, ...] = ()
+        self.aside_values: tuple[Any, ...] = ()
+        """The keys and values of :attr:`aside`, to compare in C."""
         self.observed = 0
         """Its items its end's ``children`` counts (those not ``attached``)."""
 
@@ -135,10 +148,13 @@ class Run:
 
 
 _NUMBERS = (int, float)
+_EXACT_NUMBERS = frozenset(_NUMBERS)
 
 
 def _number(value: Any) -> bool:
-    return isinstance(value, _NUMBERS) and not isinstance(value, bool)
+    # What JSON gives answers with one set look-up; subclasses (not bool) the long way.
+    kind = type(value)
+    return kind in _EXACT_NUMBERS or (isinstance(value, _NUMBERS) and kind is not bool)
 
 
 _USAGE_FIELDS = (*schema.USAGE_KEYS, "cost")

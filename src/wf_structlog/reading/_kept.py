@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import operator
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 from .. import schema
 
@@ -73,20 +73,32 @@ def kept_value(item: Item, key: str) -> tuple[bool, Any]:
 class _Shape:
     """What is worked out once for every event with the same keys in the same order."""
 
-    __slots__ = ("aside_keys", "aside_values", "shown_keys")
+    __slots__ = ("aside_keys", "aside_values", "shown_keys", "shown_values")
 
     def __init__(self, keys: tuple[str, ...]) -> None:
         first = tuple(key for key in FIRST_KEYS if key in keys)
         self.shown_keys = first + tuple(
             key for key in keys if key not in first and key not in schema.STAMP_KEYS
         )
-        aside = self.aside_keys = tuple(key for key in keys if key in ASIDE_KEYS)
-        # The values of the keys set aside, as a tuple, got and compared in C.
-        self.aside_values: Callable[[Event], tuple[Any, ...]] = (
-            operator.itemgetter(*aside)
-            if len(aside) > 1
-            else lambda event: tuple(map(event.__getitem__, aside))
-        )
+        self.aside_keys = tuple(key for key in keys if key in ASIDE_KEYS)
+        # The values of the keys kept and set aside, as tuples, got and compared in C.
+        self.shown_values = _values_of(self.shown_keys)
+        self.aside_values = _values_of(self.aside_keys)
+
+
+def _values_of(keys: tuple[str, ...]) -> Callable[[Event], tuple[Any, ...]]:
+    """A function giving the values of *keys* in an event, always as a tuple."""
+    if len(keys) > 1:
+        return operator.itemgetter(*keys)
+    return lambda event: tuple(map(event.__getitem__, keys))
+
+
+class Aside(Protocol):
+    """Where the hierarchy keys of a scope's last event are kept (a reducer's node)."""
+
+    aside: dict[str, Any] | None
+    aside_keys: tuple[str, ...]
+    aside_values: tuple[Any, ...]
 
 
 class Keeper:
@@ -97,34 +109,31 @@ class Keeper:
     def __init__(self) -> None:
         self._shapes: dict[tuple[str, ...], _Shape] = {}
 
-    def keep(self, event: Event, aside_before: dict[str, Any] | None) -> Item:
-        """The item of *event*. Its hierarchy keys are *aside_before* itself (those of the
-        previous event of its scope) when they are the same, so one dict serves a scope."""
-        keys = tuple(event)
+    def keep(self, event: Event, scope: Aside, keys: tuple[str, ...] | None = None) -> Item:
+        """The item of *event*, placed in *scope*. Its hierarchy keys are the dict of the
+        previous event of *scope* when they are the same, so one dict serves a scope.
+
+        Args:
+            event: the event.
+            scope: where the previous event's hierarchy keys are (updated).
+            keys: ``tuple(event)``, if the caller made it already.
+        """
+        # Runs once per event: C calls only (itemgetter, tuple ==, dict(zip)), no loop.
+        if keys is None:
+            keys = tuple(event)
         shape = self._shapes.get(keys)
         if shape is None:
             if len(self._shapes) >= _MAX_SHAPES:
                 self._shapes.clear()
             shape = self._shapes[keys] = _Shape(keys)
         values = shape.aside_values(event)
-        aside = (
-            aside_before
-            if aside_before is not None and _same(shape, values, aside_before)
-            else dict(zip(shape.aside_keys, values, strict=True))
-        )
+        aside = scope.aside
+        if aside is None or values != scope.aside_values or shape.aside_keys != scope.aside_keys:
+            aside = scope.aside = dict(zip(shape.aside_keys, values, strict=True))
+            scope.aside_keys, scope.aside_values = shape.aside_keys, values
         try:
             where: Order = _ORDER_KEYS(event)
         except KeyError:
             where = order(event)
-        shown = {key: event[key] for key in shape.shown_keys}
+        shown = dict(zip(shape.shown_keys, shape.shown_values(event), strict=True))
         return where, event.get("attached"), aside, shown
-
-
-def _same(shape: _Shape, values: tuple[Any, ...], aside: dict[str, Any]) -> bool:
-    """Whether *aside* holds exactly the keys of *shape* set aside, with *values*."""
-    if len(aside) != len(values):
-        return False
-    try:
-        return shape.aside_values(aside) == values
-    except KeyError:
-        return False

@@ -8,9 +8,11 @@ not read whole, and the rest of that file is not read at all.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import IO, Final
+from typing import IO, Any, Final
 
-__all__ = ["MAX_LINE", "LineTooLongError", "lines"]
+import orjson
+
+__all__ = ["BATCH", "MAX_LINE", "LineTooLongError", "batches", "lines", "parse_line"]
 
 MAX_LINE: Final = 64 * 1024 * 1024
 """The longest line read, in bytes (64 MiB)."""
@@ -48,3 +50,78 @@ def lines(file: IO[bytes], first: bytes = b"", limit: int = MAX_LINE) -> Iterato
             raise LineTooLongError(number)
         yield line
         line = readline(limit + 1)
+
+
+BATCH: Final = 1 << 20
+"""Bytes read at a time by :func:`batches`."""
+
+
+def batches(
+    file: IO[bytes], first: bytes = b"", limit: int = MAX_LINE, size: int = BATCH
+) -> Iterator[list[bytes]]:
+    """Every line of *file*, without its newline, in lists of those that one read of *size*
+    bytes completed: the readers' hot loop pays for one read and one ``split`` (both in C)
+    per batch instead of a ``readline`` call per line.
+
+    Args:
+        file: opened in binary mode (``read1`` is used where the file has it, so a pipe
+            gives its lines as they come rather than once *size* bytes arrived).
+        first: the first line, if the caller read it already (with ``readline(limit + 1)``).
+        limit: the longest line allowed, in bytes, not counting its newline.
+        size: how many bytes to read at a time.
+
+    Raises:
+        LineTooLongError: a line (or the unfinished end of the file) is longer than *limit*,
+            raised once the lines before it were given.
+    """
+    read = getattr(file, "read1", None) or file.read
+    pending = [first] if first else []  # the unfinished line, in pieces: joined once
+    pending_size = len(first)
+    number = 0
+    while chunk := read(size):
+        if b"\n" not in chunk:
+            pending.append(chunk)
+            pending_size += len(chunk)
+            if pending_size > limit:
+                raise LineTooLongError(number + 1)
+            continue
+        if pending:
+            pending.append(chunk)
+            chunk = b"".join(pending)
+        batch = chunk.split(b"\n")
+        rest = batch.pop()
+        pending, pending_size = ([rest], len(rest)) if rest else ([], 0)
+        if len(chunk) > limit:
+            long = next((i for i, line in enumerate(batch) if len(line) > limit), None)
+            if long is not None:
+                yield batch[:long]
+                raise LineTooLongError(number + long + 1)
+        number += len(batch)
+        yield batch
+        if pending_size > limit:
+            raise LineTooLongError(number + 1)
+    if pending:
+        yield [b"".join(pending)]
+
+
+def parse_line(line: bytes | str) -> dict[str, Any] | None:
+    """The JSON object on one NDJSON line, or ``None`` for a blank line.
+
+    Args:
+        line: one line, with or without its newline.
+
+    Raises:
+        ValueError: the line is not a JSON object (a truncated line, text from another
+            program, a JSON array).
+    """
+    if not isinstance(line, bytes | str):
+        raise ValueError(f"not a line: {type(line).__name__}")
+    if not line.strip():
+        return None
+    try:
+        event = orjson.loads(line)
+    except orjson.JSONDecodeError as exc:
+        raise ValueError(f"not JSON ({exc})") from None
+    if not isinstance(event, dict):
+        raise ValueError(f"a JSON {type(event).__name__}, not an object")
+    return event

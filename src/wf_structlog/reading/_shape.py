@@ -75,15 +75,19 @@ class Checker:
     def __init__(self) -> None:
         self._shapes: dict[tuple[str, ...], _Shape] = {}
 
-    def problem(self, event: Mapping[str, Any], deep: bool = True) -> str | None:
+    def problem(
+        self, event: Mapping[str, Any], deep: bool = True, keys: tuple[str, ...] | None = None
+    ) -> str | None:
         """What is wrong with *event*, or ``None`` if it is well formed.
 
         Args:
             event: an event read from a log.
             deep: whether its values may nest too deep (the caller may know they cannot).
+            keys: ``tuple(event)``, if the caller made it already.
         """
         # Runs once per event read: one look-up of the keys, one of the value types.
-        keys = tuple(event)
+        if keys is None:
+            keys = tuple(event)
         shape = self._shapes.get(keys)
         if shape is None:
             if len(self._shapes) >= self._MAX_SHAPES:

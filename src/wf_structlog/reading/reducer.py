@@ -26,9 +26,9 @@ from .. import schema
 from ._document import Node, Run, build
 from ._hold import Holder
 from ._kept import Keeper
-from ._lines import LineTooLongError, lines
+from ._lines import LineTooLongError, batches, parse_line
 from ._nesting import break_cycles, nest
-from ._shape import Checker, Skips, might_nest
+from ._shape import MAX_DEPTH, Checker, Skips, might_nest
 
 __all__ = ["ReduceWarning", "Reducer", "parse_line", "reduce", "reduce_iter"]
 
@@ -107,15 +107,17 @@ class Reducer:
             event: the event.
             checked: it was already found well formed (by a reader that checked it).
         """
+        keys = tuple(event)
         if not checked and self._checker is not None:
-            problem = self._checker.problem(event)
+            problem = self._checker.problem(event, keys=keys)
             if problem is not None:
                 self.skips.add(problem)
                 return
-        self._place(event)
+        self._place(event, keys)
 
-    def _place(self, event: Event) -> None:
-        # Runs once per event: the common case (an event in an interaction) calls nothing.
+    def _place(self, event: Event, keys: tuple[str, ...]) -> None:
+        # Runs once per event: the common case (an event in an interaction already seen,
+        # before its end) calls the keeper only.
         run_id = event.get("workflow_id")
         if not isinstance(run_id, str):
             self.unscoped += 1
@@ -151,8 +153,7 @@ class Reducer:
                 if node_id is not None
                 else run.workflow
             )
-        item = self._keeper.keep(event, node.aside)
-        node.aside = item[2]
+        item = self._keeper.keep(event, node, keys)
         node.items.append(item)
         node.observed += not item[1]
         if node.end is not None:  # only out of order: an item after its scope's end
@@ -195,16 +196,13 @@ class Reducer:
             return
         if event is None:
             return
-        problem = self._problem(event, line)
-        if problem is not None:
-            self.skips.add(problem, source, number)
-        else:
-            self._place(event)
-
-    def _problem(self, event: Event, line: bytes | str) -> str | None:
-        if self._checker is None:
-            return None
-        return self._checker.problem(event, deep=might_nest(line))
+        keys = tuple(event)
+        if self._checker is not None:
+            problem = self._checker.problem(event, might_nest(line), keys)
+            if problem is not None:
+                self.skips.add(problem, source, number)
+                return
+        self._place(event, keys)
 
     def add_file(self, path: str | os.PathLike[str]) -> None:
         """Add every line of an NDJSON file (see :data:`~wf_structlog.reading._lines.MAX_LINE`).
@@ -228,22 +226,33 @@ class Reducer:
             stream: give out complete runs as they come.
             first: its first line, if the caller read it already.
         """
-        add_line, loads, place, problem = self.add_line, orjson.loads, self._place, self._problem
-        ready = self._ready
-        number = 0
+        # The hot loop: a batch of lines per read, then per line one parse, the shape check
+        # (one look-up when the keys were seen before) and the placing, nothing else. A line
+        # that fails is handed to add_line, which finds again what is wrong, to say it.
+        loads, place, ready = orjson.loads, self._place, self._ready
+        check = None if self._checker is None else self._checker.problem
+        done = 0  # lines of the batches before
         try:
-            for number, line in enumerate(lines(file, first), 1):  # runs once per event
-                try:
-                    event = loads(line)
-                except orjson.JSONDecodeError:
-                    add_line(line, name, number)
-                    continue
-                if isinstance(event, dict) and problem(event, line) is None:
-                    place(event)
-                else:
-                    add_line(line, name, number)  # says why
-                if stream and ready:
-                    yield from self.completed()
+            for batch in batches(file, first):
+                for number, line in enumerate(batch, done + 1):  # runs once per event
+                    try:
+                        event = loads(line)
+                    except orjson.JSONDecodeError:
+                        self.add_line(line, name, number)
+                        continue
+                    if type(event) is not dict:  # orjson makes exact dicts
+                        self.add_line(line, name, number)
+                        continue
+                    keys = tuple(event)
+                    # Counting brackets is much cheaper than walking the value (might_nest).
+                    deep = line.count(b"[") + line.count(b"{") > MAX_DEPTH
+                    if check is not None and check(event, deep, keys) is not None:
+                        self.add_line(line, name, number)
+                        continue
+                    place(event, keys)
+                    if stream and ready:
+                        yield from self.completed()
+                done += len(batch)
         except LineTooLongError as exc:
             self.skips.add(f"{exc}; the rest was not read", name, exc.number)
 
@@ -310,29 +319,6 @@ def _repeated(ranges: dict[Any, tuple[int, int]], event: Event) -> bool:
     """Whether *event* is one of those given out already (its seq in its process's range)."""
     known, seq = ranges.get(event.get("pid")), event.get("seq")
     return known is not None and isinstance(seq, int) and known[0] <= seq <= known[1]
-
-
-def parse_line(line: bytes | str) -> dict[str, Any] | None:
-    """The JSON object on one NDJSON line, or ``None`` for a blank line.
-
-    Args:
-        line: one line, with or without its newline.
-
-    Raises:
-        ValueError: the line is not a JSON object (a truncated line, text from another
-            program, a JSON array).
-    """
-    if not isinstance(line, bytes | str):
-        raise ValueError(f"not a line: {type(line).__name__}")
-    if not line.strip():
-        return None
-    try:
-        event = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        raise ValueError(f"not JSON ({exc})") from None
-    if not isinstance(event, dict):
-        raise ValueError(f"a JSON {type(event).__name__}, not an object")
-    return event
 
 
 def reduce(*sources: Source) -> list[dict[str, Any]]:

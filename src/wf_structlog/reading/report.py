@@ -20,13 +20,14 @@ import hashlib
 import html
 import importlib.resources
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final
 
 import orjson
 
 from ..render.terminal import BIDI_CONTROLS
 from . import diff, stats
+from ._fold import fold
 
 __all__ = ["embed_json", "render"]
 
@@ -74,10 +75,15 @@ def render(
         baseline: the documents of earlier runs: the report then says what moved from them
             to *documents* (as ``wf-log diff BASELINE DOCUMENTS``).
     """
-    documents = list(documents)
-    compared = None if baseline is None else diff.compare(list(baseline), documents)
+    compared = None
+    if baseline is not None:  # the diff reads whole runs
+        documents = list(documents)
+        compared = diff.compare(list(baseline), documents)
+    shown: list[dict[str, Any]] = []
+    # One pass: each run counted in the stats whole, then kept folded (see _fold).
+    counted = stats.compute(_folding(documents, shown))
     if title is None:
-        names = dict.fromkeys(str(document["name"]) for document in documents)
+        names = dict.fromkeys(str(document["name"]) for document in shown)
         title = "wf-log report: " + (", ".join(names) or "no runs")
     template, style = _asset("report.html"), _asset("report.css")
     parts_of_script = "\n".join(_asset(name) for name in _SCRIPTS)
@@ -90,8 +96,8 @@ def render(
         "data": embed_json(
             {
                 "title": title,
-                "documents": documents,
-                "stats": stats.compute(documents),
+                "documents": shown,
+                "stats": counted,
                 "diff": compared,
             }
         ),
@@ -101,6 +107,16 @@ def render(
         ),
     }
     return _PLACEHOLDER.sub(lambda match: parts[match[1]], template)
+
+
+def _folding(
+    documents: Iterable[Mapping[str, Any]], shown: list[dict[str, Any]]
+) -> Iterator[Mapping[str, Any]]:
+    """*documents*, each kept in *shown* as the page shows it (:func:`._fold.fold`) once it
+    has been counted, so that a stream of runs is never held whole."""
+    for document in documents:
+        yield document
+        shown.append(fold(dict(document)))
 
 
 def _asset(name: str) -> str:

@@ -26,10 +26,10 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
-from .. import schema
-from ._lines import MAX_LINE, LineTooLongError, lines
+from ._lines import MAX_LINE, LineTooLongError, batches
 from ._order import in_time_order, timestamp
-from ._shape import Checker, Skips, document_problem, might_nest
+from ._replay import replayed
+from ._shape import MAX_DEPTH, Checker, Skips, document_problem, might_nest
 from .reducer import Reducer, parse_line
 
 __all__ = [
@@ -94,6 +94,30 @@ class Logs:
         if value is not None:
             self.add_value(value, source, number, deep=might_nest(line))
 
+    def add_lines(self, batch: list[bytes], source: str, number: int) -> None:
+        """Add NDJSON lines, as :meth:`add_line` adds each.
+
+        Args:
+            batch: the lines (from :func:`~wf_structlog.reading._lines.batches`).
+            source: the file they came from, to name in :attr:`skips`.
+            number: the line number of the first.
+        """
+        # The hot loop of view: one parse and the shape check per line; a line that is not a
+        # plain event goes through add_line, which finds what it is (or what is wrong).
+        loads, events, check = orjson.loads, self.events, self._checker.problem
+        for number_, line in enumerate(batch, number):  # once per event
+            try:
+                value = loads(line)
+            except orjson.JSONDecodeError:
+                self.add_line(line, source, number_)
+                continue
+            # Counting brackets is much cheaper than walking the value (might_nest).
+            deep = line.count(b"[") + line.count(b"{") > MAX_DEPTH
+            if type(value) is dict and "iterations" not in value and check(value, deep) is None:
+                events.append(value)
+            else:
+                self.add_line(line, source, number_)
+
     def add_value(
         self, value: Any, source: str | None = None, number: int | None = None, deep: bool = True
     ) -> None:
@@ -116,7 +140,7 @@ class Logs:
         """The events, with those of the documents given rebuilt, ordered by timestamp."""
         events = [*self.events]
         for document in self.documents:
-            events.extend(_scope_events("workflow", document, {}))
+            events.extend(replayed(document))
         return sorted(events, key=lambda event: str(event.get("timestamp", "")))
 
     def all_documents(self) -> list[dict[str, Any]]:
@@ -249,13 +273,13 @@ def _events_of(source: str, logs: Logs) -> Iterator[dict[str, Any]]:
                     yield from own.all_events()
                     return
                 file, first = io.BytesIO(data), b""
-            pending, add_line = own.events, own.add_line
+            pending, done = own.events, 0
             try:
-                for number, line in enumerate(lines(file, first), 1):  # once per event
-                    add_line(line, name, number)
-                    if pending:
-                        yield from pending
-                        pending.clear()
+                for batch in batches(file, first):
+                    own.add_lines(batch, name, done + 1)
+                    done += len(batch)
+                    yield from pending
+                    pending.clear()
             except LineTooLongError as exc:
                 own.skips.add(f"{exc}; the rest was not read", name, exc.number)
     finally:
@@ -291,8 +315,8 @@ class _Counted:
         self._advance(len(line))
         return line
 
-    def read(self) -> bytes:
-        data = self._file.read()
+    def read(self, size: int = -1) -> bytes:
+        data = self._file.read(size)
         self._advance(len(data))
         return data
 
@@ -331,9 +355,6 @@ def warn_skipped(logs: Logs, verbose: bool = False, stream: IO[str] | None = Non
         )
 
 
-_CHUNK: Final = 1 << 20
-
-
 def _progress_bar(console: Console) -> Progress:
     return Progress(
         TextColumn("{task.description}"),
@@ -363,17 +384,14 @@ def _read_lines(file: IO[bytes], logs: Logs, name: str) -> Iterator[int]:
             return
         file = io.BytesIO(data)  # not documents after all: read as NDJSON
         first = b""
-    done = 0
+    number = 1
     try:
-        for number, line in enumerate(lines(file, first), 1):
-            logs.add_line(line, name, number)
-            done += len(line)
-            if done >= _CHUNK:
-                yield done
-                done = 0
+        for batch in batches(file, first):
+            logs.add_lines(batch, name, number)
+            number += len(batch)
+            yield sum(map(len, batch)) + len(batch)  # the newlines too
     except LineTooLongError as exc:
         logs.skips.add(f"{exc}; the rest was not read", name, exc.number)
-    yield done
 
 
 def _may_be_whole(first: bytes) -> bool:
@@ -401,42 +419,3 @@ def _add_whole(data: bytes, logs: Logs) -> bool:
     for item in items:
         logs.add_value(item, deep=False)
     return True
-
-
-_CHILDREN: Final = {"workflow": "iterations", "iteration": "interactions"}
-
-
-def _scope_keys(kind: str, scope: dict[str, Any]) -> dict[str, Any]:
-    if kind == "workflow":
-        return {"workflow": scope.get("name"), "workflow_id": scope.get("id")}
-    if kind == "iteration":
-        return {"iteration": scope.get("number"), "iteration_id": scope.get("id")}
-    return {"interaction_id": scope.get("id"), "agent": scope.get("agent")}
-
-
-def _scope_events(kind: str, scope: dict[str, Any], outer: dict[str, Any]) -> Iterator[Any]:
-    """The events a document's scope was built from, as far as the document keeps them."""
-    keys = {**outer, **_scope_keys(kind, scope)}
-    start = {"event": f"{kind}.start", "timestamp": scope.get("start_time"), "level": "info"}
-    end = {"event": f"{kind}.end", "timestamp": scope.get("end_time"), "level": "info"}
-    if scope.get("metadata"):
-        start["metadata"] = scope["metadata"]
-    if kind == "workflow":
-        for key in ("parent_workflow_id", schema.PARENT_SCOPE_KEY):
-            if scope.get(key) is not None:
-                start[key] = scope[key]
-    if kind == "interaction":
-        start["input"], end["output"] = scope.get("input"), scope.get("output")
-    end.update(status=scope.get("status"), duration_ms=scope.get("duration_ms"))
-    yield {**keys, **start}
-    for entry in [*scope.get("events", scope.get("actions", [])), *scope.get("errors", [])]:
-        if entry.get("event") == end["event"]:
-            end["exception"] = entry.get("exception")
-        else:
-            yield {**keys, **entry}
-    for child in scope.get(_CHILDREN.get(kind, ""), []):
-        yield from _scope_events("interaction" if kind == "iteration" else "iteration", child, keys)
-    for run in scope.get("workflows", []):  # the runs nested in it are events of their own
-        yield from _scope_events("workflow", run, {})
-    if scope.get("end_time") is not None:
-        yield {**keys, **end}

@@ -81,9 +81,11 @@ def compute(documents: Iterable[Mapping[str, Any]]) -> dict[str, Any]:
                 row.add_usage(scope["usage"], scope["error_count"], scope["duration_ms"])
                 row.interactions += 1
                 total.interactions += 1
-            for entry, failed in [*((e, False) for e in entries), *((e, True) for e in errors)]:
-                if entry.get("model") is not None:
-                    models.setdefault(entry["model"], _Row()).add_call(entry, failed)
+            for listed, failed in ((entries, False), (errors, True)):
+                for entry in listed:  # once per event: most name no model
+                    model = entry.get("model")
+                    if model is not None:
+                        models.setdefault(model, _Row()).add_call(entry, failed)
     return {
         "format": FORMAT,
         "runs": count,

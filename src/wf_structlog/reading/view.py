@@ -107,9 +107,8 @@ def view(
     nesting = _Nesting()
     renderer = renderer or ConsoleRenderer(nesting.columns(default_columns()))
     console = terminal_console(out, soft_wrap=True)
-    # Into a pipe or a file there are no styles to write: the plain line, escaped as the
-    # console escapes it, at a fraction of the cost of rich's rendering.
-    write = None if console.is_terminal else out.write
+    if not console.is_terminal:
+        return _view_plain(events, out, keep, renderer, nesting)
     shown = 0
     for event in events:
         nesting.learn(event)
@@ -118,10 +117,31 @@ def view(
         line = renderer(None, "", event)
         if keep.grep is not None and not keep(event, line.plain):
             continue
-        if write is None:
-            console.print(line)
-        else:
-            write(escape_lines(line.plain) + "\n")
+        console.print(line)
+        shown += 1
+    return shown
+
+
+def _view_plain(
+    events: Iterable[EventDict],
+    out: IO[str],
+    keep: EventFilter,
+    renderer: ConsoleRenderer,
+    nesting: _Nesting,
+) -> int:
+    """:func:`view` into a pipe or a file: no styles to write, so each line is made as a plain
+    string (:meth:`ConsoleRenderer.plain`, without ``rich``), escaped as the console escapes
+    it. Written one at a time, so that ``--follow`` shows each as it comes."""
+    learn, plain, grep, write, shown = nesting.learn, renderer.plain, keep.grep, out.write, 0
+    everything = keep == EventFilter()
+    for event in events:  # once per event
+        learn(event)
+        if not everything and grep is None and not keep(event, ""):
+            continue  # not rendered: a renderer remembers the tracebacks it has shown
+        line = plain(event)
+        if grep is not None and not keep(event, line):
+            continue
+        write(escape_lines(line) + "\n")
         shown += 1
     return shown
 
@@ -164,7 +184,11 @@ class _Nesting:
                 text = shown if isinstance(shown, Text) else Text(shown)
                 return Text(indent).append_text(text)
 
-            return Column(column.key, render)
+            def plain(key: str, event: EventDict) -> str:
+                shown = column.plain_text(key, event)
+                return "  " * self.offset(event) + shown if shown else shown
+
+            return Column(column.key, render, plain)
 
         return [nested(column) if column.key == "event" else column for column in columns]
 

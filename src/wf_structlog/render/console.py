@@ -25,7 +25,6 @@ the end lines of the scopes it escaped through name it in one line (``ValueError
 from __future__ import annotations
 
 import contextlib
-import zlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Final, TypeGuard
@@ -34,6 +33,7 @@ from rich.text import Text
 
 from .. import schema
 from ..typing import EventDict
+from .colours import AGENT_COLOURS, AgentColours, agent_style
 from .ndjson import to_json
 from .terminal import escape
 
@@ -44,6 +44,7 @@ __all__ = [
     "ColumnFormatter",
     "ConsoleRenderer",
     "KeyValueFormatter",
+    "PlainFormatter",
     "agent_style",
     "default_columns",
     "escape",
@@ -61,75 +62,23 @@ LEVEL_STYLES: Final = {
 STATUS_STYLES: Final = {schema.STATUS_OK: "green", schema.STATUS_ERROR: "bold red"}
 """Colours of the statuses; any other status (abandoned, incomplete, ...) is yellow."""
 
-AGENT_COLOURS: Final = (
-    "cyan",
-    "magenta",
-    "bright_blue",
-    "orchid1",
-    "dodger_blue1",
-    "medium_purple1",
-    "bright_cyan",
-    "plum1",
-    "steel_blue1",
-    "bright_magenta",
-    "slate_blue1",
-    "light_sky_blue1",
-)
-"""Agents' colours: none is green, yellow or red, which say ok, abandoned and error."""
-
 HIDDEN_KEYS: Final = schema.STAMP_KEYS | {"event", "timestamp", "level", "duration_ms", "children"}
 """Keys never shown as ``key=value``: the default columns show them in their own way (or
 drop them, as a line without its time column does), or only machines need them."""
 
 _REMEMBERED: Final = 1024
-"""How many agents' colours, and shown exceptions, a console remembers."""
-
-
-class AgentColours:
-    """Gives agents distinct colours from *palette*, the same for a name wherever possible.
-
-    A name gets the colour its CRC-32 picks (so the same in every process), unless an agent
-    seen earlier holds it: then the next free one. Up to ``len(palette)`` agents are thus all
-    coloured differently; past that, colours repeat.
-
-    Args:
-        palette: the colours to give (rich style names).
-    """
-
-    def __init__(self, palette: Sequence[str] = AGENT_COLOURS) -> None:
-        self._palette = tuple(palette)
-        self._given: dict[str, str] = {}
-
-    def __call__(self, agent: str) -> str:
-        """The colour of *agent*."""
-        colour = self._given.get(agent)
-        return colour if colour is not None else self._give(agent)
-
-    def _give(self, agent: str) -> str:
-        palette = self._palette
-        first = zlib.crc32(agent.encode("utf-8", "replace")) % len(palette)
-        taken = set(self._given.values())
-        free = (palette[(first + n) % len(palette)] for n in range(len(palette)))
-        colour = next((c for c in free if c not in taken), palette[first])
-        # Two threads giving colours at once may both take one: a repeated colour, no more.
-        if len(self._given) < _REMEMBERED:
-            self._given[agent] = colour
-        return colour
-
-
-agent_style: Final = AgentColours()
-"""The colours every console view of this process shares (the sink, ``view``, ``tree``)."""
+"""How many shown exceptions a console remembers."""
 
 
 def format_value(value: Any, limit: int) -> str:
     """A value as shown after ``key=``: short strings bare, others quoted, long ones cut."""
     if isinstance(value, str):
+        # repr() of a str escapes every character isprintable() refuses: nothing to escape.
         shown = value if value.isprintable() and " " not in value and value else repr(value)
     elif isinstance(value, dict | list):
-        shown = to_json(value).decode()
+        shown = escape(to_json(value).decode())  # JSON keeps C1 controls and bidi overrides
     else:
-        shown = repr(value)
-    shown = escape(shown)  # JSON keeps C1 controls and bidi overrides; repr() of objects may too
+        shown = escape(repr(value))  # repr() of other objects may keep them too
     if len(shown) > limit:
         shown = f"{shown[:limit]}…(+{len(shown) - limit} chars)"
     return shown
@@ -137,6 +86,10 @@ def format_value(value: Any, limit: int) -> str:
 
 ColumnFormatter = Callable[[str, EventDict], Text | str]
 """Turns ``(key, event_dict)`` into a column's text; an empty text omits the column."""
+
+PlainFormatter = Callable[[str, EventDict], str]
+"""A formatter's text without styles, for output that is not a terminal; not yet escaped (the
+renderer escapes the whole line at once)."""
 
 
 @dataclass(frozen=True)
@@ -151,6 +104,21 @@ class Column:
 
     key: str
     formatter: ColumnFormatter
+    plain: PlainFormatter | None = None
+    """The same text as *formatter*, without styles and not yet escaped, made more cheaply
+    (into a pipe or a file there are no styles to write); default: the text of *formatter*."""
+
+    def plain_text(self, key: str, event: EventDict) -> str:
+        """The column's text without styles, not yet escaped.
+
+        Args:
+            key: the column's key.
+            event: the event dict (for the ``""`` column: the keys left).
+        """
+        if self.plain is not None:
+            return self.plain(key, event)
+        part = self.formatter(key, event)
+        return part if isinstance(part, str) else part.plain
 
 
 def _text(value: Any, style: str = "") -> Text:
@@ -181,21 +149,35 @@ class KeyValueFormatter:
         text.append(format_value(event[key], self.limit), style=self.value_style)
         return text
 
+    def plain(self, key: str, event: EventDict) -> str:
+        """What :meth:`__call__` shows, as a string without styles (see :data:`PlainFormatter`)."""
+        if key not in event:
+            return ""
+        value = format_value(event[key], self.limit)
+        return f"{key}={value}" if self.show_key else value
 
-def _time(key: str, event: EventDict) -> Text:
+
+def _time_plain(key: str, event: EventDict) -> str:
     stamp = event.get(key)
     if not isinstance(stamp, str) or len(stamp) < 23:
-        return Text()
-    return _text(stamp[11:23], "dim")
+        return ""
+    return stamp[11:23]
+
+
+def _time(key: str, event: EventDict) -> Text:
+    return Text(_time_plain(key, event), style="dim")
+
+
+def _level_plain(key: str, event: EventDict) -> str:
+    return f"{escape(str(event.get(key, ''))):<8}"  # escaped before it is padded
 
 
 def _level(key: str, event: EventDict) -> Text:
-    level = str(event.get(key, ""))
-    return Text(f"{escape(level):<8}", style=LEVEL_STYLES.get(level, ""))
+    return Text(_level_plain(key, event), style=LEVEL_STYLES.get(str(event.get(key, "")), ""))
 
 
 def _depth(event: EventDict) -> int:
-    depth = sum(key in event for key in ("workflow_id", "iteration_id", "interaction_id"))
+    depth = ("workflow_id" in event) + ("iteration_id" in event) + ("interaction_id" in event)
     return depth - 1 if event.get("event") in schema.SCOPE_EVENTS else depth
 
 
@@ -223,6 +205,16 @@ def _outcome(key: str, event: EventDict) -> Text:
     return text
 
 
+def _outcome_plain(key: str, event: EventDict) -> str:
+    status = event.get(key)
+    if not isinstance(status, str):
+        return ""
+    duration = event.get("duration_ms")
+    if isinstance(duration, int | float):
+        return f"{status} {duration:.1f}ms"
+    return status
+
+
 def _tree(key: str, event: EventDict) -> Text:
     """Indent by depth; scope starts show ``▶``, ends ``■``, actions their agent."""
     text = Text("  " * _depth(event))
@@ -241,6 +233,21 @@ def _tree(key: str, event: EventDict) -> Text:
     return text.append_text(_text(event.get(key), "bold"))
 
 
+def _tree_plain(key: str, event: EventDict) -> str:
+    """What :func:`_tree` shows, without styles."""
+    indent = "  " * _depth(event)
+    agent = event.get("agent")
+    boundary = _boundary(event)
+    if boundary is not None:
+        kind, phase = boundary
+        name = _scope_name(kind, event) if kind != "interaction" else str(agent)
+        return f"{indent}{'▶' if phase == 'start' else '■'} {name}"
+    if isinstance(agent, str) and "interaction_id" in event:
+        indent = f"{indent}{agent} "
+    value = event.get(key)
+    return indent + (value if isinstance(value, str) else str(value))
+
+
 @dataclass(frozen=True)
 class _Fields:
     """Every key it is given, as ``key=value``, in the event's order."""
@@ -249,6 +256,13 @@ class _Fields:
 
     def __call__(self, key: str, event: EventDict) -> Text:
         return Text(" ").join(self.pair(name, event) for name in event)
+
+    def plain(self, key: str, event: EventDict) -> str:
+        pair = self.pair
+        if not pair.show_key:
+            return " ".join([format_value(value, pair.limit) for value in event.values()])
+        limit = pair.limit
+        return " ".join([f"{k}={format_value(v, limit)}" for k, v in event.items()])
 
 
 @dataclass(frozen=True)
@@ -264,6 +278,11 @@ class _Cost:
             return Text("unpriced", style="yellow")
         return Text()
 
+    def plain(self, key: str, event: EventDict) -> str:
+        if key in event:
+            return self.pair.plain(key, event)
+        return "unpriced" if any(_is_count(event.get(n)) for n in schema.USAGE_KEYS) else ""
+
 
 def _is_count(value: Any) -> bool:
     return isinstance(value, int | float) and not isinstance(value, bool)
@@ -278,13 +297,15 @@ def default_columns(value_limit: int = 200) -> list[Column]:
     Args:
         value_limit: longest value shown, in characters; longer ones are cut with a count.
     """
+    fields = _Fields(KeyValueFormatter(limit=value_limit))
+    cost = _Cost(KeyValueFormatter(limit=value_limit))
     return [
-        Column("timestamp", _time),
-        Column("level", _level),
-        Column("event", _tree),
-        Column("status", _outcome),
-        Column("", _Fields(KeyValueFormatter(limit=value_limit))),
-        Column("cost", _Cost(KeyValueFormatter(limit=value_limit))),
+        Column("timestamp", _time, _time_plain),
+        Column("level", _level, _level_plain),
+        Column("event", _tree, _tree_plain),
+        Column("status", _outcome, _outcome_plain),
+        Column("", fields, fields.plain),
+        Column("cost", cost, cost.plain),
     ]
 
 
@@ -304,6 +325,15 @@ def _place(event: EventDict) -> str:
     return str(event.get("event"))
 
 
+def _plain_of(column: Column) -> PlainFormatter:
+    """The cheapest way to the plain text of *column*: its own, its formatter's, or the text."""
+    if column.plain is not None:
+        return column.plain
+    if isinstance(column.formatter, KeyValueFormatter):
+        return column.formatter.plain
+    return column.plain_text
+
+
 class ConsoleRenderer:
     """Render an event as one :class:`rich.text.Text` line (plus a traceback, if any).
 
@@ -317,6 +347,8 @@ class ConsoleRenderer:
     def __init__(self, columns: Sequence[Column] | None = None) -> None:
         self.columns: Final = tuple(columns) if columns is not None else tuple(default_columns())
         self._keys = frozenset(column.key for column in self.columns)
+        self._hidden = self._keys | HIDDEN_KEYS
+        self._plain = tuple((column.key, _plain_of(column)) for column in self.columns)
         self._shown: dict[str, str] = {}
 
     def __call__(self, logger: Any, method_name: str, event_dict: EventDict) -> Text:
@@ -332,38 +364,64 @@ class ConsoleRenderer:
                 if line:
                     line.append(" ")
                 line.append_text(_text(part) if isinstance(part, str) else part)
-        self._add_exception(line, event_dict)
+        for separator, text, style in self._exception(event_dict):
+            line.append(separator)
+            line.append_text(_text(text, style))
+        return line
+
+    def plain(self, event_dict: EventDict) -> str:
+        """The line :meth:`__call__` renders, as a string without styles, made without
+        ``rich`` where the columns have plain formatters (see :attr:`Column.plain`), for
+        output that is not a terminal. Escaped as the styled line is, but the whole line at
+        once (one ``isprintable`` for the usual line), the traceback's lines each on its own.
+
+        Args:
+            event_dict: the event.
+        """
+        parts = []
+        rest: EventDict | None = None
+        for key, plain in self._plain:  # once per column of every event
+            if key:
+                part = plain(key, event_dict)
+            else:
+                rest = self._rest(event_dict) if rest is None else rest
+                part = plain("", rest)
+            if part:
+                parts.append(part)
+        # escape() works character by character: escaping the joined parts is escaping each.
+        line = escape(" ".join(parts))
+        if "exception" in event_dict:
+            for separator, text, _ in self._exception(event_dict):
+                line = f"{line}{separator}{escape(text)}"
         return line
 
     def _rest(self, event: EventDict) -> EventDict:
         """The keys of *event* no column shows in its own way."""
-        skipped = self._keys
+        hidden = self._hidden
         in_interaction = "interaction_id" in event  # the tree column shows the agent there
         return {
             key: value
             for key, value in event.items()
-            if key not in skipped
-            and key not in HIDDEN_KEYS
+            if key not in hidden
             and not (key == "agent" and in_interaction)
             and not (key == "exception" and _described(value))
         }
 
-    def _add_exception(self, line: Text, event: EventDict) -> None:
+    def _exception(self, event: EventDict) -> list[tuple[str, str, str]]:
+        """What the line shows of *event*'s exception, as ``(separator, text, style)``: the
+        traceback the first time, a mention of where it was shown after that."""
         exception = event.get("exception")
         if not _described(exception):
-            return
+            return []
         ident = exception.get("id")
         place = self._shown.get(ident) if isinstance(ident, str) else None
         if place is not None:
-            line.append("  ")
             summary = f"{exception.get('type')}: {exception.get('message')} (raised in {place})"
-            line.append_text(_text(summary, "red"))
-            return
-        for tb_line in exception["traceback"].rstrip("\n").split("\n"):
-            line.append("\n    ")
-            line.append_text(_text(tb_line, "red"))
+            return [("  ", summary, "red")]
         if isinstance(ident, str):
             self._remember(ident, _place(event))
+        tb_lines = exception["traceback"].rstrip("\n").split("\n")
+        return [("\n    ", tb_line, "red") for tb_line in tb_lines]
 
     def _remember(self, ident: str, place: str) -> None:
         shown = self._shown

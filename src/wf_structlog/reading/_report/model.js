@@ -57,6 +57,19 @@ function entriesOf(node, list, errors) {
       if (node.agent !== null) unpricedBy.agent[node.agent] = (unpricedBy.agent[node.agent] || 0) + 1;
       if (e.model !== undefined) unpricedBy.model[e.model] = (unpricedBy.model[e.model] || 0) + 1;
     }
+    if (e.event === "report.folded" && typeof e.unpriced === "number") addFolded(node, e);
+  });
+}
+
+// What a report.folded entry says of the calls it stands for (wf_structlog/reading/_fold.py),
+// so that counts stay those of the whole run.
+function addFolded(node, e) {
+  node.unpriced += e.unpriced;
+  [["agent", e.unpriced_by_agent], ["model", e.unpriced_by_model]].forEach(function (pair) {
+    var counts = pair[1] || {}, into = unpricedBy[pair[0]];
+    Object.keys(counts).forEach(function (k) {
+      if (typeof counts[k] === "number") into[k] = (into[k] || 0) + counts[k];
+    });
   });
 }
 
