@@ -20,8 +20,9 @@ from typing import Any
 import orjson
 from common import AGENT_PROMPT, AGENT_RESPONSE, PROMPT, RESPONSE, TOOL_ARGUMENTS, LoggerLike
 from loguru import logger as loguru_logger
-from opentelemetry.sdk.trace import ReadableSpan, Tracer, TracerProvider
+from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
+from opentelemetry.trace import Tracer
 from pythonjsonlogger.json import JsonFormatter
 
 ACTIONS_PER_INTERACTION = 4
@@ -103,7 +104,8 @@ def stdlib_agent_events(log: logging.Logger, n: int) -> int:
 
 
 def _span_line(span: ReadableSpan) -> str:
-    return span.to_json(indent=None) + "\n"
+    line: str = span.to_json(indent=None)
+    return line + "\n"
 
 
 def otel_tracer(file: Any, queue_size: int) -> tuple[Tracer, TracerProvider]:
