@@ -1,0 +1,148 @@
+"""The redactor's fast path: the common event is checked in C and copied by orjson, never walked.
+
+An ordinary event holds no secret, no secret-looking key, no value the safe walk would change
+and no string past the payload limits; for it the walk of :class:`~.redaction.Redactor` (a
+Python call per value) only proves that and copies. :class:`Screen` proves the same with
+
+1. one ``orjson.dumps`` of the event (a ``str`` holds no secret the search below misses);
+2. one search of those bytes for every needle of every rule at once (Aho-Corasick, in Rust:
+   the cost does not grow with the number of rules, where ``needle in text`` costs a pass per
+   needle);
+3. before both, a look at each container's keys and types (one set operation per dict),
+   learning each key once, within the walk's bounds on depth and number of containers;
+4. one ``orjson.loads``, the copy that sinks get (nothing they keep can change afterwards),
+   when the event holds containers.
+
+Anything else (a needle found, a new key that is secret or that a rule changes, a value of
+another type, a non-finite float, a string that may be cut, nesting near the limits) returns
+``None``, and the walk does the event exactly as before. So redaction is as strict as the walk
+by construction: the screen never redacts, it only says "nothing to do".
+
+Why a search of the bytes finds every needle the text holds: the values are checked to be
+plain ``str``/``int``/``float``/``bool``/``None``/``dict``/``list``/``tuple`` (no
+``orjson.Fragment``, whose raw bytes could spell a character another way), and orjson writes
+each character of a string one fixed way (``"`` as ``\\"``, a newline as ``\\n``, U+001B as
+``\\u001b``, others as their UTF-8 bytes). A string's bytes are then its characters' forms one
+after the other, so a needle in the text is in the bytes as the needle's own form, which is
+what is searched for.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Final
+
+import ahocorasick_rs
+import orjson
+
+from ..render.safe import MAX_DEPTH, MAX_NODES
+from ..typing import EventDict
+
+# Dataclasses, datetimes and subclasses make orjson raise instead of converting them: the walk
+# decides what they become. Types orjson converts by itself (enums, UUIDs) fail the type check.
+_DUMPS: Final = (
+    orjson.OPT_PASSTHROUGH_DATACLASS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_SUBCLASS
+)
+_LEARNED_LIMIT: Final = 4096
+
+
+class Screen:
+    """Redaction of an event that needs none, proven in C (see the module's docstring).
+
+    Args:
+        needles: every literal one of which each match of each rule contains.
+        is_secret: whether values under a key (or a ``(name, value)`` pair's name) are
+            replaced.
+        key_shown: a key as the redactor shows it (after the rules).
+        max_chars: the longest event, in bytes of JSON, whose strings the payload limits can
+            never cut; ``None`` without limits.
+    """
+
+    def __init__(
+        self,
+        needles: Iterable[str],
+        is_secret: Callable[[str], bool],
+        key_shown: Callable[[str], str],
+        max_chars: int | None,
+    ) -> None:
+        forms = sorted({orjson.dumps(needle)[1:-1] for needle in needles})
+        self._matcher = ahocorasick_rs.BytesAhoCorasick(
+            forms, implementation=ahocorasick_rs.Implementation.DFA
+        )
+        self._is_secret = is_secret
+        self._key_shown = key_shown
+        self._max_chars = max_chars
+        self._keys: set[str] = set()  # keys seen before: not secret, shown as themselves
+        self._names: set[str] = set()  # first strings of 2-item lists: not secret names
+
+    def __call__(self, event_dict: EventDict) -> EventDict | None:
+        """The event as the walk would leave it, or ``None`` when the walk must decide."""
+        # Types first, with the walk's bounds on depth and containers: a list holding itself
+        # twice, 30 deep, is a billion values to orjson, and a few dozen to this look.
+        left = self._plain_dict(event_dict, 0, MAX_NODES - 1)
+        if left < 0:
+            return None
+        try:
+            data = orjson.dumps(event_dict, option=_DUMPS)
+        except TypeError:  # an int past 64 bits, a lone surrogate
+            return None
+        if self._max_chars is not None and len(data) > self._max_chars:
+            return None  # a string may be cut: every character is at least one byte
+        if self._matcher.find_matches_as_indexes(data):
+            return None
+        return orjson.loads(data) if left < MAX_NODES - 1 else event_dict
+
+    def _plain_dict(self, value: Mapping[Any, Any], depth: int, left: int) -> int:
+        """How many more containers the walk may visit after *value*'s; ``-1`` if the walk
+        must see *value*."""
+        if not self._keys.issuperset(value) and not self._learn_keys(value):
+            return -1
+        return self._plain_items(value.values(), depth, left)
+
+    def _plain_items(self, values: Iterable[Any], depth: int, left: int) -> int:
+        for item in values:
+            cls = type(item)  # not __class__, which an object may make raise
+            if cls is str or cls is int or cls is bool or item is None:
+                continue
+            if cls is float:
+                if item - item != 0.0:  # inf - inf and nan - nan are nan: JSON has no such
+                    return -1
+                continue
+            left -= 1
+            if depth + 1 >= MAX_DEPTH or left < 0:
+                return -1
+            if cls is dict:
+                left = self._plain_dict(item, depth + 1, left)
+            elif cls is list or cls is tuple:
+                left = self._plain_list(item, depth + 1, left)
+            else:
+                return -1  # enums, UUIDs, Fragments...: the walk converts and flags them
+            if left < 0:
+                return -1
+        return left
+
+    def _plain_list(self, value: list[Any] | tuple[Any, ...], depth: int, left: int) -> int:
+        if len(value) == 2 and type(value[0]) is str and value[0] not in self._names:
+            if self._is_secret(value[0]):  # a (name, value) pair such as a header
+                return -1
+            _remember(self._names, value[0])
+        return self._plain_items(value, depth, left)
+
+    def _learn_keys(self, value: Mapping[Any, Any]) -> bool:
+        """Remember the keys of *value* the walk would keep as they are; ``False`` if one of
+        them is secret, changed by a rule, or not a string."""
+        for key in value:
+            if key in self._keys:
+                continue
+            if type(key) is not str or self._is_secret(key) or self._key_shown(key) != key:
+                return False
+            _remember(self._keys, key)
+        return True
+
+
+def _remember(learned: set[str], text: str) -> None:
+    if len(learned) >= _LEARNED_LIMIT:
+        learned.clear()
+    learned.add(text)
