@@ -73,15 +73,17 @@ _MIXED = r"(?=[A-Za-z0-9+/_-]*[A-Z0-9])"
 _NOT_B64 = r"(?![A-Za-z0-9+/=])"
 # A token, not a word: a digit or symbol, or both cases (of the characters {c}).
 _TOKENISH = r"(?:(?=[{c}]*(?:[0-9_~+/-]|\.[A-Za-z0-9]))|(?=[{c}]*[a-z])(?=[{c}]*[A-Z]))"
-_NEWLINES = r"(?:[ \t]*(?:\r|\n|\\r|\\n))+[ \t]*"  # real line breaks, or escaped ("\\n")
+_NEWLINE = r"[ \t]*(?:\r?\n|\\r\\n|\\n)[ \t]*"  # a real line break, or an escaped one ("\\n")
+_LINE_END = r"(?=[ \t]*(?:\r|\n|\\r|\\n|$))"
 _PEM_BEGIN = r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"
 _PEM_END = r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"
 # Armor headers (Proc-Type:, Version:), then base64 lines; the first holds a capital or digit
-# (and, in a block cut before its END line, 12 characters or more).
+# (and, in a block cut before its END line, 12 characters or more: there, a line is base64
+# only if it is all base64, and a blank line ends the body).
 _PEM_BODY = (
-    r"(?:{sep}[A-Za-z-]{{2,30}}: [^\r\n\\]*)*(?:{sep}| )"
+    r"(?:{sep}[A-Za-z-]{{2,30}}: [^\r\n\\]*)*(?:(?:{sep})+| )"
     r"[A-Za-z0-9+/=](?=[A-Za-z0-9+/=]*[A-Z0-9+/])[A-Za-z0-9+/=]{{{least},}}"
-    r"(?:{sep}[A-Za-z0-9+/=]+)*"
+    r"(?:{sep}[A-Za-z0-9+/=]+{line_end})*"
 )
 
 BUILTIN_RULES: Final[tuple[Rule, ...]] = (
@@ -283,11 +285,11 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
         # body. A header alone, as named in prose or code, is not a key.
         _PEM_BEGIN
         + r"(?:"
-        + _PEM_BODY.format(sep=r"(?:\s|\\[rn])+", least=0)
+        + _PEM_BODY.format(sep=r"(?:\s|\\[rn])+", least=0, line_end="")
         + r"(?:\s|\\[rn])*"
         + _PEM_END
         + "|"
-        + _PEM_BODY.format(sep=_NEWLINES, least=11)
+        + _PEM_BODY.format(sep=_NEWLINE, least=11, line_end=_LINE_END)
         + ")",
         ("-----BEGIN ",),
         "-----BEGIN RSA " + "PRIVATE KEY-----\nMIIEowIBAAKCAQEA" + _B62 + "\n-----END RSA "
