@@ -5,7 +5,8 @@ words (``clientSecret``, ``SecretAccessKey``, ``APIKey``), ``-``, ``.`` and spac
 ``_``, all lower case. Then a name is secret if it is one of :data:`SECRET_KEYS` or ends with
 one of :data:`SECRET_SUFFIXES` (``db_password``, ``aws_session_token``). Only the last words
 count: ``token_count``, ``max_tokens``, ``password_length`` and ``passwordless`` (a flag, not
-a password) are kept, and so is ``password_hash`` (a hash, not the credential).
+a password) are kept, and so is ``password_hash`` (a hash, not the credential); a name that
+ends in a secret word is redacted even when it names a flag (``has_password``).
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ SECRET_KEYS: Final = frozenset(
         "access_key",
         "secret_key",
         "private_key",
+        "signing_key",
+        "encryption_key",
+        "master_key",
+        "account_key",
+        "subscription_key",
         "authorization",
         "proxy_authorization",
         "auth",
