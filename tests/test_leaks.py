@@ -22,7 +22,7 @@ from fake_llm_server import FakeLLMServer
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from otlp_receiver import OTLPReceiver
-from test_redaction import FOUND
+from test_secret_rules import FOUND
 
 import wf_structlog as wfl
 from wf_structlog import get_logger, testing

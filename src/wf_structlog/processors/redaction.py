@@ -20,6 +20,7 @@ from .._runtime import faults as _faults
 from ..render.safe import FLAG_KEY, Walk, utf8_safe
 from ..typing import EventDict
 from ._screen import Screen
+from ._secret_keys import SECRET_KEYS, SECRET_SUFFIXES, normal_key, secret_key_name
 from ._secret_rules import BUILTIN_RULES, Rule, Scanner
 from .payloads import PayloadLimits
 
@@ -42,51 +43,6 @@ FAILED: Final = "[REDACTED:redactor_failed]"
 
 TextRedactor: TypeAlias = Callable[[str], str]
 """Your own redaction: takes a string, returns it with whatever you consider secret replaced."""
-
-SECRET_KEYS: Final = frozenset(
-    {
-        "password",
-        "passwd",
-        "pwd",
-        "passphrase",
-        "secret",
-        "api_key",
-        "apikey",
-        "x_api_key",
-        "access_key",
-        "secret_key",
-        "private_key",
-        "authorization",
-        "proxy_authorization",
-        "auth",
-        "bearer",
-        "jwt",
-        "cookie",
-        "cookies",
-        "set_cookie",
-        "token",
-        "credential",
-        "credentials",
-        "session",
-    }
-)
-"""Key names (lower case, ``-`` read as ``_``) whose values are always replaced."""
-
-SECRET_SUFFIXES: Final = (
-    "_password",
-    "_passwd",
-    "_passphrase",
-    "_secret",
-    "_token",
-    "_api_key",
-    "_apikey",
-    "_access_key",
-    "_secret_key",
-    "_private_key",
-    "_credentials",
-)
-"""A key ending in one of these is secret too (``access_token``, ``client_secret``), while
-counts such as ``input_tokens`` are not."""
 
 _CACHE_LIMIT: Final = 4096
 _CACHED_CHARS: Final = 128  # strings this short repeat (ids, names): their result is cached
@@ -138,8 +94,8 @@ class Redactor:
         _check_disabled(disabled)
         if isinstance(extra_keys, str):
             extra_keys = (extra_keys,)
-        self._keys = (SECRET_KEYS - {_normal(d) for d in disabled}) | {
-            _normal(k) for k in extra_keys
+        self._keys = (SECRET_KEYS - {normal_key(d) for d in disabled}) | {
+            normal_key(k) for k in extra_keys
         }
         self._suffixes = tuple(s for s in SECRET_SUFFIXES if s[1:] not in disabled)
         rules = [r for r in BUILTIN_RULES if r.name not in disabled]
@@ -169,8 +125,7 @@ class Redactor:
         """Whether values under *key* are replaced."""
         decided = self._decided.get(key)
         if decided is None:
-            norm = _normal(key)
-            decided = norm in self._keys or norm.endswith(self._suffixes)
+            decided = secret_key_name(normal_key(key), self._keys, self._suffixes)
             if len(self._decided) >= _CACHE_LIMIT:
                 self._decided.clear()
             self._decided[key] = decided
@@ -357,7 +312,7 @@ def _user_rules(patterns: Mapping[str, str] | Iterable[str | tuple[str, str]]) -
 def _check_disabled(names: set[str]) -> None:
     rules = {rule.name for rule in BUILTIN_RULES}
     keys = SECRET_KEYS | {s[1:] for s in SECRET_SUFFIXES}
-    unknown = sorted(n for n in names if n not in rules and _normal(n) not in keys)
+    unknown = sorted(n for n in names if n not in rules and normal_key(n) not in keys)
     if unknown:
         raise ValueError(
             f"cannot disable {', '.join(map(repr, unknown))}: no such built-in rule or key; "
@@ -368,10 +323,3 @@ def _check_disabled(names: set[str]) -> None:
 def _report_function(function: TextRedactor, what: str) -> None:
     name = getattr(function, "__qualname__", None) or type(function).__qualname__
     _faults.report(f"redactor:{name}", f"redaction function {name} {what}; the string was replaced")
-
-
-_SEPARATORS = re.compile(r"[-\s.]+")
-
-
-def _normal(key: Any) -> str:
-    return _SEPARATORS.sub("_", str(key).strip().lower())
