@@ -56,6 +56,7 @@ class Screen:
         is_secret: whether values under a key (or a ``(name, value)`` pair's name) are
             replaced.
         key_shown: a key as the redactor shows it (after the rules).
+        redact_text: a string value as the redactor shows it (after the rules).
         max_chars: the longest event, in bytes of JSON, whose strings the payload limits can
             never cut; ``None`` without limits.
     """
@@ -65,6 +66,7 @@ class Screen:
         needles: Iterable[str],
         is_secret: Callable[[str], bool],
         key_shown: Callable[[str], str],
+        redact_text: Callable[[str], str],
         max_chars: int | None,
     ) -> None:
         forms = sorted({orjson.dumps(needle)[1:-1] for needle in needles})
@@ -73,6 +75,7 @@ class Screen:
         )
         self._is_secret = is_secret
         self._key_shown = key_shown
+        self._redact_text = redact_text
         self._max_chars = max_chars
         self._keys: set[str] = set()  # keys seen before: not secret, shown as themselves
         self._names: set[str] = set()  # first strings of 2-item lists: not secret names
@@ -90,9 +93,44 @@ class Screen:
             return None
         if self._max_chars is not None and len(data) > self._max_chars:
             return None  # a string may be cut: every character is at least one byte
-        if self._matcher.find_matches_as_indexes(data):
-            return None
+        found = self._matcher.find_matches_as_indexes(data, overlapping=True)
+        if found:
+            redacted = self._redact_strings(data, sorted(start for _, start, _ in found))
+            if redacted is not data:
+                if self._max_chars is not None and len(redacted) > self._max_chars:
+                    return None  # the markers made it longer: the walk cuts it
+                screened: EventDict = orjson.loads(redacted)
+                return screened
         return orjson.loads(data) if left < MAX_NODES - 1 else event_dict
+
+    def _redact_strings(self, data: bytes, starts: list[int]) -> bytes:
+        """*data* with each string value that holds a needle (at *starts*) redacted as the walk
+        redacts a string (*data* itself if none changes). Keys were learned clean, and a needle
+        outside every string (the "." of a number) is in no string."""
+        # With each escaped backslash made two plain bytes, a quote is escaped exactly when a
+        # backslash stands before it, and the quotes that are not delimit the strings.
+        flat = data.replace(b"\\\\", b"__")
+        pieces: list[bytes] = []
+        kept = 0  # data[:kept] is in pieces
+        seen = 0  # data[:seen] has been looked at
+        for start in starts:
+            if start < seen:
+                continue  # in the string just looked at
+            if (flat.count(b'"', 0, start) - flat.count(b'\\"', 0, start)) % 2 == 0:
+                continue  # outside every string
+            opening, closing = _quote(flat, start, -1), _quote(flat, start, 1)
+            seen = closing + 1
+            if data[seen : seen + 1] == b":":
+                continue  # a key
+            text = orjson.loads(data[opening:seen])
+            shown = self._redact_text(text)
+            if shown != text:
+                pieces += (data[kept:opening], orjson.dumps(shown))
+                kept = seen
+        if not pieces:
+            return data
+        pieces.append(data[kept:])
+        return b"".join(pieces)
 
     def _plain_dict(self, value: Mapping[Any, Any], depth: int, left: int) -> int:
         """How many more containers the walk may visit after *value*'s; ``-1`` if the walk
@@ -140,6 +178,17 @@ class Screen:
                 return False
             _remember(self._keys, key)
         return True
+
+
+def _quote(flat: bytes, start: int, step: int) -> int:
+    """The position of the first quote that is not escaped before *start* (*step* -1) or from
+    it on (*step* 1), in *flat* (see :meth:`Screen._redact_strings`)."""
+    at = start
+    while True:
+        at = flat.rfind(b'"', 0, at) if step < 0 else flat.find(b'"', at)
+        if flat[at - 1] != 0x5C:  # a backslash
+            return at
+        at += 0 if step < 0 else 1
 
 
 def _remember(learned: set[str], text: str) -> None:

@@ -119,7 +119,7 @@ class Redactor:
         limits = self._limits
         max_chars = min(limits.max_value_chars, limits.max_event_chars) if limits else None
         needles = [needle for rule in rules for needle in rule.needles]
-        return Screen(needles, self.is_secret, self._key, max_chars)
+        return Screen(needles, self.is_secret, self._key, self.redact_text, max_chars)
 
     def is_secret(self, key: Any) -> bool:
         """Whether values under *key* are replaced."""
