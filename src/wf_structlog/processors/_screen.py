@@ -56,7 +56,7 @@ class Screen:
         is_secret: whether values under a key (or a ``(name, value)`` pair's name) are
             replaced.
         key_shown: a key as the redactor shows it (after the rules).
-        redact_text: a string value as the redactor shows it (after the rules).
+        redact_text: a string value as the redactor shows it (after the rules), uncut.
         max_chars: the longest event, in bytes of JSON, whose strings the payload limits can
             never cut; ``None`` without limits.
     """

@@ -119,7 +119,7 @@ class Redactor:
         limits = self._limits
         max_chars = min(limits.max_value_chars, limits.max_event_chars) if limits else None
         needles = [needle for rule in rules for needle in rule.needles]
-        return Screen(needles, self.is_secret, self._key, self.redact_text, max_chars)
+        return Screen(needles, self.is_secret, self._key, self._whole_string, max_chars)
 
     def is_secret(self, key: Any) -> bool:
         """Whether values under *key* are replaced."""
@@ -234,6 +234,11 @@ class Redactor:
                 self._keys_shown.clear()
             self._keys_shown[key] = shown
         return shown
+
+    def _whole_string(self, text: str) -> str:
+        """A string as :meth:`_string` shows it with an event's whole budget (the screen cuts
+        nothing: it leaves an event that may need cutting to the walk)."""
+        return self._string(text, [self._max_event_chars])
 
     def _string(self, text: str, budget: list[int]) -> str:
         if len(text) <= _CACHED_CHARS:
