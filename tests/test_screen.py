@@ -21,6 +21,10 @@ def _same(text: str) -> str:
     return text
 
 
+def _unchanged(text: str, found: list[int]) -> str:
+    return text
+
+
 def _pair() -> tuple[Redactor, Redactor]:
     """A redactor, and one that always walks (functions of yours turn the fast path off; this
     one changes nothing), with limits small enough for the events below to meet them."""
@@ -110,7 +114,13 @@ class TestSameAsTheWalk:
 
 class TestScreen:
     def _screen(self, needles: list[str]) -> Screen:
-        return Screen(needles, lambda key: key == "secret", _same, str.upper, max_chars=None)
+        return Screen(
+            [(needle, 0) for needle in needles],
+            lambda key: key == "secret",
+            _same,
+            lambda text, found: text.upper(),
+            max_chars=None,
+        )
 
     def test_needles_are_found_in_their_escaped_form(self) -> None:
         """A needle holding what JSON escapes (a quote, a backslash, a newline, an escape
@@ -128,8 +138,8 @@ class TestScreen:
     def test_an_ordinary_agent_event_is_passed_without_the_walk(self) -> None:
         """An event with nothing to redact comes back equal, its containers copied (the walk
         never runs: its key names would otherwise not matter)."""
-        needles = [needle for rule in BUILTIN_RULES for needle in rule.needles]
-        screen = Screen(needles, lambda key: False, _same, _same, max_chars=None)
+        needles = [(needle, i) for i, rule in enumerate(BUILTIN_RULES) for needle in rule.needles]
+        screen = Screen(needles, lambda key: False, _same, _unchanged, max_chars=None)
         arguments = {"query": {"regions": ["north", "south"]}, "limit": 20, "cache": False}
         event = {"event": "llm_call", "prompt": "Summarise the notes", "arguments": arguments}
         screened = screen(dict(event))
@@ -142,7 +152,7 @@ class TestScreen:
         64 bits or a string the limits may cut: the screen answers None."""
         cyclic: list[Any] = []
         cyclic.append(cyclic)
-        screen = Screen([], lambda key: key == "secret", _same, _same, max_chars=50)
+        screen = Screen([], lambda key: key == "secret", _same, _unchanged, max_chars=50)
         for value in ({"secret": 1}, {1, 2}, float("nan"), cyclic, 2**64, "x" * 60):
             assert screen({"value": value}) is None
         assert screen({"value": "short"}) == {"value": "short"}

@@ -52,24 +52,30 @@ class Screen:
     """Redaction of an event that needs none, proven in C (see the module's docstring).
 
     Args:
-        needles: every literal one of which each match of each rule contains.
+        needles: each literal one of which every match of a rule contains, with the index of
+            that rule.
         is_secret: whether values under a key (or a ``(name, value)`` pair's name) are
             replaced.
         key_shown: a key as the redactor shows it (after the rules).
-        redact_text: a string value as the redactor shows it (after the rules), uncut.
+        redact_text: a string value as the redactor shows it, uncut, given the indexes of
+            the rules whose needles it holds (in order, each once).
         max_chars: the longest event, in bytes of JSON, whose strings the payload limits can
             never cut; ``None`` without limits.
     """
 
     def __init__(
         self,
-        needles: Iterable[str],
+        needles: Iterable[tuple[str, int]],
         is_secret: Callable[[str], bool],
         key_shown: Callable[[str], str],
-        redact_text: Callable[[str], str],
+        redact_text: Callable[[str, list[int]], str],
         max_chars: int | None,
     ) -> None:
-        forms = sorted({orjson.dumps(needle)[1:-1] for needle in needles})
+        rules_of: dict[bytes, set[int]] = {}
+        for needle, rule in needles:
+            rules_of.setdefault(orjson.dumps(needle)[1:-1], set()).add(rule)
+        forms = sorted(rules_of)
+        self._rules_of = [rules_of[form] for form in forms]  # by the matcher's pattern index
         self._matcher = ahocorasick_rs.BytesAhoCorasick(
             forms, implementation=ahocorasick_rs.Implementation.DFA
         )
@@ -95,7 +101,7 @@ class Screen:
             return None  # a string may be cut: every character is at least one byte
         found = self._matcher.find_matches_as_indexes(data, overlapping=True)
         if found:
-            redacted = self._redact_strings(data, sorted(start for _, start, _ in found))
+            redacted = self._redact_strings(data, sorted((start, form) for form, start, _ in found))
             if redacted is not data:
                 if self._max_chars is not None and len(redacted) > self._max_chars:
                     return None  # the markers made it longer: the walk cuts it
@@ -103,30 +109,37 @@ class Screen:
                 return screened
         return orjson.loads(data) if left < MAX_NODES - 1 else event_dict
 
-    def _redact_strings(self, data: bytes, starts: list[int]) -> bytes:
-        """*data* with each string value that holds a needle (at *starts*) redacted as the walk
-        redacts a string (*data* itself if none changes). Keys were learned clean, and a needle
-        outside every string (the "." of a number) is in no string."""
+    def _redact_strings(self, data: bytes, found: list[tuple[int, int]]) -> bytes:
+        """*data* with each string value that holds a needle (*found*: where, and which)
+        redacted as the walk redacts a string (*data* itself if none changes). Keys were learned
+        clean, and a needle outside every string (the "." of a number) is in no string."""
         # With each escaped backslash made two plain bytes, a quote is escaped exactly when a
         # backslash stands before it, and the quotes that are not delimit the strings.
         flat = data.replace(b"\\\\", b"__")
         pieces: list[bytes] = []
         kept = 0  # data[:kept] is in pieces
-        seen = 0  # data[:seen] has been looked at
-        for start in starts:
-            if start < seen:
-                continue  # in the string just looked at
-            if (flat.count(b'"', 0, start) - flat.count(b'\\"', 0, start)) % 2 == 0:
+        outside = 0  # a place outside every string, at or before the next needle
+        at = 0
+        while at < len(found):
+            start = found[at][0]
+            quotes = flat.count(b'"', outside, start) - flat.count(b'\\"', outside, start)
+            if quotes % 2 == 0:
+                outside = start
+                at += 1
                 continue  # outside every string
             opening, closing = _quote(flat, start, -1), _quote(flat, start, 1)
-            seen = closing + 1
-            if data[seen : seen + 1] == b":":
+            outside = closing + 1
+            rules: set[int] = set()
+            while at < len(found) and found[at][0] < closing:  # every needle in this string
+                rules |= self._rules_of[found[at][1]]
+                at += 1
+            if data[closing + 1 : closing + 2] == b":":
                 continue  # a key
-            text = orjson.loads(data[opening:seen])
-            shown = self._redact_text(text)
+            text = orjson.loads(data[opening : closing + 1])
+            shown = self._redact_text(text, sorted(rules))
             if shown != text:
                 pieces += (data[kept:opening], orjson.dumps(shown))
-                kept = seen
+                kept = closing + 1
         if not pieces:
             return data
         pieces.append(data[kept:])

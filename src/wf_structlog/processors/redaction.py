@@ -21,7 +21,7 @@ from ..render.safe import FLAG_KEY, Walk, utf8_safe
 from ..typing import EventDict
 from ._screen import Screen
 from ._secret_keys import SECRET_KEYS, SECRET_SUFFIXES, normal_key, secret_key_name
-from ._secret_rules import BUILTIN_RULES, Rule, Scanner
+from ._secret_rules import BUILTIN_RULES, MIN_SECRET_CHARS, Rule, Scanner
 from .payloads import PayloadLimits
 
 __all__ = [
@@ -118,7 +118,7 @@ class Redactor:
             return None
         limits = self._limits
         max_chars = min(limits.max_value_chars, limits.max_event_chars) if limits else None
-        needles = [needle for rule in rules for needle in rule.needles]
+        needles = [(needle, index) for index, rule in enumerate(rules) for needle in rule.needles]
         return Screen(needles, self.is_secret, self._key, self._whole_string, max_chars)
 
     def is_secret(self, key: Any) -> bool:
@@ -235,21 +235,35 @@ class Redactor:
             self._keys_shown[key] = shown
         return shown
 
-    def _whole_string(self, text: str) -> str:
+    def _redact_found(self, text: str, found: list[int] | None) -> str:
+        """:meth:`redact_text`; with *found*, only those rules run, which is the same: the
+        scanner runs exactly the rules whose needles a text holds (there are no functions
+        of yours when the screen runs)."""
+        if found is None:
+            return self.redact_text(text)
+        if len(text) >= MIN_SECRET_CHARS:
+            rules = self._scanner.rules
+            for index in found:
+                text = rules[index].redact(text)
+        return text
+
+    def _whole_string(self, text: str, found: list[int]) -> str:
         """A string as :meth:`_string` shows it with an event's whole budget (the screen cuts
         nothing: it leaves an event that may need cutting to the walk)."""
-        return self._string(text, [self._max_event_chars])
+        return self._string(text, [self._max_event_chars], found)
 
-    def _string(self, text: str, budget: list[int]) -> str:
+    def _string(self, text: str, budget: list[int], found: list[int] | None = None) -> str:
+        """*text* redacted and bounded; *found*: the rules whose needles the screen found in it
+        (so the scanner need not look again), or ``None``."""
         if len(text) <= _CACHED_CHARS:
             clean = self._clean.get(text)
             if clean is None:
-                clean = self.redact_text(text)
+                clean = self._redact_found(text, found)
                 if len(self._clean) >= _CACHE_LIMIT:
                     self._clean.clear()
                 self._clean[text] = clean
             return clean
-        text = self.redact_text(text)
+        text = self._redact_found(text, found)
         limits = self._limits
         if limits is not None and len(text) > limits.short_chars:
             return limits.bound(text, budget)
