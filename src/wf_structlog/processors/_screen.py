@@ -29,6 +29,7 @@ what is searched for.
 
 from __future__ import annotations
 
+import operator
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
@@ -46,6 +47,8 @@ _DUMPS: Final = (
     | orjson.OPT_PASSTHROUGH_SUBCLASS
 )
 _LEARNED_LIMIT: Final = 4096
+_SCALARS: Final = frozenset({str, int, bool, type(None)})  # what JSON keeps as it is
+_START: Final = operator.itemgetter(1)  # of a match: (needle, start, end)
 
 
 class Screen:
@@ -101,7 +104,8 @@ class Screen:
             return None  # a string may be cut: every character is at least one byte
         found = self._matcher.find_matches_as_indexes(data, overlapping=True)
         if found:
-            redacted = self._redact_strings(data, sorted((start, form) for form, start, _ in found))
+            found.sort(key=_START)
+            redacted = self._redact_strings(data, found)
             if redacted is not data:
                 if self._max_chars is not None and len(redacted) > self._max_chars:
                     return None  # the markers made it longer: the walk cuts it
@@ -109,8 +113,8 @@ class Screen:
                 return screened
         return orjson.loads(data) if left < MAX_NODES - 1 else event_dict
 
-    def _redact_strings(self, data: bytes, found: list[tuple[int, int]]) -> bytes:
-        """*data* with each string value that holds a needle (*found*: where, and which)
+    def _redact_strings(self, data: bytes, found: list[tuple[int, int, int]]) -> bytes:
+        """*data* with each string value that holds a needle (*found*: which, where, in order)
         redacted as the walk redacts a string (*data* itself if none changes). Keys were learned
         clean, and a needle outside every string (the "." of a number) is in no string."""
         # With each escaped backslash made two plain bytes, a quote is escaped exactly when a
@@ -119,9 +123,9 @@ class Screen:
         pieces: list[bytes] = []
         kept = 0  # data[:kept] is in pieces
         outside = 0  # a place outside every string, at or before the next needle
-        at = 0
-        while at < len(found):
-            start = found[at][0]
+        at, count = 0, len(found)
+        while at < count:
+            start = found[at][1]
             quotes = flat.count(b'"', outside, start) - flat.count(b'\\"', outside, start)
             if quotes % 2 == 0:
                 outside = start
@@ -130,8 +134,8 @@ class Screen:
             opening, closing = _quote(flat, start, -1), _quote(flat, start, 1)
             outside = closing + 1
             rules: set[int] = set()
-            while at < len(found) and found[at][0] < closing:  # every needle in this string
-                rules |= self._rules_of[found[at][1]]
+            while at < count and found[at][1] < closing:  # every needle in this string
+                rules |= self._rules_of[found[at][0]]
                 at += 1
             if data[closing + 1 : closing + 2] == b":":
                 continue  # a key
@@ -155,7 +159,7 @@ class Screen:
     def _plain_items(self, values: Iterable[Any], depth: int, left: int) -> int:
         for item in values:
             cls = type(item)  # not __class__, which an object may make raise
-            if cls is str or cls is int or cls is bool or item is None:
+            if cls in _SCALARS:
                 continue
             if cls is float:
                 if item - item != 0.0:  # inf - inf and nan - nan are nan: JSON has no such
