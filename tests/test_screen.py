@@ -14,6 +14,7 @@ from wf_structlog.processors._screen import Screen
 from wf_structlog.processors._secret_rules import BUILTIN_RULES
 from wf_structlog.processors.payloads import PayloadLimits
 from wf_structlog.processors.redaction import Redactor
+from wf_structlog.render.safe import MAX_NODES
 from wf_structlog.testing import Capture
 
 
@@ -126,36 +127,36 @@ class TestScreen:
         """A needle holding what JSON escapes (a quote, a backslash, a newline, an escape
         character) is found in a string that holds it, and that string alone is redacted."""
         screen = self._screen(['a"b', "c\\d", "e\nf", "\x1bg"])
-        event = {"one": 'x a"b', "two": "c\\d y", "three": "e\nf", "four": "\x1bg", "n": "ab"}
-        assert screen(dict(event)) == {
-            "one": 'X A"B',
-            "two": "C\\D Y",
-            "three": "E\nF",
-            "four": "\x1bG",
-            "n": "ab",
-        }
+        value = {"one": 'x a"b', "two": ["c\\d y", "e\nf"], "four": "\x1bg", "n": "ab"}
+        passed = screen.container(value, MAX_NODES)
+        assert passed is not None
+        assert passed[0] == {"one": 'X A"B', "two": ["C\\D Y", "E\nF"], "four": "\x1bG", "n": "ab"}
 
-    def test_an_ordinary_agent_event_is_passed_without_the_walk(self) -> None:
-        """An event with nothing to redact comes back equal, its containers copied (the walk
-        never runs: its key names would otherwise not matter)."""
+    def test_an_ordinary_container_is_passed_without_the_walk(self) -> None:
+        """Tool arguments with nothing to redact come back equal, as a copy, with their JSON
+        size and the containers left for the rest of the event."""
         needles = [(needle, i) for i, rule in enumerate(BUILTIN_RULES) for needle in rule.needles]
         screen = Screen(needles, lambda key: False, _same, _unchanged, max_chars=None)
-        arguments = {"query": {"regions": ["north", "south"]}, "limit": 20, "cache": False}
-        event = {"event": "llm_call", "prompt": "Summarise the notes", "arguments": arguments}
-        screened = screen(dict(event))
-        assert screened == event
-        assert screened is not None
-        assert screened["arguments"] is not arguments
+        arguments = {"query": {"regions": ["north", "south"], "weight": 0.5}, "limit": 20}
+        passed = screen.container(arguments, MAX_NODES)
+        assert passed is not None
+        shown, size, nodes = passed
+        assert shown == arguments
+        assert shown is not arguments
+        assert size == len(orjson.dumps(arguments))
+        assert nodes == MAX_NODES - 3
 
     def test_what_the_walk_must_see_is_left_to_it(self) -> None:
         """A secret key, a value of another type, a non-finite float, a cycle, an int past
-        64 bits or a string the limits may cut: the screen answers None."""
+        64 bits, a string the limits may cut, more containers than the walk may visit: the
+        screen answers None."""
         cyclic: list[Any] = []
         cyclic.append(cyclic)
         screen = Screen([], lambda key: key == "secret", _same, _unchanged, max_chars=50)
         for value in ({"secret": 1}, {1, 2}, float("nan"), cyclic, 2**64, "x" * 60):
-            assert screen({"value": value}) is None
-        assert screen({"value": "short"}) == {"value": "short"}
+            assert screen.container([value], MAX_NODES) is None
+        assert screen.container([[1], [2]], 3) is None
+        assert screen.container(["short"], MAX_NODES) == (["short"], 9, MAX_NODES - 1)
 
 
 class TestCopies:

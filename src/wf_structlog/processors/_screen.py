@@ -1,10 +1,11 @@
 """The redactor's fast path: the common event is checked in C and copied by orjson, never walked.
 
-An ordinary event holds no secret, no secret-looking key, no value the safe walk would change
-and no string past the payload limits; for it the walk of :class:`~.redaction.Redactor` (a
-Python call per value) only proves that and copies. :class:`Screen` proves the same with
+An ordinary event's containers (tool arguments, messages) hold no secret, no secret-looking key,
+no value the safe walk would change and no string past the payload limits; for them the walk of
+:class:`~.redaction.Redactor` (a Python call per value) only proves that and copies.
+:meth:`Screen.container` does the same for each top-level container with
 
-1. one ``orjson.dumps`` of the event (a ``str`` holds no secret the search below misses);
+1. one ``orjson.dumps`` of it;
 2. one search of those bytes for every needle of every rule at once (Aho-Corasick, in Rust:
    the cost does not grow with the number of rules, where ``needle in text`` costs a pass per
    needle);
@@ -13,10 +14,10 @@ Python call per value) only proves that and copies. :class:`Screen` proves the s
 4. one ``orjson.loads``, the copy that sinks get (nothing they keep can change afterwards),
    when the event holds containers.
 
-Anything else (a needle found, a new key that is secret or that a rule changes, a value of
+A string holding a needle is found in the bytes, redacted as the walk redacts a string and
+written back. Anything else (a new key that is secret or that a rule changes, a value of
 another type, a non-finite float, a string that may be cut, nesting near the limits) returns
-``None``, and the walk does the event exactly as before. So redaction is as strict as the walk
-by construction: the screen never redacts, it only says "nothing to do".
+``None``, and the walk does the container exactly as before.
 
 Why a search of the bytes finds every needle the text holds: the values are checked to be
 plain ``str``/``int``/``float``/``bool``/``None``/``dict``/``list``/``tuple`` (no
@@ -36,8 +37,7 @@ from typing import Any, Final
 import ahocorasick_rs
 import orjson
 
-from ..render.safe import MAX_DEPTH, MAX_NODES
-from ..typing import EventDict
+from ..render.safe import MAX_DEPTH
 
 # Dataclasses, datetimes and subclasses make orjson raise instead of converting them: the walk
 # decides what they become. Types orjson converts by itself (enums, UUIDs) fail the type check.
@@ -89,29 +89,34 @@ class Screen:
         self._keys: set[str] = set()  # keys seen before: not secret, shown as themselves
         self._names: set[str] = set()  # first strings of 2-item lists: not secret names
 
-    def __call__(self, event_dict: EventDict) -> EventDict | None:
-        """The event as the walk would leave it, or ``None`` when the walk must decide."""
+    def container(self, value: Any, nodes: int) -> tuple[Any, int, int] | None:
+        """A top-level container of an event as the walk would show it, or ``None`` when the
+        walk must decide.
+
+        Args:
+            value: the container.
+            nodes: how many containers the walk may still visit in this event.
+
+        Returns:
+            ``(shown, size, nodes)``: the copy, the length of its JSON (an upper bound of the
+            characters of its strings, for the event's payload budget), the containers left.
+        """
         # Types first, with the walk's bounds on depth and containers: a list holding itself
         # twice, 30 deep, is a billion values to orjson, and a few dozen to this look.
-        left = self._plain_dict(event_dict, 0, MAX_NODES - 1)
+        left = self._plain_items((value,), 0, nodes - 1)
         if left < 0:
             return None
         try:
-            data = orjson.dumps(event_dict, option=_DUMPS)
+            data = orjson.dumps(value, option=_DUMPS)
         except TypeError:  # an int past 64 bits, a lone surrogate
             return None
-        if self._max_chars is not None and len(data) > self._max_chars:
-            return None  # a string may be cut: every character is at least one byte
         found = self._matcher.find_matches_as_indexes(data, overlapping=True)
         if found:
             found.sort(key=_START)
-            redacted = self._redact_strings(data, found)
-            if redacted is not data:
-                if self._max_chars is not None and len(redacted) > self._max_chars:
-                    return None  # the markers made it longer: the walk cuts it
-                screened: EventDict = orjson.loads(redacted)
-                return screened
-        return orjson.loads(data) if left < MAX_NODES - 1 else event_dict
+            data = self._redact_strings(data, found)
+        if self._max_chars is not None and len(data) > self._max_chars:
+            return None  # a string may be cut: every character is at least one byte
+        return orjson.loads(data), len(data), left + 1
 
     def _redact_strings(self, data: bytes, found: list[tuple[int, int, int]]) -> bytes:
         """*data* with each string value that holds a needle (*found*: which, where, in order)

@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, TypeAlias
 
 from .._runtime import faults as _faults
-from ..render.safe import FLAG_KEY, Walk, utf8_safe
+from ..render.safe import FLAG_KEY, MAX_NODES, Walk, utf8_safe
 from ..typing import EventDict
 from ._screen import Screen
 from ._secret_keys import SECRET_KEYS, SECRET_SUFFIXES, normal_key, secret_key_name
@@ -150,27 +150,25 @@ class Redactor:
 
     def __call__(self, logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
         try:
-            # Only an event with containers: for top-level values alone, _event is cheaper.
-            if self._screen is not None and not _NATIVE.issuperset(map(type, event_dict.values())):
-                screened = self._screen(event_dict)
-                if screened is not None:
-                    return screened
-            return self._event(event_dict)
+            return self._event(event_dict, self._screen)
         except Exception as exc:
             _faults.report("redaction", f"redaction failed ({type(exc).__name__}); event cut down")
             kept = {k: v for k, v in event_dict.items() if k in _OURS}
             return kept | {"redaction_failed": True}
 
-    def _event(self, event_dict: EventDict) -> EventDict:
+    def _event(self, event_dict: EventDict, screen: Screen | None) -> EventDict:
         """The common case, in place: every key seen before and shown as itself.
 
         Only values that change are written back, after the loop; an event with a key not seen
-        before goes, untouched, to :meth:`_copy`.
+        before goes, untouched, to :meth:`_copy`. Containers go to *screen* until one needs
+        the walk; if what the screen passed might have met the payload limits with the rest,
+        the event is done again by the walk alone.
         """
         kinds, clean = self._kinds, self._clean
         changed: list[tuple[Any, Any]] = []
         budget = [self._max_event_chars]
         walk: _RedactingWalk | None = None
+        nodes, screened = MAX_NODES, 0
         for key, value in event_dict.items():
             kind = kinds.get(key)
             if kind is None:
@@ -196,9 +194,18 @@ class Redactor:
                 continue
             elif cls in _NATIVE:  # one of ours
                 continue
+            passed = screen.container(value, nodes) if walk is None and screen else None
+            if passed is not None:
+                shown, size, nodes = passed
+                changed.append((key, shown))
+                screened += size
+                continue
             if walk is None:
                 walk = _RedactingWalk(self, budget)
+                walk.budget = nodes
             changed.append((key, walk.convert(value, (key,), 0)))
+        if screened and screened > budget[0] and self._limits is not None:
+            return self._event(event_dict, None)
         for key, shown in changed:
             event_dict[key] = shown
         if walk is not None and walk.flagged:
