@@ -18,7 +18,7 @@ from time import perf_counter_ns
 from typing import Any
 
 import orjson
-from common import AGENT_PROMPT, AGENT_RESPONSE, PROMPT, RESPONSE, TOOL_ARGUMENTS, LoggerLike
+from common import AGENT_FIELDS, PROMPT, RESPONSE, TOOL_ARGUMENTS, LoggerLike
 from loguru import logger as loguru_logger
 from opentelemetry.sdk.trace import ReadableSpan, TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter
@@ -88,18 +88,7 @@ def stdlib_agent_events(log: logging.Logger, n: int) -> int:
     """:func:`common.log_agent_events` as a stdlib user writes it: the keys go in ``extra``."""
     start = perf_counter_ns()
     for _ in itertools.repeat(None, n):
-        log.info(
-            "llm_call",
-            extra={
-                "model": "m-1",
-                "prompt": AGENT_PROMPT,
-                "response": AGENT_RESPONSE,
-                "input_tokens": 412,
-                "output_tokens": 138,
-                "total_tokens": 550,
-                "tool_arguments": TOOL_ARGUMENTS,
-            },
-        )
+        log.info("llm_call", extra=AGENT_FIELDS)
     return perf_counter_ns() - start
 
 
@@ -129,18 +118,8 @@ def otel_agent_events(tracer: Tracer, stamp: dict[str, Any], n: int) -> int:
     for _ in itertools.repeat(None, n // ACTIONS_PER_INTERACTION):
         with tracer.start_as_current_span("interaction", attributes=stamp) as span:
             for _ in itertools.repeat(None, ACTIONS_PER_INTERACTION):
-                span.add_event(
-                    "llm_call",
-                    attributes={
-                        "model": "m-1",
-                        "prompt": AGENT_PROMPT,
-                        "response": AGENT_RESPONSE,
-                        "input_tokens": 412,
-                        "output_tokens": 138,
-                        "total_tokens": 550,
-                        "tool_arguments": orjson.dumps(TOOL_ARGUMENTS).decode(),
-                    },
-                )
+                arguments = orjson.dumps(TOOL_ARGUMENTS).decode()
+                span.add_event("llm_call", attributes={**AGENT_FIELDS, "tool_arguments": arguments})
     return perf_counter_ns() - start
 
 
@@ -150,16 +129,7 @@ def limit_agent_events(fd: int, stamp: dict[str, Any], n: int) -> int:
     dumps, write, newline = orjson.dumps, os.write, orjson.OPT_APPEND_NEWLINE
     start = perf_counter_ns()
     for _ in itertools.repeat(None, n):
-        event = {
-            "model": "m-1",
-            "prompt": AGENT_PROMPT,
-            "response": AGENT_RESPONSE,
-            "input_tokens": 412,
-            "output_tokens": 138,
-            "total_tokens": 550,
-            "tool_arguments": TOOL_ARGUMENTS,
-            "event": "llm_call",
-        }
+        event = {**AGENT_FIELDS, "event": "llm_call"}
         event.update(stamp)
         write(fd, dumps(event, option=newline))
     return perf_counter_ns() - start
