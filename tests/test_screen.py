@@ -102,6 +102,7 @@ class TestSameAsTheWalk:
     @example({"args": {"url": "postgres://app:hunter2\\horse@db/x", "x": [1.5, "sk-"]}})
     @example({"k\\": "a\\", 'q"': {'"': ["authorization", "Bearer\\nabcdefghijklmnop"]}})
     @example({"prompt": "filler " * 120, "more": "x" * 280})
+    @example({"a": ["x" * 270], "b": {"c": "y" * 270}, "d": "z" * 280, "e": ["w" * 270]})
     def test_any_event(self, event: dict[str, Any]) -> None:
         """Whatever an event holds (secrets of every kind beside quotes, backslashes, control
         and non-ASCII characters; secret and plain key names; pairs; numbers of every kind;
