@@ -7,10 +7,10 @@ named ``fail-...`` gets the provider's 400 error. Gemini's ``generateContent`` a
 are answered under ``/v1`` and ``/v1beta`` (the client's ``base_url`` is :attr:`url`).
 Every request body is kept in ``requests``, with the ``usage`` answered.
 
-Tool calls are scripted by the prompt (Responses API): ``use add {"a": 1} then use
-transfer_to_helper {}`` is answered by a call of ``add``, then (once its output is sent back)
-by a call of ``transfer_to_helper``, then by the echo; a step naming a tool the request does
-not offer is skipped to the echo.
+Tool calls are scripted by the prompt (Responses API and chat completions, streamed or not):
+``use add {"a": 1} then use transfer_to_helper {}`` is answered by a call of ``add``, then (once
+its output is sent back) by a call of ``transfer_to_helper``, then by the echo; a step naming a
+tool the request does not offer is skipped to the echo. The prompt is the last user message.
 
 ::
 
@@ -91,17 +91,23 @@ _STEP: Final = re.compile(r"use (\w+) (\{[^{}]*\})")
 """A scripted tool call in a prompt: ``use NAME {json arguments}``."""
 
 
+def _is_tool_output(item: dict[str, Any]) -> bool:
+    """A tool's output sent back: a Responses input item, or a chat message of role tool."""
+    return item.get("type") == "function_call_output" or item.get("role") == "tool"
+
+
 def _tool_step(body: dict[str, Any], prompt: str) -> tuple[str, str] | None:
-    """The tool call a Responses request is answered with: the prompt's next step (one per
-    function output already sent back), when the request offers that tool."""
-    items = body.get("input")
+    """The tool call a request is answered with: the prompt's next step (one per tool output
+    already sent back since the last user message), when the request offers that tool."""
+    items = body.get("input", body.get("messages"))
     if not isinstance(items, list):
         items = []
     users = [i for i, item in enumerate(items) if item.get("role") == "user"]
     after = items[users[-1] + 1 :] if users else items
-    done = sum(1 for item in after if item.get("type") == "function_call_output")
+    done = sum(1 for item in after if _is_tool_output(item))
     steps: list[tuple[str, str]] = _STEP.findall(prompt)
-    offered = {tool.get("name") for tool in body.get("tools") or ()}
+    tools = body.get("tools") or ()
+    offered = {(tool.get("function") or tool).get("name") for tool in tools}
     if done < len(steps) and steps[done][0] in offered:
         return steps[done]
     return None
@@ -131,18 +137,43 @@ def _chat_usage(answer: _Answer) -> dict[str, Any]:
     }
 
 
+def _chat_tool_call(answer: _Answer, arguments: str) -> dict[str, Any]:
+    """The answer's tool call, as a chat message (or a stream's delta) carries it."""
+    assert answer.tool is not None
+    function = {"name": answer.tool[0], "arguments": arguments}
+    return {"index": 0, "id": f"call_{answer.id}", "type": "function", "function": function}
+
+
+def _chat_finish(answer: _Answer) -> str:
+    return "stop" if answer.tool is None else "tool_calls"
+
+
 def _chat(answer: _Answer) -> dict[str, Any]:
-    message = {"role": "assistant", "content": answer.text, "refusal": None}
+    message: dict[str, Any] = {"role": "assistant", "content": answer.text, "refusal": None}
+    if answer.tool is not None:
+        message.update(content=None, tool_calls=[_chat_tool_call(answer, answer.tool[1])])
+    choice = {"index": 0, "message": message, "logprobs": None}
     return {
         "id": f"chatcmpl-{answer.id}",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": answer.model,
         "system_fingerprint": "fp_fake",
-        "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}],
+        "choices": [{**choice, "finish_reason": _chat_finish(answer)}],
         "usage": _chat_usage(answer),
         "service_tier": _tier(answer.body),
     }
+
+
+def _chat_deltas(answer: _Answer) -> list[dict[str, Any]]:
+    """The deltas of a streamed chat answer: its words, or its tool call (name, then
+    arguments)."""
+    first = {"role": "assistant", "content": ""}
+    if answer.tool is None:
+        return [first] + [{"content": w} for w in answer.words]
+    named = {**first, "content": None, "tool_calls": [_chat_tool_call(answer, "")]}
+    arguments = {"index": 0, "function": {"arguments": answer.tool[1]}}
+    return [named, {"tool_calls": [arguments]}]
 
 
 def _chat_events(answer: _Answer) -> Iterator[tuple[str | None, Any]]:
@@ -154,11 +185,10 @@ def _chat_events(answer: _Answer) -> Iterator[tuple[str | None, Any]]:
         "model": answer.model,
         "system_fingerprint": "fp_fake",
     }
-    deltas = [{"role": "assistant", "content": ""}] + [{"content": w} for w in answer.words]
-    for delta in deltas:
+    for delta in _chat_deltas(answer):
         choice = {"index": 0, "delta": delta, "logprobs": None, "finish_reason": None}
         yield None, {**base, "choices": [choice], **({"usage": None} if usage_wanted else {})}
-    last = {"index": 0, "delta": {}, "logprobs": None, "finish_reason": "stop"}
+    last = {"index": 0, "delta": {}, "logprobs": None, "finish_reason": _chat_finish(answer)}
     yield None, {**base, "choices": [last], **({"usage": None} if usage_wanted else {})}
     if usage_wanted:
         yield None, {**base, "choices": [], "usage": _chat_usage(answer)}
@@ -322,7 +352,8 @@ def _prompt(path: str, body: dict[str, Any]) -> str:
         users = [item for item in given if item.get("role") == "user"]
         return _text((users[-1:] or [{}])[0].get("content"))
     messages = body.get("messages") or [{}]
-    return _text(messages[-1].get("content", ""))
+    users = [message for message in messages if message.get("role") == "user"]
+    return _text((users or messages)[-1].get("content", ""))
 
 
 class QuietHandler(BaseHTTPRequestHandler):

@@ -14,6 +14,7 @@ import structlog
 from fake_llm_server import FakeLLMServer
 
 import wf_structlog
+import wf_structlog.cost
 from wf_structlog._runtime.state import CURRENT
 from wf_structlog.config import ENVIRONMENT_VARIABLES
 from wf_structlog.structlog_chain import unconfigure
@@ -153,3 +154,12 @@ def aclaude(fake_llm: FakeLLMServer) -> anthropic.AsyncAnthropic:
 def llm_calls(cap: Capture) -> list[EventDict]:
     """The ``llm_call`` events captured."""
     return [e for e in cap.events if e["event"] == "llm_call"]
+
+
+def table_dollars(model: str, input_tokens: int, output_tokens: int, cached: int) -> float:
+    """What the shipped price table says a call of *model* costs: *input_tokens*, *cached* of
+    them read from the cache, and *output_tokens*."""
+    price = wf_structlog.cost.builtin_prices()[model]
+    assert price.cached_input is not None
+    uncached = (input_tokens - cached) * price.input + cached * price.cached_input
+    return (uncached + output_tokens * price.output) / 1e6

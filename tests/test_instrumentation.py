@@ -11,11 +11,12 @@ from typing import Any
 import anthropic
 import openai
 import pytest
+from conftest import table_dollars
 from fake_llm_server import CACHED_TOKENS, FakeLLMServer, count, reply_to
 from openai.resources.chat.completions.completions import AsyncCompletions, Completions
 
 import wf_structlog as wfl
-from wf_structlog import cost, instrumentation
+from wf_structlog import instrumentation
 from wf_structlog.instrumentation._call import LLMCall
 from wf_structlog.testing import Capture
 from wf_structlog.typing import EventDict
@@ -50,13 +51,7 @@ def the_call(logs: Capture) -> EventDict:
 def expected_usage(model: str) -> dict[str, Any]:
     """What the fake server's answer to PROMPT costs and counts."""
     input_tokens, output_tokens = count(PROMPT) + CACHED_TOKENS, count(REPLY)
-    price = cost.builtin_prices()[model]
-    assert price.cached_input is not None
-    dollars = (
-        (input_tokens - CACHED_TOKENS) * price.input
-        + CACHED_TOKENS * price.cached_input
-        + output_tokens * price.output
-    ) / 1e6
+    dollars = table_dollars(model, input_tokens, output_tokens, CACHED_TOKENS)
     return {
         "input_tokens": input_tokens,
         "output_tokens": output_tokens,

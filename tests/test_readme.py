@@ -56,6 +56,16 @@ CHECKS = {
             "  tool_calls.search: 4 > 3",
         ]
     """,
+    'research.invoke(" wasps ")': """
+        bees, wasps = wfl.reduce("chains.ndjson")
+        for document, asked in ((bees, " bees "), (wasps, " wasps ")):
+            (turn,) = document["iterations"][0]["interactions"]
+            assert (document["name"], turn["agent"]) == ("research", "research")
+            assert turn["input"] == asked
+            (found,) = turn["actions"]
+            assert (found["event"], found["tool"], found["status"]) == ("tool_call", "search", "ok")
+            assert found["output"] == [f"a note on {asked.strip()}"]
+    """,
     "legacy_path = old.finalize": """
         import orjson
         legacy = orjson.loads(legacy_path.read_bytes())

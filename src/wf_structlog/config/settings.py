@@ -206,8 +206,8 @@ class Settings:
         list,
         (),
         checks.sdks,
-        "LLM SDKs whose calls are logged by themselves: `openai`, `anthropic` "
-        "(comma-separated in the environment)",
+        "LLM SDKs and agent frameworks logged by themselves: `openai`, `anthropic`, "
+        "`google_genai`, `openai_agents`, `langchain` (comma-separated in the environment)",
         env="WF_LOG_INSTRUMENT",
     )
     prices: tuple[tuple[str, ModelPrice], ...] = _row(

@@ -16,6 +16,10 @@ provider), with the model requested and returned, the prompt and the response te
 a failed call, ``error_type``. Its ``cost`` is added by the chain's ``AddCost`` processor, as
 for every ``llm_call`` (or is the provider's, where the API reports one).
 
+Frameworks are instrumented by name too, each keeping its structure in our scopes:
+``openai_agents`` (a tracing processor of ours) and ``langchain`` (our callback handler in
+every run, :class:`wf_structlog.instrumentation.langchain.WfCallbackHandler`).
+
 Instrumenting twice changes nothing; :func:`uninstrument` puts the SDK's methods back as
 they were.
 """
@@ -32,18 +36,30 @@ from . import _agents, _anthropic, _gemini, _openai, _patch
 
 __all__ = ["SDKS", "installed", "instrument", "instrumented", "uninstrument"]
 
+
+def _install_langchain() -> Callable[[], None]:
+    from . import langchain  # the optional framework (langchain-core): ImportError when absent
+
+    return langchain.install()
+
+
 _INTEGRATIONS: Final[dict[str, Callable[[], Callable[[], None]]]] = {
     "openai": functools.partial(_patch.patch, _openai.TARGETS),
     "anthropic": functools.partial(_patch.patch, _anthropic.TARGETS),
     "openai_agents": _agents.install,
     "google_genai": functools.partial(_patch.patch, _gemini.TARGETS),
+    "langchain": _install_langchain,
 }
 """Each integration: what turns it on, returning what turns it off again."""
 
 SDKS: Final = tuple(_INTEGRATIONS)
 """The SDKs and frameworks that can be instrumented."""
 
-_MODULES: Final = {"openai_agents": "agents", "google_genai": "google.genai"}
+_MODULES: Final = {
+    "openai_agents": "agents",
+    "google_genai": "google.genai",
+    "langchain": "langchain_core",
+}
 """The module an SDK is imported as, where it is not its name."""
 
 

@@ -11,12 +11,11 @@ not a second time by the openai instrumentation: while an Agents model span is c
 instrumentation stands aside (:data:`_call.QUIET`).
 
 The processor's callbacks run in the SDK's tasks, where a context variable set would leak or
-be lost; so scopes are opened and written under explicit parents, each in a copied context.
+be lost; so scopes are opened and written under explicit parents (:mod:`._under`).
 """
 
 from __future__ import annotations
 
-import contextvars
 import threading
 from collections.abc import Callable, Mapping
 from typing import Any, Final
@@ -25,23 +24,13 @@ from .. import schema
 from .._runtime import faults as _faults
 from .._runtime.logger import get_logger
 from .._runtime.scope import Scope
-from .._runtime.state import CURRENT
 from ..cost import normalise
-from ..scopes.hierarchy import InteractionScope, WorkflowScope, current_scope, workflow_of
+from ..scopes.hierarchy import InteractionScope, WorkflowScope
 from . import _call, _openai
+from ._under import open_run, under
 
 _NAME: Final = "openai_agents"
 _MODEL_SPANS: Final = frozenset({"response", "generation"})
-
-
-def _in(scope: Scope | None, fn: Callable[[], Any]) -> Any:
-    """*fn()* with *scope* current, in a copy of the context (the caller's stays as it was)."""
-
-    def run() -> Any:
-        CURRENT.set(scope)
-        return fn()
-
-    return contextvars.copy_context().run(run)
 
 
 def _status(span: Any) -> str:
@@ -96,11 +85,9 @@ class Processor:
         self._guard("an agents trace", lambda: self._trace_start(trace))
 
     def _trace_start(self, trace: Any) -> None:
-        here = current_scope()
-        if workflow_of(here) is None:
-            flow = _in(None, lambda: WorkflowScope(trace.name, {}).start())
+        here, flow = open_run(trace.name)
+        if flow is not None:
             self._workflows[trace.trace_id] = flow
-            here = flow
         self._parents[trace.trace_id] = here
 
     def on_trace_end(self, trace: Any) -> None:
@@ -112,12 +99,12 @@ class Processor:
         self._parents.pop(trace_id, None)
         flow = self._workflows.pop(trace_id, None)
         if flow is not None:
-            _in(flow, flow.end)
+            under(flow, flow.end)
 
     def _end_interaction(self, trace_id: str, status: str) -> None:
         turn = self._open.pop(trace_id, None)
         if turn is not None and turn.is_open:
-            _in(turn, lambda: turn.end(status))
+            under(turn, lambda: turn.end(status))
 
     def on_span_start(self, span: Any) -> None:
         """An agent opens its interaction; a model call starts its clock."""
@@ -128,7 +115,7 @@ class Processor:
         if kind == "agent":
             self._end_interaction(span.trace_id, schema.STATUS_OK)
             turn = InteractionScope(span.span_data.name, None, {})
-            self._open[span.trace_id] = _in(self._parents.get(span.trace_id), turn.start)
+            self._open[span.trace_id] = under(self._parents.get(span.trace_id), turn.start)
         elif kind in _MODEL_SPANS:
             self._calls[span.span_id] = _call.LLMCall(_openai.RESPONSES, {})
 
@@ -146,7 +133,7 @@ class Processor:
             call = self._calls.pop(span.span_id, None)
             if call is not None:
                 call.api, found = _model_fields(data)
-                _in(turn, lambda: call.end(_status(span), found))
+                under(turn, lambda: call.end(_status(span), found))
                 if turn is not None and found.get("response"):
                     turn.output = found["response"]  # the agent's last word is its output
         elif data.type == "function":
@@ -162,7 +149,7 @@ class Processor:
             fields["error"] = detail.get("error") or span.error.get("message")
         log = get_logger()
         method = log.error if span.error else log.info
-        _in(turn, lambda: method(event, **fields))
+        under(turn, lambda: method(event, **fields))
 
     def shutdown(self) -> None:
         """Nothing to flush: every event was written when its span ended."""
