@@ -70,7 +70,7 @@ _JWT = "eyJhbGciOiJIUzI1NiJ9" + ".eyJzdWIiOiIxMjM0NTY3ODkwIn0" + ".dBjftJeZ4CVPm
 _IS = r"""["']?[ \t]*(?:=>|:=|[:=])[ \t]*["']?"""
 # A random-looking run: not a word ("a" to "z" only), holding a digit or a capital.
 _MIXED = r"(?=[A-Za-z0-9+/_-]*[A-Z0-9])"
-_NOT_B64 = r"(?![A-Za-z0-9+/=])"
+_NOT_B64 = r"(?![A-Za-z0-9+/])"  # a "=" may follow: padding, or the "=" of "k=v"
 # A token, not a word: a digit or symbol, or both cases (of the characters {c}).
 _TOKENISH = r"(?:(?=[{c}]*(?:[0-9_~+/-]|\.[A-Za-z0-9]))|(?=[{c}]*[a-z])(?=[{c}]*[A-Z]))"
 _NEWLINE = r"[ \t]*(?:\r?\n|\\r\\n|\\n)[ \t]*"  # a real line break, or an escaped one ("\\n")
