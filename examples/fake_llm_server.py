@@ -41,6 +41,32 @@ SNAPSHOTS: Final = {
 CACHED_TOKENS: Final = 2
 """Input tokens every answer says were read from the prompt cache."""
 
+CACHE_WRITE_TOKENS: Final = 3
+"""Input tokens an Anthropic answer says were written to the cache, for each content block
+marked with ``cache_control`` (five minutes, or ``"ttl": "1h"``)."""
+
+
+def _tier(body: dict[str, Any]) -> str:
+    """The service tier an OpenAI answer says it was served in: the one asked for (``flex``,
+    ``priority``), else ``default``."""
+    asked = body.get("service_tier")
+    return asked if asked in ("flex", "priority") else "default"
+
+
+def _cache_writes(body: dict[str, Any]) -> tuple[int, int]:
+    """(five-minute, one-hour) tokens written to the cache by the blocks marked to be."""
+    blocks: list[Any] = [body.get("system")]
+    blocks += [message.get("content") for message in body.get("messages") or []]
+    marks = [
+        block["cache_control"]
+        for content in blocks
+        if isinstance(content, list)
+        for block in content
+        if isinstance(block, dict) and isinstance(block.get("cache_control"), dict)
+    ]
+    hour = sum(mark.get("ttl") == "1h" for mark in marks)
+    return (len(marks) - hour) * CACHE_WRITE_TOKENS, hour * CACHE_WRITE_TOKENS
+
 
 def _text(content: Any) -> str:
     """The text of a message's content: a string, or a list of typed parts."""
@@ -90,7 +116,7 @@ class _Answer:
         self.tool = _tool_step(body, prompt)
         self.text = f"{self.tool[0]} {self.tool[1]}" if self.tool else reply_to(prompt)
         self.words = [w + " " for w in self.text.split()[:-1]] + self.text.split()[-1:]
-        self.input_tokens = count(prompt) + CACHED_TOKENS
+        self.input_tokens = count(prompt) + CACHED_TOKENS + sum(_cache_writes(body))
         self.output_tokens = count(self.text)
         self.id = f"{number:06d}"
 
@@ -115,6 +141,7 @@ def _chat(answer: _Answer) -> dict[str, Any]:
         "system_fingerprint": "fp_fake",
         "choices": [{"index": 0, "message": message, "logprobs": None, "finish_reason": "stop"}],
         "usage": _chat_usage(answer),
+        "service_tier": _tier(answer.body),
     }
 
 
@@ -168,6 +195,7 @@ def _response(answer: _Answer, status: str) -> dict[str, Any]:
         "model": answer.model,
         "output": [message] if done else [],
         "usage": usage if done else None,
+        "service_tier": _tier(answer.body),
         "error": None,
         "incomplete_details": None,
         "instructions": answer.body.get("instructions"),
@@ -212,11 +240,14 @@ def _response_events(answer: _Answer) -> Iterator[tuple[str | None, Any]]:
 
 
 def _anthropic_usage(answer: _Answer) -> dict[str, Any]:
+    minutes, hour = _cache_writes(answer.body)
     return {
-        "input_tokens": answer.input_tokens - CACHED_TOKENS,
+        "input_tokens": answer.input_tokens - CACHED_TOKENS - minutes - hour,
         "cache_read_input_tokens": CACHED_TOKENS,
-        "cache_creation_input_tokens": 0,
+        "cache_creation_input_tokens": minutes + hour,
+        "cache_creation": {"ephemeral_5m_input_tokens": minutes, "ephemeral_1h_input_tokens": hour},
         "output_tokens": answer.output_tokens,
+        "service_tier": "standard",
     }
 
 

@@ -25,6 +25,7 @@ from typing import Any, Final, NamedTuple, Protocol
 
 import wf_structlog as wfl
 from wf_structlog import get_logger
+from wf_structlog.render.money import cost_label
 
 # No configuration needed: the first call sets up the dev console by itself.
 log = get_logger().bind(agent="planner")
@@ -193,7 +194,7 @@ def summary(document: dict[str, Any]) -> list[str]:
         "  interactions: " + ", ".join(f"{agent} {n}" for agent, n in per_agent.items()),
         f"  errors:       {document['error_count']}",
         f"  usage:        {usage['calls']} calls, {usage['input_tokens']} input tokens, "
-        f"{usage['output_tokens']} output tokens, ${usage.get('cost', 0):.6f}",
+        f"{usage['output_tokens']} output tokens, {cost_label(usage)}",
     ]
 
 

@@ -44,7 +44,7 @@ class TestLogLlmCall:
             "calls": 2,
             "input_tokens": 1,
             "output_tokens": 2,
-            "unpriced": 2,
+            "unpriced_calls": 2,
         }
         assert document["complete"]
         assert misuses(logs) == []

@@ -50,6 +50,20 @@ class TestBudget:
             "  agents.planner.tokens: 110 > 50"
         )
 
+    def test_unpriced_calls_fail_a_cost_budget(self, logs: Capture) -> None:
+        """Calls without a price leave the cost unknown: a cost budget fails and says so,
+        rather than taking them as $0; limits on other keys still pass."""
+        with wfl.workflow("w"), wfl.interaction("planner"):
+            log.info("llm_call", model="house", input_tokens=5, output_tokens=5)
+        logs.budget(tokens=10)
+        with pytest.raises(BudgetExceededError) as failed:
+            logs.budget(cost=1.0, agents={"planner": {"cost": 1.0}})
+        assert str(failed.value) == (
+            "the run went over its budget:\n"
+            "  cost: 1 unpriced call(s), cost unknown (limit $1.00)\n"
+            "  agents.planner.cost: 1 unpriced call(s), cost unknown (limit $1.00)"
+        )
+
     def test_a_tool_never_called_is_within_any_budget(self, logs: Capture) -> None:
         """A tool that was not called counts as 0 calls."""
         agents_run()

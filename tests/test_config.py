@@ -232,7 +232,7 @@ def test_wheel_contains_presets_and_schema(tmp_path: Path) -> None:
         assert f"wf_structlog/configs/{preset}.toml" in names
     assert "wf_structlog/document.schema.json" in names
     assert "wf_structlog/py.typed" in names
-    assert "wf_structlog/prices.toml" in names
+    assert "wf_structlog/cost/prices.toml" in names
 
 
 class TestZeroConfigurationFallback:

@@ -72,9 +72,20 @@ class TestColumns:
 
     def test_the_default_column_shows_every_key_left(self) -> None:
         """The column with key "" shows what no column shows, in the event's order."""
-        columns = [Column("", default_columns()[-1].formatter)]
-        line = ConsoleRenderer(columns)(None, "info", EVENT).plain
+        (rest,) = [column for column in default_columns() if column.key == ""]
+        line = ConsoleRenderer([rest])(None, "info", EVENT).plain
         assert line == "model=gpt-4o tokens=12"
+
+    def test_a_call_without_a_cost_says_unpriced(self) -> None:
+        """A call that logged tokens but no cost ends its line with "unpriced", never $0; a
+        priced one ends with its cost, and an event without tokens with neither."""
+        columns = [c for c in default_columns() if c.key in ("", "cost")]
+        render = ConsoleRenderer(columns)
+        unpriced = {"event": "llm_call", "model": "house", "input_tokens": 3, "output_tokens": 1}
+        assert render(None, "info", unpriced).plain.endswith("output_tokens=1 unpriced")
+        priced = {**unpriced, "cost": 0.0004}
+        assert render(None, "info", priced).plain.endswith("output_tokens=1 cost=0.0004")
+        assert render(None, "info", {"event": "step", "n": 1}).plain == "n=1"
 
     def test_the_console_sink_takes_columns(self) -> None:
         """ConsoleSink(columns=...) prints with them."""

@@ -124,7 +124,7 @@ def test_every_style_gives_the_same_document(style: str, tmp_path: Path) -> None
         "name": "demo",
         "status": "ok",
         "complete": True,
-        "usage": {"calls": 4, "input_tokens": 20, "output_tokens": 28, "unpriced": 4},
+        "usage": {"calls": 4, "input_tokens": 20, "output_tokens": 28, "unpriced_calls": 4},
         "iterations": [(1, "ok", list(turn)), (2, "ok", list(turn))],
     }
 

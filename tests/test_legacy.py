@@ -52,7 +52,7 @@ class TestWorkflowLogger:
             "calls": 4,
             "input_tokens": 40,
             "output_tokens": 20,
-            "unpriced": 4,
+            "unpriced_calls": 4,
         }
         assert document["metadata"] == {"user": "u1"}
         assert document["resources"] == [{"name": "paper.pdf", "details": {"pages": 3}}]

@@ -30,5 +30,5 @@ class TestFormatCost:
     def test_unpriced_calls_are_never_free(self) -> None:
         """Calls that logged tokens but no cost are said, never shown as $0."""
         assert cost_label({"calls": 2}) == "unpriced"
-        assert cost_label({"calls": 3, "cost": 0.01, "unpriced": 1}) == "$0.0100 + 1 unpriced"
+        assert cost_label({"calls": 3, "cost": 0.01, "unpriced_calls": 1}) == "$0.0100 + 1 unpriced"
         assert cost_label({"calls": 0}) == ""

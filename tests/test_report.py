@@ -19,6 +19,7 @@ from conftest import write_run
 
 import wf_structlog as wfl
 from wf_structlog import reduce
+from wf_structlog.cost import PRICES_AS_OF
 from wf_structlog.reading import diff
 from wf_structlog.reading.cli import main
 from wf_structlog.reading.report import embed_json, render
@@ -99,8 +100,7 @@ def conversation_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
                     response=LONG_REPLY,
                     input_tokens=9,
                     output_tokens=30,
-                    cost=1.935e-05,
-                )
+                )  # priced by the shipped table: 9 x $0.15 + 30 x $0.60 per million
                 turn.output = BIDI
             with wfl.interaction("summarizer", input="Summarise the forecast"):
                 log.info(
@@ -725,3 +725,6 @@ class TestConversation:
         text = page.locator("#detail").text_content() or ""
         assert "price \\u202eevil\\u202c here" in text
         assert "\u202e" not in page.locator("body").inner_text()
+        page.locator(".node.interaction.selected .node.entry > .row").first.click()
+        facts = page.locator("#detail .facts").text_content() or ""
+        assert f"cost sourcetable ({PRICES_AS_OF})" in facts  # <dt> then <dd>

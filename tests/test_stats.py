@@ -21,7 +21,7 @@ AGENT_KEYS = [
     "input_tokens",
     "output_tokens",
     "cost",
-    "unpriced",
+    "unpriced_calls",
     "latency_ms",
 ]
 

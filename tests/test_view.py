@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import random
 import re
 from datetime import UTC, datetime
 from pathlib import Path
@@ -62,6 +63,22 @@ class TestView:
         by_id = wf_log(capsys, "view", "--workflow", run_id[:8], str(multi_process_run))
         assert [line for line in by_id if not line.startswith(" ")] == run1
         assert len(run1) == sum(e.get("workflow") == "run1" for e in events)
+
+    def test_lines_written_out_of_time_order_are_printed_in_order(
+        self, parallel_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Lines a few places from their time order in the file (as processes writing one
+        file through their own buffers leave them) are printed in time order."""
+        lines = parallel_run.read_bytes().splitlines(keepends=True)
+        in_order = sorted(lines, key=lambda line: orjson.loads(line)["timestamp"])
+        shuffled = tmp_path / "shuffled.ndjson"
+        rng = random.Random(7)
+        blocks = [in_order[start : start + 9] for start in range(0, len(in_order), 9)]
+        shuffled.write_bytes(b"".join(b"".join(rng.sample(b, len(b))) for b in blocks))
+        assert shuffled.read_bytes() != b"".join(in_order)
+        ordered = tmp_path / "ordered.ndjson"
+        ordered.write_bytes(b"".join(in_order))
+        assert wf_log(capsys, "view", str(shuffled)) == wf_log(capsys, "view", str(ordered))
 
     def test_since(self, parallel_run: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """--since keeps events at or after a time; a duration counts back from now."""

@@ -11,8 +11,10 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
+from .cost import add_costs
 from .reading._nesting import runs, scopes
 from .render.money import format_cost
+from .schema import UNPRICED_CALLS
 
 __all__ = ["BudgetExceededError", "measure", "over_baseline", "over_budget"]
 
@@ -22,9 +24,10 @@ class BudgetExceededError(AssertionError):
 
 
 def measure(documents: Iterable[Mapping[str, Any]]) -> dict[str, float]:
-    """What the runs in *documents* used, flat: ``cost``, ``tokens``, ``input_tokens``,
-    ``output_tokens``, ``calls``, ``errors``, ``duration_ms``, ``tool_calls.<tool>``, and
-    ``agents.<agent>.<cost|tokens|calls|errors>``.
+    """What the runs in *documents* used, flat: ``cost``, ``unpriced_calls`` (calls whose cost
+    is unknown), ``tokens``, ``input_tokens``, ``output_tokens``, ``calls``, ``errors``,
+    ``duration_ms``, ``tool_calls.<tool>``, and
+    ``agents.<agent>.<cost|unpriced_calls|tokens|calls|errors>``.
 
     Args:
         documents: workflow documents (sub-workflows nested in them are counted).
@@ -42,12 +45,14 @@ def measure(documents: Iterable[Mapping[str, Any]]) -> dict[str, float]:
                 continue
             prefix = f"agents.{scope['agent']}."
             own = scope["usage"]
-            used[prefix + "cost"] += own.get("cost", 0)
+            used[prefix + "cost"] = add_costs(used[prefix + "cost"], own.get("cost", 0))
+            used[prefix + UNPRICED_CALLS] += own.get(UNPRICED_CALLS, 0)
             used[prefix + "tokens"] += own["input_tokens"] + own["output_tokens"]
             used[prefix + "calls"] += own["calls"]
             used[prefix + "errors"] += scope["error_count"]
         usage = run["usage"]
-        used["cost"] += usage.get("cost", 0)
+        used["cost"] = add_costs(used["cost"], usage.get("cost", 0))
+        used[UNPRICED_CALLS] += usage.get(UNPRICED_CALLS, 0)
         used["input_tokens"] += usage["input_tokens"]
         used["output_tokens"] += usage["output_tokens"]
         used["calls"] += usage["calls"]
@@ -64,24 +69,30 @@ def _number(value: Any) -> float:
 
 
 def over_budget(used: Mapping[str, float], limits: Mapping[str, float]) -> list[str]:
-    """One line per key of *limits* that *used* went over.
+    """One line per key of *limits* that *used* went over; a cost limit is not met either
+    when some calls had no price (their cost is unknown, never taken as $0).
 
     Args:
         used: from :func:`measure`.
         limits: the most each key may be (a key not used counts as 0).
     """
-    return [
-        f"  {key}: {_show(key, used.get(key, 0))} > {_show(key, limit)}"
-        for key, limit in limits.items()
-        if used.get(key, 0) > limit
-    ]
+    lines = []
+    for key, limit in limits.items():
+        unknown = key.endswith("cost") and used.get(key[:-4] + UNPRICED_CALLS, 0)
+        if unknown:
+            limited = f"limit {_show(key, limit)}"
+            lines.append(f"  {key}: {unknown:,.0f} unpriced call(s), cost unknown ({limited})")
+        elif used.get(key, 0) > limit:
+            lines.append(f"  {key}: {_show(key, used.get(key, 0))} > {_show(key, limit)}")
+    return lines
 
 
 def over_baseline(
     used: Mapping[str, float], baseline: Mapping[str, float], tolerance: float
 ) -> list[str]:
     """One line per key that grew past its baseline by more than *tolerance* (a fraction:
-    0.1 is 10%); ``errors`` and the ``.errors`` keys may not grow at all.
+    0.1 is 10%); ``errors``, ``unpriced_calls`` and their per-agent keys may not grow at all
+    (a baseline written before ``unpriced_calls`` was measured does not hold them).
 
     Args:
         used: from :func:`measure`, now.
@@ -90,8 +101,11 @@ def over_baseline(
     """
     lines = []
     for key in sorted({*used, *baseline} - {"duration_ms"}):
+        if key.endswith(UNPRICED_CALLS) and key not in baseline:
+            continue
         was, now = baseline.get(key, 0), used.get(key, 0)
-        allowed = was if key.endswith("errors") else was * (1 + tolerance)
+        exact = key.endswith(("errors", UNPRICED_CALLS))
+        allowed = was if exact else was * (1 + tolerance)
         if now > allowed + 1e-12:
             growth = f"+{100 * (now - was) / was:.1f}%" if was else "new"
             lines.append(f"  {key}: {_show(key, was)} → {_show(key, now)} ({growth})")

@@ -49,11 +49,16 @@ resources. An action of a function decorated with ``action(name)`` is an event n
 with ``input``, ``output`` (absent when it raised), ``status`` and ``duration_ms``. A call of
 an instrumented LLM SDK (:mod:`wf_structlog.instrumentation`) is an ``llm_call`` event with
 ``provider``, ``model``, ``response_model``, ``prompt``, ``response``, the token counts
-(``input_tokens``, ``output_tokens``, ``cached_tokens``, ``reasoning_tokens``), ``cost``,
-``status``, ``duration_ms``, and where known ``finish_reason``, ``request_id``, ``stream``,
+(``input_tokens``, ``output_tokens``, ``cached_tokens``, ``cache_write_tokens``,
+``cache_write_1h_tokens``, ``reasoning_tokens``: normalised as :mod:`wf_structlog.cost.usage`
+says), ``service_tier``, ``status``, ``duration_ms``, and where known ``finish_reason``,
+``request_id``, ``stream``,
 ``time_to_first_chunk_ms``, the request's parameters (``temperature``, ``top_p``, ``top_k``,
 ``max_tokens``, ``frequency_penalty``, ``presence_penalty``, ``seed``, ``stop``, ``choices``)
-and, for a failed call, ``error_type``.
+and, for a failed call, ``error_type``. Every ``llm_call`` with a model and token counts,
+whoever logged it, is given ``cost`` (dollars), ``cost_source`` (``provider``, ``table``,
+``user``) and, from the shipped table, ``cost_table_date``, unless it brought its own ``cost``
+(:mod:`wf_structlog.processors.pricing`); a call no table prices has no ``cost``.
 Events outside any scope carry none of the hierarchy keys. The hierarchy keys are reserved:
 inside a scope its values replace any the caller passed.
 """
@@ -115,6 +120,10 @@ ERROR_LEVELS: Final = frozenset({"error", "critical"})
 
 USAGE_KEYS: Final = ("input_tokens", "output_tokens")
 """Numeric event keys summed into ``usage`` up the tree; ``cost`` is summed where logged."""
+
+UNPRICED_CALLS: Final = "unpriced_calls"
+"""The ``usage`` key counting the calls that logged tokens but no ``cost``: a reader shows
+them as unpriced, never as free."""
 
 STATUS_OK: Final = "ok"
 STATUS_ERROR: Final = "error"

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Protocol
 from .forksafe import renew_owners
 
 if TYPE_CHECKING:
-    from ..cost import ModelPrice
     from ..typing import Processor, Sink
     from .hooks import Listener
     from .scope import Scope
@@ -49,7 +48,6 @@ class _State:
         "next_seq",
         "pid",
         "portable",
-        "prices",
         "reported",
         "reported_lock",
         "root",
@@ -78,7 +76,7 @@ class _State:
         """The capture sink of the ``test`` preset (a ``MemorySink``), if configured."""
         self.settings: object | None = None
         """The ``Settings`` in force, opaque here: the runtime never reads them; the values it
-        needs are fields of their own (``min_level``, ``doc_dir``, ``prices``...)."""
+        needs are fields of their own (``min_level``, ``doc_dir``...)."""
         self.portable: bytes | None = None
         """The settings in force, pickled, for the carriers that go to child processes (see
         ``propagation``); ``None`` when they cannot be pickled, and :attr:`unportable` says why."""
@@ -88,7 +86,6 @@ class _State:
         self.doc_dir: str | None = None
         self.file_mode = 0o600
         """The mode of the files created (the legacy ``WorkflowLogger``'s documents)."""
-        self.prices: tuple[tuple[str, ModelPrice], ...] = ()
         self.lock = threading.RLock()
         """Guards configuration changes."""
         self.structure = threading.RLock()

@@ -26,6 +26,7 @@ from ..instrumentation import follow_configuration
 from ..outputs.background import BackgroundSink
 from ..outputs.sinks import ConsoleSink, DocumentSink, FileSink, MemorySink, StreamSink
 from ..processors.payloads import PayloadLimits, SideFiles
+from ..processors.pricing import AddCost
 from ..processors.redaction import Redactor
 from ..processors.stamping import (
     RedactThenStamp,
@@ -82,15 +83,20 @@ def build_chain(settings: Settings) -> tuple[Processor, ...]:
     only when your processors need to see safe values. Without processors of your own, the
     stamping is done after redaction (:class:`~wf_structlog.processors.RedactThenStamp`): the
     same events, with the scope's ids redacted once per scope instead of on every event.
+    :class:`~wf_structlog.processors.pricing.AddCost` comes right after the context is merged,
+    so that a model or a tier bound to the logger prices the calls, and your processors see
+    each call's cost.
 
     Args:
         settings: the settings whose chain is built.
     """
     fmt = format_exceptions_with_locals if settings.traceback_locals else format_exceptions
+    price = AddCost(settings.prices)
     if not settings.processors:
-        return (merge_contextvars, fmt, RedactThenStamp(redactor(settings)))
+        return (merge_contextvars, price, fmt, RedactThenStamp(redactor(settings)))
     return (
         merge_contextvars,
+        price,
         stamp_event,
         fmt,
         safe_values,
@@ -205,7 +211,6 @@ def apply(settings: Settings) -> None:
         STATE.settings = settings
         STATE.doc_dir = settings.doc_dir
         STATE.file_mode = settings.file_mode
-        STATE.prices = settings.prices
         set_level(LEVELS[settings.level], settings.enabled)
         carry(settings)
         STATE.configured = True

@@ -9,10 +9,12 @@ Instrumented: ``create`` and ``parse`` of the ``openai`` SDK's chat completions 
 ``stream`` of the ``anthropic`` SDK's messages, sync and async, streaming or not. Each call
 logs one event, in the current interaction (else in an automatic interaction named after the
 provider), with the model requested and returned, the prompt and the response text, token usage
-(``input_tokens``, ``output_tokens``, ``cached_tokens``, ``reasoning_tokens``), ``cost`` when
-the model's price is known (see :mod:`wf_structlog.cost`), ``duration_ms``,
+(``input_tokens``, ``output_tokens``, ``cached_tokens``, ``cache_write_tokens``,
+``cache_write_1h_tokens``, ``reasoning_tokens``, normalised by :mod:`wf_structlog.cost.usage`),
+``service_tier``, ``duration_ms``,
 ``time_to_first_chunk_ms`` for a stream, ``finish_reason``, ``request_id``, ``status`` and, for
-a failed call, ``error_type``.
+a failed call, ``error_type``. Its ``cost`` is added by the chain's ``AddCost`` processor, as
+for every ``llm_call`` (or is the provider's, where the API reports one).
 
 Instrumenting twice changes nothing; :func:`uninstrument` puts the SDK's methods back as
 they were.

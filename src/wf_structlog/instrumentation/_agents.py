@@ -26,6 +26,7 @@ from .._runtime import faults as _faults
 from .._runtime.logger import get_logger
 from .._runtime.scope import Scope
 from .._runtime.state import CURRENT
+from ..cost import normalise
 from ..scopes.hierarchy import InteractionScope, WorkflowScope, current_scope, workflow_of
 from . import _call, _openai
 
@@ -48,15 +49,13 @@ def _status(span: Any) -> str:
 
 
 def _generation_fields(data: Any) -> dict[str, Any]:
-    usage = data.usage or {}
     output = data.output or []
     texts = [m.get("content") for m in output if isinstance(m, Mapping)]
     return {
         "model": data.model,
         "prompt": data.input,
         "response": " ".join(t for t in texts if isinstance(t, str)) or None,
-        "input_tokens": usage.get("input_tokens"),
-        "output_tokens": usage.get("output_tokens"),
+        **normalise("openai", data.usage),
     }
 
 

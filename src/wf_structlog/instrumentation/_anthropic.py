@@ -1,8 +1,7 @@
 """What the ``anthropic`` SDK's messages say, as ``llm_call`` fields.
 
-Anthropic counts input read from or written to the prompt cache apart from ``input_tokens``;
-``input_tokens`` here is all of it, as OpenAI counts it, and ``cached_tokens`` the part read
-from the cache, so that the reducer's sums mean the same for both providers.
+Its usage is normalised by :mod:`wf_structlog.cost.usage` (Anthropic counts the input read
+from or written to the prompt cache apart from ``input_tokens``; ours include them).
 """
 
 from __future__ import annotations
@@ -12,22 +11,12 @@ import functools
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from ..cost import normalise
 from ._call import ORIGINAL, Api, always_streams, guard, record_async, record_sync, request_fields
 from ._patch import Target, methods
 from ._stream import watch_async, watch_sync
 
 _MODULE: Final = "anthropic.resources.messages.messages"
-
-
-def _usage(usage: Any) -> dict[str, Any]:
-    if usage is None:
-        return {}
-    read = getattr(usage, "cache_read_input_tokens", None)
-    written = getattr(usage, "cache_creation_input_tokens", None)
-    found: dict[str, Any] = {"output_tokens": usage.output_tokens, "cached_tokens": read}
-    if usage.input_tokens is not None:
-        found["input_tokens"] = usage.input_tokens + (read or 0) + (written or 0)
-    return found
 
 
 def _response(message: Any) -> dict[str, Any]:
@@ -38,7 +27,7 @@ def _response(message: Any) -> dict[str, Any]:
         "response": "".join(block.text for block in content if block.type == "text"),
         "finish_reason": message.stop_reason,
         "tool_calls": [block.name for block in content if block.type == "tool_use"] or None,
-        **_usage(message.usage),
+        **normalise("anthropic", message.usage),
     }
 
 
@@ -55,13 +44,12 @@ class _Fold:
         if event.type == "message_start":
             message = event.message
             self._found.update(response_model=message.model, response_id=message.id)
-            self._usage.update(_usage(message.usage))
+            self._usage.update(normalise("anthropic", message.usage))
         elif event.type == "content_block_delta" and event.delta.type == "text_delta":
             self._parts.append(event.delta.text)
         elif event.type == "message_delta":
             self._found["finish_reason"] = event.delta.stop_reason
-            later = _usage(event.usage)
-            self._usage.update({k: v for k, v in later.items() if v is not None})
+            self._usage.update(normalise("anthropic", event.usage))
         return True
 
     def fields(self) -> dict[str, Any]:

@@ -23,7 +23,7 @@ from .._runtime.hooks import Work, ending, tell
 from .._runtime.logger import get_logger
 from .._runtime.scope import started_enabled
 from .._runtime.state import STATE
-from ..cost import cost_of
+from ..cost import service_tier
 from ..scopes.auto import enter_interaction
 
 EVENT: Final = "llm_call"
@@ -135,6 +135,7 @@ PARAMS: Final = {
     "n": "choices",
     "stop": "stop",
     "stop_sequences": "stop",
+    "service_tier": "service_tier",
 }
 """Request parameters kept on the event: the SDKs' argument names, and our key for each."""
 
@@ -143,6 +144,8 @@ def _params(kwargs: Mapping[str, Any]) -> dict[str, Any]:
     found = {}
     for argument, key in PARAMS.items():
         value = given(kwargs, argument)
+        if key == "service_tier":  # what the call is billed as; the response may say better
+            value = service_tier(value)
         if value is not None:
             found[key] = [value] if key == "stop" and isinstance(value, str) else value
     return found
@@ -213,9 +216,6 @@ class LLMCall:
             fields["error_type"] = type(exc).__qualname__
             fields["error"] = str(exc)
             fields.setdefault("request_id", getattr(exc, "request_id", None))
-        cost = _cost(fields)
-        if cost is not None:
-            fields["cost"] = cost
         enter_interaction(self.api.provider, fields.get("prompt"), fields.get("response"))
         log = get_logger()
         with ending(self.work):
@@ -253,19 +253,6 @@ class LLMCall:
             found.setdefault("request_id", getattr(result, "_request_id", None))
             self.end(schema.STATUS_OK, found)
         return result
-
-
-def _cost(fields: Mapping[str, Any]) -> float | None:
-    tokens = fields.get("input_tokens"), fields.get("output_tokens")
-    if not all(isinstance(n, int) for n in tokens):
-        return None
-    return cost_of(
-        (fields.get("response_model"), fields.get("model")),
-        fields["input_tokens"],
-        fields["output_tokens"],
-        fields.get("cached_tokens") or 0,
-        STATE.prices,
-    )
 
 
 QUIET: Final[list[Callable[[], bool]]] = []

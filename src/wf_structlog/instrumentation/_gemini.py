@@ -4,9 +4,8 @@ The SDK's private ``_generate_content`` (and its stream, sync and async) is wrap
 public method: with automatic function calling one public call makes several requests, and
 returns the usage of the last alone; each request is one ``llm_call`` here, with its own.
 
-Gemini counts the cached tokens inside ``prompt_token_count`` (as OpenAI does) but the
-thinking tokens apart from ``candidates_token_count``: ``output_tokens`` here is both, and
-``reasoning_tokens`` the thinking part, so that the sums mean the same for every provider.
+Its usage is normalised by :mod:`wf_structlog.cost.usage` (Gemini counts the thinking tokens
+apart from ``candidates_token_count``; our ``output_tokens`` include them).
 """
 
 from __future__ import annotations
@@ -15,23 +14,11 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any, Final
 
+from ..cost import normalise
 from ._call import Api, always_streams, request_fields
 from ._patch import methods
 
 _MODULE: Final = "google.genai.models"
-
-
-def _usage(usage: Any) -> dict[str, Any]:
-    if usage is None:
-        return {}
-    thoughts = usage.thoughts_token_count
-    found: dict[str, Any] = {"cached_tokens": usage.cached_content_token_count}
-    found["reasoning_tokens"] = thoughts
-    if usage.prompt_token_count is not None:
-        found["input_tokens"] = usage.prompt_token_count + (usage.tool_use_prompt_token_count or 0)
-    if usage.candidates_token_count is not None or thoughts is not None:
-        found["output_tokens"] = (usage.candidates_token_count or 0) + (thoughts or 0)
-    return found
 
 
 def _text(response: Any) -> str:
@@ -53,7 +40,7 @@ def _response(response: Any) -> dict[str, Any]:
         "response_id": response.response_id,
         "response": _text(response),
         "finish_reason": _finish(response),
-        **_usage(response.usage_metadata),
+        **normalise("gemini", response.usage_metadata),
     }
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Final
 
+from ..cost import SOURCE_PROVIDER, normalise, service_tier
 from ._call import Api, given, request_fields
 from ._patch import methods
 
@@ -12,20 +13,16 @@ _CHAT_MODULE: Final = "openai.resources.chat.completions.completions"
 _RESPONSES_MODULE: Final = "openai.resources.responses.responses"
 
 
-def _details(usage: Any, group: str, key: str) -> int | None:
-    value = getattr(getattr(usage, group, None), key, None)
-    return value if isinstance(value, int) else None
-
-
-def _chat_usage(usage: Any) -> dict[str, Any]:
-    if usage is None:
-        return {}
-    return {
-        "input_tokens": usage.prompt_tokens,
-        "output_tokens": usage.completion_tokens,
-        "cached_tokens": _details(usage, "prompt_tokens_details", "cached_tokens"),
-        "reasoning_tokens": _details(usage, "completion_tokens_details", "reasoning_tokens"),
-    }
+def _usage(answer: Any) -> dict[str, Any]:
+    """The usage of a completion, a chunk or a response (see :mod:`wf_structlog.cost.usage`),
+    with the service tier it was served in."""
+    found = normalise("openai", answer.usage)
+    tier = service_tier(getattr(answer, "service_tier", None))
+    if tier is not None:
+        found["service_tier"] = tier
+    if "cost" in found:
+        found["cost_source"] = SOURCE_PROVIDER
+    return found
 
 
 def _ask_for_usage(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -50,7 +47,7 @@ def _chat_response(completion: Any) -> dict[str, Any]:
         "response": first.message.content if first is not None else None,
         "finish_reason": first.finish_reason if first is not None else None,
         "tool_calls": tools or None,
-        **_chat_usage(completion.usage),
+        **_usage(completion),
     }
 
 
@@ -72,7 +69,7 @@ class _ChatFold:
             if choice.finish_reason:
                 self._found["finish_reason"] = choice.finish_reason
         if chunk.usage is not None:
-            self._found.update(_chat_usage(chunk.usage))
+            self._found.update(_usage(chunk))
             return bool(chunk.choices) or not self._ours
         return True
 
@@ -82,22 +79,14 @@ class _ChatFold:
 
 def responses_fields(response: Any) -> dict[str, Any]:
     """What a whole ``Response`` says, as ``llm_call`` fields."""
-    usage = response.usage
     incomplete = getattr(response.incomplete_details, "reason", None)
-    found: dict[str, Any] = {
+    return {
         "response_model": response.model,
         "response_id": response.id,
         "response": response.output_text,
         "finish_reason": incomplete or response.status,
+        **_usage(response),
     }
-    if usage is not None:
-        found.update(
-            input_tokens=usage.input_tokens,
-            output_tokens=usage.output_tokens,
-            cached_tokens=_details(usage, "input_tokens_details", "cached_tokens"),
-            reasoning_tokens=_details(usage, "output_tokens_details", "reasoning_tokens"),
-        )
-    return found
 
 
 _FINAL_EVENTS: Final = frozenset({"response.completed", "response.incomplete", "response.failed"})

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, TypeGuard
 
 from .. import schema
+from ..cost import add_costs
 from ._kept import Item, first_order, in_order, kept_value, order
 
 Event = Mapping[str, Any]
@@ -153,11 +154,11 @@ def _count_usage(usage: dict[str, Any], item: Event) -> None:
             counted = True
     cost = item.get("cost")
     if cost is not None and _number(cost):
-        usage["cost"] = round(usage.get("cost", 0) + cost, _COST_DIGITS)
+        usage["cost"] = add_costs(usage.get("cost", 0), cost)
         usage["calls"] += 1
     elif counted:  # tokens without a price: said, so that no reader shows it as free
         usage["calls"] += 1
-        usage["unpriced"] = usage.get("unpriced", 0) + 1
+        usage[_UNPRICED] = usage.get(_UNPRICED, 0) + 1
 
 
 def _add_child(total: dict[str, Any], child: Mapping[str, Any]) -> None:
@@ -165,12 +166,13 @@ def _add_child(total: dict[str, Any], child: Mapping[str, Any]) -> None:
     total["error_count"] += child["error_count"]
     usage = total["usage"]
     for key, value in child["usage"].items():
-        usage[key] = usage.get(key, 0) + value
-    if "cost" in usage:
-        usage["cost"] = round(usage["cost"], _COST_DIGITS)  # keep float noise out of documents
+        # Costs summed as the contract says (cost.sums): equal to the sum of the calls.
+        usage[key] = (
+            add_costs(usage.get(key, 0), value) if key == "cost" else usage.get(key, 0) + value
+        )
 
 
-_COST_DIGITS = 10
+_UNPRICED = schema.UNPRICED_CALLS
 
 
 def _shown(kept: dict[str, Any], agent: Any, consume: bool) -> dict[str, Any]:

@@ -14,14 +14,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, Final
 
 from .. import schema
+from ..cost import add_costs
 
 __all__ = ["break_cycles", "by_start", "nest", "own_usage", "runs", "scopes", "usage_total"]
 
 Document = dict[str, Any]
 
 _USAGE_KEYS: Final = ("calls", *schema.USAGE_KEYS)
-_OPTIONAL: Final = ("cost", "unpriced")
-_COST_DIGITS: Final = 10
+_OPTIONAL: Final = ("cost", schema.UNPRICED_CALLS)
 
 
 def nest(documents: list[Document]) -> tuple[list[Document], int]:
@@ -176,10 +176,11 @@ def _add(into: dict[str, Any], usage: Mapping[str, Any]) -> None:
         return
     for key in _USAGE_KEYS:
         into[key] = into.get(key, 0) + usage[key]
-    if "unpriced" in usage:
-        into["unpriced"] = into.get("unpriced", 0) + usage["unpriced"]
+    unpriced = schema.UNPRICED_CALLS
+    if unpriced in usage:
+        into[unpriced] = into.get(unpriced, 0) + usage[unpriced]
     if "cost" in usage:
-        into["cost"] = round(into.get("cost", 0) + usage["cost"], _COST_DIGITS)
+        into["cost"] = add_costs(into.get("cost", 0), usage["cost"])
 
 
 def break_cycles(document: Document) -> int:

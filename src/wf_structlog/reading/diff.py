@@ -2,20 +2,23 @@
 
 :func:`compare` gives plain data, stable for machines (``wf-log diff --json``)::
 
-    {"format": "wf-log-diff/1",
+    {"format": "wf-log-diff/2",
      "total":  {metric: {"a", "b", "delta", "pct"}, ...},
      "agents": [{"agent", metric: {...}, ...}, ...],
      "models": [{"model", metric: {...}, ...}, ...],
      "status": [{"path", "a", "b", "b_id"}, ...],
      "diverged": {"path", "a", "b", "b_id"} or null}
 
-The metrics are ``cost``, ``tokens`` (in and out), ``input_tokens``, ``output_tokens``,
-``calls``, ``errors`` and ``duration_ms`` (per agent and model: the median latency); ``pct`` is
-``null`` where A is 0. Everything counts the sub-workflows nested in the runs. The two trees are
-aligned by position and name: the runs in order, their iterations, then each iteration's
-interactions, sub-workflows and actions in time order. ``status`` lists the scopes found on
-both sides whose status changed; ``diverged`` is the first place where the two differ (a
-different action, tool, model or agent, or one side going on where the other stopped).
+The metrics are ``cost``, ``unpriced_calls``, ``tokens`` (in and out), ``input_tokens``,
+``output_tokens``, ``calls``, ``errors`` and ``duration_ms`` (per agent and model: the median
+latency); ``pct`` is ``null`` where A is 0. ``cost`` sums the priced calls only, and
+``unpriced_calls`` counts the others (format 2 added it): a run whose calls have no price is
+shown as unpriced, never as $0, and a ``cost`` rule fails when B has more unpriced calls than A,
+since its cost can then not be compared. Everything counts the sub-workflows nested in the runs.
+The two trees are aligned by position and name: the runs in order, their iterations, then each
+iteration's interactions, sub-workflows and actions in time order. ``status`` lists the scopes
+found on both sides whose status changed; ``diverged`` is the first place where the two differ
+(a different action, tool, model or agent, or one side going on where the other stopped).
 ``b_id`` is the id of the scope in B that a line is about (where B diverges: the step B took
 there, or the scope holding it when it is an action or nothing), so a report of B can open it.
 
@@ -36,16 +39,18 @@ from rich.table import Table
 from rich.text import Text
 
 from ..render.console import escape
-from ..render.money import format_cost
+from ..render.money import cost_label, format_cost
+from ..schema import UNPRICED_CALLS
 from . import stats
 
 __all__ = ["FORMAT", "Rule", "compare", "exceeded", "parse_rule", "render"]
 
-FORMAT: Final = "wf-log-diff/1"
+FORMAT: Final = "wf-log-diff/2"
 """The ``format`` of :func:`compare`'s output; changes if a key changes meaning."""
 
 METRICS: Final = (
     "cost",
+    UNPRICED_CALLS,
     "tokens",
     "input_tokens",
     "output_tokens",
@@ -92,6 +97,7 @@ def _totals(documents: Sequence[Document], computed: Mapping[str, Any]) -> dict[
 def _metrics(row: Mapping[str, Any]) -> dict[str, Any]:
     return {
         "cost": row["cost"] or 0,
+        UNPRICED_CALLS: row[UNPRICED_CALLS],
         "tokens": row["input_tokens"] + row["output_tokens"],
         "input_tokens": row["input_tokens"],
         "output_tokens": row["output_tokens"],
@@ -240,6 +246,9 @@ class Rule:
             where = diff["diverged"]
             return None if where is None else f"runs diverge at {where['path']}"
         change = diff["total"][self.metric]
+        unpriced = diff["total"][UNPRICED_CALLS]
+        if self.metric == "cost" and unpriced["delta"] > 0:
+            return f"cost cannot be compared: B has {unpriced['delta']:g} more unpriced call(s)"
         allowed = change["a"] * self.amount / 100 if self.percent else self.amount
         if change["delta"] <= allowed:
             return None
@@ -287,15 +296,27 @@ def _show(metric: str, value: float | None) -> str:
     return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.2f}"
 
 
-def _cell(metric: str, change: Mapping[str, Any]) -> Text:
-    """``A → B``, and under it the change, red when it grew, green when it shrank."""
+def _cell(metric: str, change: Mapping[str, Any], unpriced: Mapping[str, Any]) -> Text:
+    """``A → B``, and under it the change, red when it grew, green when it shrank; a cost
+    says the calls of each side that had no price (*unpriced*)."""
     delta = change["delta"]
-    text = f"{_show(metric, change['a'])} → {_show(metric, change['b'])}"
+    a, b = _show(metric, change["a"]), _show(metric, change["b"])
+    if metric == "cost":
+        a = _priced(change["a"], unpriced["a"])
+        b = _priced(change["b"], unpriced["b"])
+    text = f"{a} → {b}"
     if delta:
         sign = "+" if delta > 0 else ""
         pct = f" ({change['pct']:+.1f}%)" if change["pct"] is not None else ""
         text += f"\n{sign}{_show(metric, delta)}{pct}"
     return Text(text, style="red" if delta > 0 else "green" if delta < 0 else "")
+
+
+def _priced(cost: float, unpriced: float) -> str:
+    """A side's cost: never ``$0.00`` for calls that had no price."""
+    return cost_label({"calls": unpriced, "cost": cost or None, UNPRICED_CALLS: unpriced}) or (
+        format_cost(cost)
+    )
 
 
 _SHOWN: Final = ("cost", "tokens", "calls", "errors", "duration_ms")
@@ -320,7 +341,8 @@ def render(diff: Mapping[str, Any]) -> Group:
             table.add_column("p50 ms" if metric == "duration_ms" and key else metric)
         for row in rows:
             name = Text(escape(str(row[key or ""])))
-            table.add_row(name, *(_cell(metric, row[metric]) for metric in _SHOWN))
+            unpriced = row[UNPRICED_CALLS]
+            table.add_row(name, *(_cell(metric, row[metric], unpriced) for metric in _SHOWN))
         parts.append(table)
     for change in diff["status"]:
         line = f"status {change['path']}: {change['a']} → {change['b']}"

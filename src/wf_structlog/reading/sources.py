@@ -33,6 +33,7 @@ from .reducer import Reducer, parse_line
 
 __all__ = [
     "PROGRESS_THRESHOLD",
+    "REORDER_WINDOW",
     "Logs",
     "documents",
     "events",
@@ -46,6 +47,12 @@ PROGRESS_THRESHOLD: Final = 4 * 1024 * 1024
 """Inputs larger than this many bytes (all files together) show a progress bar on a terminal."""
 
 STDIN: Final = "-"
+
+REORDER_WINDOW: Final = 10_000
+"""Events ``wf-log view`` holds back to print a file in time order. Processes writing one file
+each through their own buffer, or a background writer, put lines in the file some way from
+their time order (milliseconds; a few hundred lines under load): a window far larger than
+that sorts them while holding a bounded number of events."""
 
 
 @dataclass
@@ -219,8 +226,9 @@ def documents(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
 
 
 def events(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
-    """Every event in *sources*, as a stream (``wf-log view``): each source in its own order,
-    several merged by timestamp as they are read; the events a document keeps, in time order.
+    """Every event in *sources*, as a stream (``wf-log view``), in time order: each source
+    put in order within a window of :data:`REORDER_WINDOW` events, several merged by timestamp
+    as they are read; the events a document keeps, in time order.
 
     Args:
         sources: file paths; ``-`` reads standard input.
@@ -229,7 +237,7 @@ def events(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
     Raises:
         OSError: a file cannot be read.
     """
-    streams = [_events_of(source, logs) for source in sources]
+    streams = [_in_time_order(_events_of(source, logs)) for source in sources]
     merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=_timestamp)
     for event in merged:
         logs.found += 1
@@ -238,6 +246,22 @@ def events(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
 
 def _timestamp(event: dict[str, Any]) -> str:
     return str(event.get("timestamp", ""))
+
+
+def _in_time_order(
+    events: Iterator[dict[str, Any]], window: int = REORDER_WINDOW
+) -> Iterator[dict[str, Any]]:
+    """*events* with those up to *window* places out of time order put back in order (stable
+    for equal timestamps), holding at most *window* of them."""
+    held: list[tuple[str, int, dict[str, Any]]] = []
+    for number, event in enumerate(events):
+        entry = (_timestamp(event), number, event)  # number: equal timestamps keep file order
+        if len(held) < window:
+            heapq.heappush(held, entry)
+        else:
+            yield heapq.heappushpop(held, entry)[2]
+    while held:
+        yield heapq.heappop(held)[2]
 
 
 def _events_of(source: str, logs: Logs) -> Iterator[dict[str, Any]]:

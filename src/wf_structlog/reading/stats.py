@@ -2,22 +2,25 @@
 
 :func:`compute` gives plain data, stable for machines (``wf-log stats --json``)::
 
-    {"format": "wf-log-stats/1",
+    {"format": "wf-log-stats/2",
      "runs": 1,
      "total":  {"interactions", "calls", "errors", "input_tokens", "output_tokens", "cost",
-                "unpriced"},
+                "unpriced_calls"},
      "agents": [{"agent", "interactions", "calls", "errors", "input_tokens", "output_tokens",
-                 "cost", "unpriced", "latency_ms": {"count", "p50", "p95", "max"}}, ...],
+                 "cost", "unpriced_calls", "latency_ms": {"count", "p50", "p95", "max"}}, ...],
      "models": [{"model", "calls", "errors", "input_tokens", "output_tokens", "cost",
-                 "unpriced", "latency_ms": {...}}, ...]}
+                 "unpriced_calls", "latency_ms": {...}}, ...]}
 
 Rows are sorted by name; keys always appear, in this order. Every run counts, the
 sub-workflows nested in others included (``runs`` counts them all). Per agent, everything comes from
 the agent's interactions: their ``usage`` roll-ups, ``error_count`` and ``duration_ms``. Per
 model, from the events that name a ``model``: each is one call, and an error if it was logged
 at an error level; latency from their ``duration_ms`` where they logged one. ``cost`` is
-``null`` where nothing logged a cost, ``unpriced`` counts the calls that logged tokens but no
-cost, a percentile ``null`` where there was no duration.
+``null`` where nothing logged a cost, ``unpriced_calls`` counts the calls that logged tokens
+but no cost (``cost`` sums only the others: an unpriced call is never counted as $0), a
+percentile ``null`` where there was no duration. Costs are summed as
+:mod:`wf_structlog.cost.sums` says, so a total equals the sum of its calls. Format 2 renamed
+format 1's ``unpriced``.
 Percentiles are nearest-rank: always a duration that was observed.
 """
 
@@ -31,17 +34,16 @@ from rich import box
 from rich.table import Table
 from rich.text import Text
 
+from ..cost import add_costs
 from ..render.console import escape
 from ..render.money import cost_label
-from ..schema import USAGE_KEYS
+from ..schema import UNPRICED_CALLS, USAGE_KEYS
 from ._nesting import runs
 
 __all__ = ["FORMAT", "compute", "percentile", "tables"]
 
-FORMAT: Final = "wf-log-stats/1"
+FORMAT: Final = "wf-log-stats/2"
 """The ``format`` of :func:`compute`'s output; changes if a key changes meaning."""
-
-_COST_DIGITS: Final = 10
 
 
 def percentile(values: list[float], p: float) -> float | None:
@@ -135,7 +137,7 @@ class _Row:
         "interactions",
         "latencies",
         "output",
-        "unpriced",
+        "unpriced_calls",
     )
 
     def __init__(self) -> None:
@@ -145,7 +147,7 @@ class _Row:
         self.input_tokens: float = 0
         self.output: float = 0
         self.cost: float | None = None
-        self.unpriced = 0
+        self.unpriced_calls = 0
         self.latencies: list[float] = []
 
     def add_usage(
@@ -156,7 +158,7 @@ class _Row:
         self.input_tokens += usage["input_tokens"]
         self.output += usage["output_tokens"]
         self._add_cost(usage.get("cost"))
-        self.unpriced += usage.get("unpriced", 0)
+        self.unpriced_calls += usage.get(UNPRICED_CALLS, 0)
         if _is_number(duration_ms):
             self.latencies.append(duration_ms)
 
@@ -167,13 +169,13 @@ class _Row:
         self.output += entry["output_tokens"] if _is_number(entry.get("output_tokens")) else 0
         self._add_cost(entry.get("cost"))
         priced = _is_number(entry.get("cost"))
-        self.unpriced += not priced and any(map(_is_number, map(entry.get, USAGE_KEYS)))
+        self.unpriced_calls += not priced and any(map(_is_number, map(entry.get, USAGE_KEYS)))
         if _is_number(entry.get("duration_ms")):
             self.latencies.append(entry["duration_ms"])
 
     def _add_cost(self, cost: Any) -> None:
         if _is_number(cost):
-            self.cost = round((self.cost or 0) + cost, _COST_DIGITS)
+            self.cost = add_costs(self.cost or 0, cost)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -183,7 +185,7 @@ class _Row:
             "input_tokens": self.input_tokens,
             "output_tokens": self.output,
             "cost": self.cost,
-            "unpriced": self.unpriced,
+            UNPRICED_CALLS: self.unpriced_calls,
         }
 
     def as_agent(self) -> dict[str, Any]:

@@ -251,10 +251,29 @@ class _Fields:
         return Text(" ").join(self.pair(name, event) for name in event)
 
 
-def default_columns(value_limit: int = 200) -> list[Column]:
-    """The columns the dev preset uses: time, level, the event in its tree, status, the rest.
+@dataclass(frozen=True)
+class _Cost:
+    """``cost=...``; ``unpriced`` for a call that logged tokens but no cost (never $0)."""
 
-    Their keys: ``timestamp``, ``level``, ``event``, ``status`` and ``""``.
+    pair: KeyValueFormatter
+
+    def __call__(self, key: str, event: EventDict) -> Text:
+        if key in event:
+            return self.pair(key, event)
+        if any(_is_count(event.get(name)) for name in schema.USAGE_KEYS):
+            return Text("unpriced", style="yellow")
+        return Text()
+
+
+def _is_count(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def default_columns(value_limit: int = 200) -> list[Column]:
+    """The columns the dev preset uses: time, level, the event in its tree, status, the rest,
+    then the cost (``unpriced`` for a call that logged tokens but no cost).
+
+    Their keys: ``timestamp``, ``level``, ``event``, ``status``, ``""`` and ``cost``.
 
     Args:
         value_limit: longest value shown, in characters; longer ones are cut with a count.
@@ -265,6 +284,7 @@ def default_columns(value_limit: int = 200) -> list[Column]:
         Column("event", _tree),
         Column("status", _outcome),
         Column("", _Fields(KeyValueFormatter(limit=value_limit))),
+        Column("cost", _Cost(KeyValueFormatter(limit=value_limit))),
     ]
 
 

@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, Final, TypeGuard
 
+from ..schema import UNPRICED_CALLS
+
 __all__ = ["SIGNIFICANT", "cost_label", "format_cost"]
 
 SIGNIFICANT: Final = 3
@@ -45,11 +47,11 @@ def cost_label(usage: Mapping[str, Any]) -> str:
     ``$0.0123 + 2 unpriced``; ``""`` when it made no calls.
 
     Args:
-        usage: with ``calls``, and ``cost`` and ``unpriced`` (calls logged without a cost)
-            where there were some, as in a document's ``usage``.
+        usage: with ``calls``, and ``cost`` and ``unpriced_calls`` (calls logged without a
+            cost) where there were some, as in a document's ``usage``.
     """
     cost = usage.get("cost")
-    unpriced = usage.get("unpriced") or 0
+    unpriced = usage.get(UNPRICED_CALLS) or 0
     if not _number(cost):
         return "unpriced" if usage.get("calls") else ""
     label = format_cost(cost)

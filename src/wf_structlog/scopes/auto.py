@@ -44,7 +44,8 @@ def log_llm_call(
         model: the model's name.
         input_tokens: prompt tokens (summed into the document's ``usage``).
         output_tokens: completion tokens (summed likewise).
-        **fields: anything else to log on the event (``cost``, ``temperature``, ...).
+        **fields: anything else to log on the event (``temperature``, ``cached_tokens``,
+            ...; a ``cost`` of your own, else it is priced like every ``llm_call``).
     """
     enter_interaction(agent, prompt, response)
     given = {

@@ -18,10 +18,16 @@ function change(metric, c) {
   return text;
 }
 
-function deltaCell(metric, c) {
+// A side's cost, with the calls that had no price: never $0 for them.
+function side(metric, value, unpriced) {
+  if (metric !== "cost" || !unpriced) return amount(metric, value);
+  return money(value || undefined, unpriced);
+}
+
+function deltaCell(metric, c, unpriced) {
   var td = el("td", c.delta > 0 ? "grew" : c.delta < 0 ? "shrank" : "same");
   td.dataset.metric = metric;
-  td.appendChild(el("div", "ab", amount(metric, c.a) + " → " + amount(metric, c.b)));
+  td.appendChild(el("div", "ab", side(metric, c.a, unpriced.a) + " → " + side(metric, c.b, unpriced.b)));
   if (c.delta) td.appendChild(el("div", "delta", change(metric, c)));
   return td;
 }
@@ -39,7 +45,7 @@ function diffTable(caption, key, rows) {
     var tr = el("tr");
     if (key) tr.dataset[key] = r[key] === null ? "" : String(r[key]);
     tr.appendChild(el("td", "", key ? (r[key] === null ? "(none)" : r[key]) : "all runs"));
-    DIFF_METRICS.forEach(function (m) { tr.appendChild(deltaCell(m, r[m])); });
+    DIFF_METRICS.forEach(function (m) { tr.appendChild(deltaCell(m, r[m], r.unpriced_calls)); });
     t.appendChild(tr);
   });
   return t;

@@ -90,12 +90,20 @@ function withoutKeys(value, keys) {
   return rest;
 }
 
+// Where a call's cost came from: "table (2025-10-20)", "user prices", "provider".
+function costSource(s) {
+  if (typeof s.cost_source !== "string") return undefined;
+  if (s.cost_source === "table" && typeof s.cost_table_date === "string") return "table (" + s.cost_table_date + ")";
+  return s.cost_source === "user" ? "user prices" : s.cost_source;
+}
+
 function facts(node) {
   var s = node.scope, rows = [];
   if (node.kind === "entry") {
     rows.push(["level", s.level], ["time", s.timestamp], ["model", s.model], ["tool", s.tool]);
     rows.push(["tokens", isCall(s) ? count(s.input_tokens || 0) + " in → " + count(s.output_tokens || 0) + " out" : undefined]);
     rows.push(["cost", isCall(s) ? money(s.cost, typeof s.cost === "number" ? 0 : 1) : undefined]);
+    rows.push(["cost source", costSource(s)]);
     rows.push(["duration", duration(s.duration_ms)]);
   } else {
     rows.push(["status", s.status], ["duration", duration(s.duration_ms)], ["start", s.start_time], ["end", s.end_time]);
