@@ -271,6 +271,12 @@ FOUND = [
         "{'Authorization': 'Bearer\\t" + r("bearer_token") + "'}",
     ),
     (
+        # The same repr, JSON-encoded (a tool call's arguments): the backslash doubled.
+        "bearer_token",
+        '{"q": "Bearer\\\\t' + 'Kd93mQz7Rt"}',
+        '{"q": "Bearer\\\\t' + r("bearer_token") + '"}',
+    ),
+    (
         "bearer_token",
         "AUTHORIZATION: BEARER " + "KD93MQZ7RT",
         "AUTHORIZATION: BEARER " + r("bearer_token"),

@@ -125,29 +125,6 @@ class TestInstall:
         assert (line["event"], line["logger"]) == ("from a library", "httpclient")
 
 
-class TestFormatter:
-    def test_renders_ndjson_as_str_in_your_handler(self, bridged: wfl.testing.Capture) -> None:
-        """formatter() runs our chain and renders one JSON line as str for a stdlib handler,
-        stamped with the scope and redacted; it does not add the record to our outputs."""
-        stream = io.StringIO()
-        handler = logging.StreamHandler(stream)
-        handler.setFormatter(formatter())
-        own = logging.getLogger("own")
-        own.addHandler(handler)
-        own.propagate = False
-        try:
-            with wfl.workflow("w"):
-                own.warning("hello", extra={"password": "p"})
-        finally:
-            own.removeHandler(handler)
-            own.propagate = True
-        line = orjson.loads(stream.getvalue())
-        assert (line["event"], line["logger"], line["workflow"]) == ("hello", "own", "w")
-        assert line["level"] == "warning"
-        assert "password" not in line or line["password"] == "[REDACTED]"
-        assert [e["event"] for e in bridged.events] == ["workflow.start", "workflow.end"]
-
-
 @pytest.fixture
 def own_stream() -> Iterator[io.StringIO]:
     """A logger of the application's with its own handler using formatter()."""
@@ -160,6 +137,21 @@ def own_stream() -> Iterator[io.StringIO]:
     yield stream
     own.removeHandler(handler)
     own.propagate = True
+
+
+class TestFormatter:
+    def test_renders_ndjson_as_str_in_your_handler(
+        self, bridged: wfl.testing.Capture, own_stream: io.StringIO
+    ) -> None:
+        """formatter() runs our chain and renders one JSON line as str for a stdlib handler,
+        stamped with the scope and redacted; it does not add the record to our outputs."""
+        with wfl.workflow("w"):
+            logging.getLogger("own").warning("hello", extra={"password": "p"})
+        line = orjson.loads(own_stream.getvalue())
+        assert (line["event"], line["logger"], line["workflow"]) == ("hello", "own", "w")
+        assert line["level"] == "warning"
+        assert "password" not in line or line["password"] == "[REDACTED]"
+        assert [e["event"] for e in bridged.events] == ["workflow.start", "workflow.end"]
 
 
 @contextlib.contextmanager

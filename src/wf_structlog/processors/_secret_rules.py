@@ -67,14 +67,25 @@ _B62 = "aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xYz"
 _HEX = "3f9a1c7e5b2d8f4a6c0e9b1d7a3f5c8e"
 _JWT = "eyJhbGciOiJIUzI1NiJ9" + ".eyJzdWIiOiIxMjM0NTY3ODkwIn0" + ".dBjftJeZ4CVPmB92K27uhbUJU1p1r"
 # What may stand between a name and its value: `KEY=v`, `"key": "v"`, `key => 'v'`, `key: v`.
-_IS = r"""["']?[ \t]*(?:=>|:=|[:=])[ \t]*["']?"""
+_IS = r"""\\*["']?[ \t]*(?:=>|:=|[:=])[ \t]*\\*["']?"""  # \" in JSON inside JSON
+# Not inside a longer word: after no letter or digit, or after an escape ("\\n", "\\t": a secret
+# at the start of a line of JSON or of a repr()).
+_WORD_START = r"(?:(?<![A-Za-z0-9])|(?<=\\[nrt]))"
+
+
+def _word_start(literal: str) -> str:
+    """The lookbehinds, placed after *literal* (a regex), that say it starts a word."""
+    return f"(?:(?<![A-Za-z0-9]{literal})|(?<=\\\\[nrt]{literal}))"
+
+
 # A random-looking run: not a word ("a" to "z" only), holding a digit or a capital.
 _MIXED = r"(?=[A-Za-z0-9+/_-]*[A-Z0-9])"
-_NOT_B64 = r"(?![A-Za-z0-9+/=])"
+_NOT_B64 = r"(?![A-Za-z0-9+/])"  # a "=" may follow: padding, or the "=" of "k=v"
 # A token, not a word: a digit or symbol, or both cases (of the characters {c}).
 _TOKENISH = r"(?:(?=[{c}]*(?:[0-9_~+/-]|\.[A-Za-z0-9]))|(?=[{c}]*[a-z])(?=[{c}]*[A-Z]))"
-_NEWLINE = r"[ \t]*(?:\r?\n|\\r\\n|\\n)[ \t]*"  # a real line break, or an escaped one ("\\n")
-_LINE_END = r"(?=[ \t]*(?:\r|\n|\\r|\\n|$))"
+# A real line break, or an escaped one ("\\n"; "\\\\n" once more in JSON of a repr).
+_NEWLINE = r"[ \t]*(?:\r?\n|\\+r\\+n|\\+n)[ \t]*"
+_LINE_END = r"(?=[ \t]*(?:\r|\n|\\+r|\\+n|$))"
 _PEM_BEGIN = r"-----BEGIN [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"
 _PEM_END = r"-----END [A-Z0-9 ]{0,40}PRIVATE KEY(?: BLOCK)?-----"
 # Armor headers (Proc-Type:, Version:), then base64 lines; the first holds a capital or digit
@@ -93,7 +104,7 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
         # (before url_password, which would take an "@" in the password for the end of URL
         # credentials). "&" ends it before a next `name=`. Not a variable passed on in code
         # (`password=password,`) nor a path (`PWD=/home/me`, the shell's working directory).
-        r"(?<![A-Za-z0-9])(?i:password|passwd|pwd)=[ \t]*(?![a-z_][a-z0-9_.]*[,)]|\[REDACTED|/)"
+        _WORD_START + r"(?i:password|passwd|pwd)=[ \t]*(?![a-z_][a-z0-9_.]*[,)]|\[REDACTED|/)"
         r"(?P<secret>\{[^}\n]{1,256}\}|\"[^\"\n]{1,256}\"|'[^'\n]{1,256}'"
         r"|(?:[^;&\s'\"]|&(?![A-Za-z_][\w.-]*=)){1,512})",
         ("wd=", "WD=", "ord=", "ORD="),
@@ -121,7 +132,7 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     _rule(
         "named_api_key",
         # Providers whose keys have no prefix, found by the name they are given.
-        r"(?<![A-Za-z0-9])(?i:(?:mistral|cohere|together|twilio|azure)_[\w.-]{0,30}?"
+        _WORD_START + r"(?i:(?:mistral|cohere|together|twilio|azure)_[\w.-]{0,30}?"
         r"(?:key|token|secret)|co_api_key)"
         + _IS
         + r"(?P<secret>"
@@ -161,7 +172,7 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     ),
     _rule(
         "anthropic_key",
-        r"sk-ant-(?<![A-Za-z0-9]sk-ant-)[A-Za-z0-9_-]{20,}",
+        "sk-ant-" + _word_start("sk-ant-") + "[A-Za-z0-9_-]{20,}",
         ("sk-",),
         "ANTHROPIC_API_KEY=sk-ant-api03-" + _B62,
     ),
@@ -169,13 +180,13 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
         "openai_key",
         # Also the sk- keys of DeepSeek and OpenRouter. Kebab-case words ("ask-the-user-...")
         # are all lower case; keys are not.
-        r"sk-(?<![A-Za-z0-9]sk-)(?=[A-Za-z0-9_-]*[A-Z0-9])[A-Za-z0-9_-]{20,}",
+        "sk-" + _word_start("sk-") + r"(?=[A-Za-z0-9_-]*[A-Z0-9])[A-Za-z0-9_-]{20,}",
         ("sk-",),
         "client = OpenAI(api_key='sk-proj-" + _B62 + "')",
     ),
     _rule(
         "aws_access_key_id",
-        r"A[KS]IA(?<![A-Za-z0-9]A[KS]IA)[A-Z0-9]{16}(?![A-Za-z0-9])",
+        "A[KS]IA" + _word_start("A[KS]IA") + "[A-Z0-9]{16}(?![A-Za-z0-9])",
         ("AKIA", "ASIA"),
         "aws_access_key_id = " + "AKIA" + "IOSFODNN7EXAMPLE",
     ),
@@ -223,14 +234,14 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     ),
     _rule(
         "google_api_key",
-        r"AIza(?<![A-Za-z0-9+/]AIza)[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])",
+        r"AIza(?<![+/]AIza)" + _word_start("AIza") + "[A-Za-z0-9_-]{35}(?![A-Za-z0-9_-])",
         ("AIza",),
         "https://maps.example.com/api?key=" + "AIza" + "SyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q",
     ),
     _rule(
         "package_registry_token",
         # npm (`npm_` and 36 characters, not `npm_config_...`) and PyPI upload tokens.
-        r"npm_(?<![A-Za-z0-9]npm_)(?=[a-z]*[A-Z0-9])[A-Za-z0-9]{36}(?![A-Za-z0-9_])"
+        "npm_" + _word_start("npm_") + "(?=[a-z]*[A-Z0-9])[A-Za-z0-9]{36}(?![A-Za-z0-9_])"
         r"|pypi-Ag[A-Za-z0-9_-]{50,}",
         ("npm_", "pypi-Ag"),
         "//registry.npmjs.org/:_authToken=" + "npm_" + _B62 + "abc",
@@ -243,7 +254,7 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     ),
     _rule(
         "twilio_api_key",
-        r"SK(?<![A-Za-z0-9]SK)(?=[a-fA-F0-9]*[0-9])(?=[a-fA-F0-9]*[a-fA-F])[a-fA-F0-9]{32}"
+        "SK" + _word_start("SK") + r"(?=[a-fA-F0-9]*[0-9])(?=[a-fA-F0-9]*[a-fA-F])[a-fA-F0-9]{32}"
         r"(?![A-Za-z0-9])",
         ("SK",),
         "api key sid: " + "SK" + _HEX,
@@ -267,9 +278,9 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     _rule(
         "ai_platform_key",
         # Databricks (dapi + 32 hex), Groq (gsk_), Replicate (r8_), Together (tgp_v1_), xAI.
-        r"dapi(?<![A-Za-z0-9]dapi)(?=[a-f0-9]*[a-f])[a-f0-9]{32}(?:-\d)?(?![A-Za-z0-9])"
-        r"|gsk_[A-Za-z0-9]{40,}|r8_(?<![A-Za-z0-9]r8_)[A-Za-z0-9]{30,}|tgp_v1_[A-Za-z0-9_-]{30,}"
-        r"|xai-(?<![A-Za-z0-9]xai-)" + _MIXED + r"[A-Za-z0-9]{50,}",
+        "dapi" + _word_start("dapi") + r"(?=[a-f0-9]*[a-f])[a-f0-9]{32}(?:-\d)?(?![A-Za-z0-9])"
+        "|gsk_[A-Za-z0-9]{40,}|r8_" + _word_start("r8_") + "[A-Za-z0-9]{30,}"
+        "|tgp_v1_[A-Za-z0-9_-]{30,}|xai-" + _word_start("xai-") + _MIXED + "[A-Za-z0-9]{50,}",
         ("dapi", "gsk_", "r8_", "tgp_v1_", "xai-"),
         "GROQ_API_KEY=" + "gsk_" + _B62 + _B62[:19],
     ),
@@ -285,8 +296,8 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
         # body. A header alone, as named in prose or code, is not a key.
         _PEM_BEGIN
         + r"(?:"
-        + _PEM_BODY.format(sep=r"(?:\s|\\[rn])+", least=0, line_end="")
-        + r"(?:\s|\\[rn])*"
+        + _PEM_BODY.format(sep=r"(?:\s|\\+[rn])+", least=0, line_end="")
+        + r"(?:\s|\\+[rn])*"
         + _PEM_END
         + "|"
         + _PEM_BODY.format(sep=_NEWLINE, least=11, line_end=_LINE_END)
@@ -298,7 +309,7 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
     _rule(
         "bearer_token",
         # Any length, but a token, not a word: "Bearer authentication" is prose.
-        r"(?:earer(?<=[Bb]earer)|BEARER)(?:[ \t]+|%20|\\t)"
+        r"(?:earer(?<=[Bb]earer)|BEARER)(?:[ \t]+|%20|\\+t)"
         r"(?P<secret>[A-Za-z0-9._~+/-]"
         + _TOKENISH.format(c="A-Za-z0-9._~+/-")
         + r"[A-Za-z0-9._~+/-]{5,}=*)",
