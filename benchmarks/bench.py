@@ -17,6 +17,13 @@ busy machine slows both sides alike):
    orjson parse of every line; the CLI against the API, peak memory against 1 GB, ``wf-log
    view`` into a pipe (:mod:`streaming`).
 
+Target 1 is measured twice: on the short event of issue 7 and on issue 18's realistic agent
+event (prompt, response, token counts, nested tool arguments), where the OpenTelemetry SDK and
+the limit (orjson and one ``os.write`` per event) are shown too.
+
+``--only agent,threads`` runs some sections alone (names: :data:`SECTIONS`); ``threads``
+holds the CPU-only reference, which says how busy the machine was.
+
 The peers come from the ``bench`` dependency group. It prints the table and exits 0 whatever
 the results: it reports, it does not gate.
 """
@@ -27,11 +34,12 @@ import importlib.metadata
 import os
 import sys
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Final
 
-from chain import bench_below_level, bench_file, bench_off, bench_redaction
-from common import format_table, plan_from_command_line, versions
+from chain import bench_agent_file, bench_below_level, bench_file, bench_off, bench_redaction
+from common import Plan, Result, format_table, plan_from_command_line, versions
 from concurrency import FREE_CORES, bench_threads
 from memory import BOUND_MB, bench_memory
 from reducing import bench_reducer
@@ -41,13 +49,34 @@ from streaming import bench_streaming
 
 def _peer_versions() -> str:
     return ", ".join(
-        f"{name} {importlib.metadata.version(name)}" for name in ("python-json-logger", "loguru")
+        f"{name} {importlib.metadata.version(name)}"
+        for name in ("python-json-logger", "loguru", "opentelemetry-sdk")
     )
 
 
+SECTIONS: Final[dict[str, Callable[[Plan, Path], list[Result]]]] = {
+    "threads": bench_threads,  # first: its CPU-only reference says how busy the machine is
+    "short": bench_file,
+    "agent": bench_agent_file,
+    "redaction": lambda plan, tmp: [bench_redaction(plan)],
+    "off": lambda plan, tmp: [bench_off(plan), bench_below_level(plan)],
+    "reducer": lambda plan, tmp: bench_reducer(plan.reducer_events, plan.reducer_rounds, tmp),
+    "memory": lambda plan, tmp: bench_memory(*plan.memory_events, tmp),
+    "report": lambda plan, tmp: bench_report(tmp, huge=plan.report_huge),
+    "streaming": lambda plan, tmp: bench_streaming(plan.stream_events, tmp),
+}
+"""Each section of the table, in the order it runs; ``threads`` gives two rows: 4 threads
+against 1, and the CPU-only reference."""
+_ORDER: Final = ("short", "agent", "redaction", "off", "reducer", "threads", "memory", "report")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run every benchmark and print the table; always returns 0."""
+    """Run every benchmark (or those of ``--only``) and print the table; always returns 0."""
     plan = plan_from_command_line(argv, __doc__)
+    unknown = sorted(plan.only - set(SECTIONS))
+    if unknown:
+        print(f"no such section: {', '.join(unknown)}; sections: {', '.join(SECTIONS)}")
+        return 2
     print(
         f"{versions()}, {_peer_versions()}; {os.cpu_count()} cores, "
         f"load {os.getloadavg()[0]:.2f}; {plan.rounds} rounds of {plan.events:,} events / "
@@ -55,26 +84,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"{plan.reducer_events:,} events",
         flush=True,
     )
+    measured: dict[str, list[Result]] = {}
     with tempfile.TemporaryDirectory(prefix="wf_structlog-bench-") as tmp:
-        threads, reference = bench_threads(plan, Path(tmp))
-        results = [
-            *bench_file(plan, Path(tmp)),
-            bench_redaction(plan),
-            bench_off(plan),
-            bench_below_level(plan),
-            *bench_reducer(plan.reducer_events, plan.reducer_rounds, Path(tmp)),
-            threads,
-            reference,
-            *bench_memory(*plan.memory_events, Path(tmp)),
-            *bench_report(Path(tmp), huge=plan.report_huge),
-            *bench_streaming(plan.stream_events, Path(tmp)),
-        ]
-    print(format_table(results))
-    if reference.ratio < FREE_CORES:
+        for name, section in SECTIONS.items():
+            if not plan.only or name in plan.only:
+                measured[name] = section(plan, Path(tmp))
+    order = [*_ORDER, *(name for name in SECTIONS if name not in _ORDER)]
+    print(format_table([row for name in order for row in measured.get(name, [])]))
+    if "threads" in measured and measured["threads"][1].ratio < FREE_CORES:
         print(
-            f"note: the CPU-only reference reached {reference.ratio:.2f}x with 2 processes: other "
-            "programs were using the cores, and threads fare better on a busy machine than on a "
-            "quiet one (where the GIL moves between cores at each write): row 4 flatters."
+            f"note: the CPU-only reference reached {measured['threads'][1].ratio:.2f}x with 2 "
+            "processes: other programs were using the cores, and threads fare better on a busy "
+            "machine than on a quiet one (where the GIL moves between cores at each write): "
+            "row 4 flatters."
         )
     print(
         f"ev/s: median of the rounds; ns: best round, net of the loop; reducer: median, each "

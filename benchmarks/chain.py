@@ -3,7 +3,10 @@
 1. Events per second of the full ``prod`` chain into an NDJSON file, inside an open workflow /
    iteration / interaction, next to peers writing the same event into a file in the same run:
    structlog's recommended production configuration (target: at least 1.0x), the standard
-   library with python-json-logger (2x) and loguru with ``serialize=True`` (4x).
+   library with python-json-logger (2x) and loguru with ``serialize=True`` (4x). The same on
+   issue 18's realistic agent event (a 300-character prompt, a 500-character response, token
+   counts, nested tool arguments: about 1.5 KB a line): 1.0x structlog, 3x python-json-logger,
+   5x loguru, and for information the OpenTelemetry SDK and the limit (orjson and os.write).
    Also the cost of redaction on that event (the ``prod`` redactor against the walk that only
    makes values safe; at most 3x), to tell where the chain's time goes.
 2. The cost of a call when nothing is written (logging off, or below the level), next to a
@@ -15,10 +18,12 @@ from __future__ import annotations
 import contextvars
 import functools
 import itertools
+import logging
 import os
 import statistics
 from collections.abc import Callable
 from contextlib import ExitStack
+from dataclasses import dataclass
 from pathlib import Path
 from time import perf_counter_ns
 from typing import Any, Final
@@ -32,6 +37,7 @@ from common import (
     Plan,
     Result,
     check_lines,
+    log_agent_events,
     log_events,
     rounds,
     structlog_prod_logger,
@@ -85,7 +91,28 @@ def _empty_loop(n: int) -> int:
 # -- 1. events per second into a file ------------------------------------------------------
 
 
-def _ours(path: Path, stack: ExitStack) -> tuple[Callable[[int], int], dict[str, Any]]:
+@dataclass(frozen=True)
+class Workload:
+    """An event of target 1, as each logger's user writes it."""
+
+    name: str
+    log: Callable[[LoggerLike, int], int]
+    """The loop for wf_structlog, structlog and loguru (:func:`common.log_events`)."""
+    stdlib: Callable[[logging.Logger, int], int]
+    """The same loop for the standard library (the keys in ``extra``)."""
+
+
+SHORT: Final = Workload("short event", log_events, peers.stdlib_events)
+AGENT: Final = Workload("agent event", log_agent_events, peers.stdlib_agent_events)
+"""Issue 18's realistic event: prompt, response, token counts, nested tool arguments."""
+
+Factory = Callable[[Path, dict[str, Any], ExitStack, Workload], Callable[[int], int]]
+"""Makes a peer's timed run from its file, the scope's keys, the stack and the workload."""
+
+
+def _ours(
+    path: Path, stack: ExitStack, workload: Workload
+) -> tuple[Callable[[int], int], dict[str, Any]]:
     """The ``prod`` preset writing *path*, inside a workflow / iteration / interaction left
     open on *stack*; and the keys the interaction stamps."""
     wf_structlog.configure(preset="prod", stdout=False, file=path)
@@ -97,14 +124,16 @@ def _ours(path: Path, stack: ExitStack) -> tuple[Callable[[int], int], dict[str,
 
     def run(n: int) -> int:
         os.truncate(path, 0)  # O_APPEND: the next write lands at the new end
-        took = log_events(log, n)
+        took = workload.log(log, n)
         check_lines(path, n, "wf_structlog")
         return took
 
     return run, dict(turn.stamp)
 
 
-def _structlog(path: Path, stamp: dict[str, Any], stack: ExitStack) -> Callable[[int], int]:
+def _structlog(
+    path: Path, stamp: dict[str, Any], stack: ExitStack, workload: Workload
+) -> Callable[[int], int]:
     """structlog's production setup; it binds the keys our interaction stamps with
     ``bind_contextvars``, structlog's own way to carry context, so both write the same keys
     (ours adds ``seq`` and ``pid``).
@@ -119,7 +148,7 @@ def _structlog(path: Path, stamp: dict[str, Any], stack: ExitStack) -> Callable[
 
     def bound(n: int) -> int:
         structlog.contextvars.bind_contextvars(**stamp)
-        return log_events(log, n)
+        return workload.log(log, n)
 
     def run(n: int) -> int:
         file.seek(0)
@@ -131,7 +160,9 @@ def _structlog(path: Path, stamp: dict[str, Any], stack: ExitStack) -> Callable[
     return run
 
 
-def _stdlib(path: Path, stamp: dict[str, Any], stack: ExitStack) -> Callable[[int], int]:
+def _stdlib(
+    path: Path, stamp: dict[str, Any], stack: ExitStack, workload: Workload
+) -> Callable[[int], int]:
     """The standard library with python-json-logger, the stamp added by a filter."""
     log, handler = peers.stdlib_json_logger(path, {**stamp, "agent": "planner"})
     stack.callback(log.removeHandler, handler)
@@ -142,41 +173,101 @@ def _stdlib(path: Path, stamp: dict[str, Any], stack: ExitStack) -> Callable[[in
     def run(n: int) -> int:
         stream.seek(0)
         stream.truncate()
-        took = peers.stdlib_events(log, n)
+        took = workload.stdlib(log, n)
         check_lines(path, n, "stdlib + python-json-logger")
         return took
 
     return run
 
 
-def _loguru(path: Path, stamp: dict[str, Any], stack: ExitStack) -> Callable[[int], int]:
+def _loguru(
+    path: Path, stamp: dict[str, Any], stack: ExitStack, workload: Workload
+) -> Callable[[int], int]:
     """loguru with ``serialize=True``, the stamp bound."""
     log, sink = peers.loguru_file_logger(path, {**stamp, "agent": "planner"})
     stack.callback(peers.remove_loguru_sink, sink)
 
     def run(n: int) -> int:
         os.truncate(path, 0)  # loguru appends: the next write lands at the new end
-        took = log_events(log, n)
+        took = workload.log(log, n)
         check_lines(path, n, "loguru")
         return took
 
     return run
 
 
-PEERS: Final = (
+def _otel(
+    path: Path, stamp: dict[str, Any], stack: ExitStack, workload: Workload
+) -> Callable[[int], int]:
+    """The OpenTelemetry SDK: a span per interaction, a span event per action, exported by a
+    ``BatchSpanProcessor`` to a file; each round ends when every span is in the file."""
+    file = stack.enter_context(path.open("w", encoding="utf-8"))
+    tracer, provider = peers.otel_tracer(file, queue_size=1_000_000)
+    stack.callback(provider.shutdown)
+    attributes = {**stamp, "agent": "planner"}
+
+    def run(n: int) -> int:
+        file.seek(0)
+        file.truncate()
+        start = perf_counter_ns()
+        peers.otel_agent_events(tracer, attributes, n)
+        provider.force_flush()
+        took = perf_counter_ns() - start
+        file.flush()
+        check_lines(path, n // peers.ACTIONS_PER_INTERACTION, "OpenTelemetry SDK")
+        return took
+
+    return run
+
+
+def _limit(
+    path: Path, stamp: dict[str, Any], stack: ExitStack, workload: Workload
+) -> Callable[[int], int]:
+    """``orjson.dumps`` and one ``os.write`` per event: what no logger can beat."""
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+    stack.callback(os.close, fd)
+    fields = {**stamp, "agent": "planner"}
+
+    def run(n: int) -> int:
+        os.truncate(path, 0)
+        took = peers.limit_agent_events(fd, fields, n)
+        check_lines(path, n, "orjson + os.write")
+        return took
+
+    return run
+
+
+PEERS: Final[tuple[tuple[str, Factory, float | None], ...]] = (
     ("structlog prod config", _structlog, 1.0),
     ("stdlib + python-json-logger", _stdlib, 2.0),
     ("loguru serialize=True", _loguru, 4.0),
 )
-"""Each peer of target 1: its name, its factory, the least ratio of ours to it."""
+"""Each peer of target 1 on the short event: its name, its factory, the least ratio of ours
+to it."""
+
+AGENT_PEERS: Final[tuple[tuple[str, Factory, float | None], ...]] = (
+    ("structlog prod config", _structlog, 1.0),
+    ("stdlib + python-json-logger", _stdlib, 3.0),
+    ("loguru serialize=True", _loguru, 5.0),
+    ("OTel SDK span+events", _otel, None),
+    ("orjson+os.write, the limit", _limit, None),
+)
+"""Each peer of target 1 on the agent event (issue 18); OpenTelemetry and the limit are
+information, not targets."""
 
 
-def bench_file(plan: Plan, tmp: Path) -> list[Result]:
+def bench_file(
+    plan: Plan,
+    tmp: Path,
+    workload: Workload = SHORT,
+    peer_table: tuple[tuple[str, Factory, float | None], ...] = PEERS,
+) -> list[Result]:
     """Events per second of the ``prod`` chain into a file, and of each peer, taking turns."""
     with ExitStack() as stack:
-        ours, stamp = _ours(tmp / "ours.ndjson", stack)
+        ours, stamp = _ours(tmp / "ours.ndjson", stack, workload)
         peer_runs = [
-            make(tmp / f"peer-{i}.log", stamp, stack) for i, (_, make, _) in enumerate(PEERS)
+            make(tmp / f"peer-{i}.log", stamp, stack, workload)
+            for i, (_, make, _) in enumerate(peer_table)
         ]
         runs = [ours, *peer_runs]
         # Warm up: caches fill, files exist, structlog caches its logger on first use.
@@ -184,10 +275,16 @@ def bench_file(plan: Plan, tmp: Path) -> list[Result]:
         samples = rounds([functools.partial(run, plan.events) for run in runs], plan.rounds)
     # Median, not best: writing to a file has real variance, and it is part of the cost.
     ours_rate, *peer_rates = (plan.events * 1e9 / statistics.median(ns) for ns in samples)
+    label = "1. prod chain -> file" if workload is SHORT else f"1. {workload.name} -> file"
     return [
-        Result(f"1. prod chain -> file (vs {name})", ours_rate, rate, "ev/s", target, True)
-        for (name, _, target), rate in zip(PEERS, peer_rates, strict=True)
+        Result(f"{label} (vs {name})", ours_rate, rate, "ev/s", target, True)
+        for (name, _, target), rate in zip(peer_table, peer_rates, strict=True)
     ]
+
+
+def bench_agent_file(plan: Plan, tmp: Path) -> list[Result]:
+    """:func:`bench_file` on issue 18's realistic agent event, against :data:`AGENT_PEERS`."""
+    return bench_file(plan, tmp, AGENT, AGENT_PEERS)
 
 
 # -- 2. the cost of redaction ---------------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import itertools
 import os
 import platform
@@ -22,6 +23,48 @@ from wf_structlog.config import ENVIRONMENT_VARIABLES
 
 PROMPT: Final = "Summarise the attached quarterly report for the finance team. " * 3
 RESPONSE: Final = "Revenue grew 12% on the quarter; costs were flat and margins improved. " * 6
+
+# The realistic event of issue 18: what an agent logs for one LLM call that picks a tool.
+# About 1.4 KB as NDJSON once stamped; no secret in it, so it is what every ordinary event pays.
+AGENT_PROMPT: Final = (
+    "You are the research agent of a crew preparing a quarterly briefing. Read the notes, "
+    "decide which tool to call next and say why in a single sentence. Keep each figure "
+    "traceable to its source. Notes: household spending rose in the north, fell slightly in "
+    "the south, and the east has not reported yet."
+)
+AGENT_RESPONSE: Final = (
+    "I will call the survey search tool with the regional filters, because the east is "
+    "missing and the briefing needs all three regions before the trend can be stated. Once "
+    "the figures are in, I will compare them quarter by quarter, flag any region whose change "
+    "exceeds two points, and hand the table to the writer with the sources attached. If the "
+    "east still has not reported, the briefing will say so plainly rather than estimate it, "
+    "and the critic can decide whether to wait for the next release."
+)
+TOOL_ARGUMENTS: Final = {
+    "tool": "survey_search",
+    "query": {
+        "text": "household spending by region",
+        "regions": ["north", "south", "east"],
+        "quarters": ["2026-Q1", "2026-Q2", "2026-Q3"],
+    },
+    "filters": {
+        "min_households": 100,
+        "exclude_incomplete": True,
+        "weights": {"urban": 0.6, "rural": 0.4},
+    },
+    "options": {"max_results": 20, "language": "en", "timeout_s": 30.0, "cache": False},
+}
+
+AGENT_FIELDS: Final[dict[str, Any]] = {
+    "model": "m-1",
+    "prompt": AGENT_PROMPT,
+    "response": AGENT_RESPONSE,
+    "input_tokens": 412,
+    "output_tokens": 138,
+    "total_tokens": 550,
+    "tool_arguments": TOOL_ARGUMENTS,
+}
+"""The keys of the agent event, as every peer logs them."""
 
 T = TypeVar("T")
 
@@ -44,6 +87,8 @@ class Plan:
     """Sizes of the generated file of many runs (target 7): time must grow linearly."""
     report_huge: int
     """Events of the one huge run whose report must stay within its bound (target 6; 0: none)."""
+    only: frozenset[str] = frozenset()
+    """The sections to run (``--only agent,threads``); empty: all of them."""
 
 
 FULL: Final = Plan(
@@ -124,6 +169,16 @@ def log_events(log: LoggerLike, n: int) -> int:
             input_tokens=12,
             output_tokens=40,
         )
+    return perf_counter_ns() - start
+
+
+def log_agent_events(log: LoggerLike, n: int) -> int:
+    """Log *n* realistic ``llm_call`` events (:data:`AGENT_FIELDS`: a prompt, a response, token
+    counts, nested tool arguments), as a program passes fields it holds in a dict; the
+    nanoseconds it took."""
+    start = perf_counter_ns()
+    for _ in itertools.repeat(None, n):
+        log.info("llm_call", **AGENT_FIELDS)
     return perf_counter_ns() - start
 
 
@@ -230,9 +285,14 @@ def plan_from_command_line(argv: Sequence[str] | None, doc: str | None) -> Plan:
     first (:func:`clean_environment`: processes started later inherit it)."""
     parser = argparse.ArgumentParser(description=doc.splitlines()[0] if doc else None)
     parser.add_argument("--quick", action="store_true", help="a much shorter run")
-    plan = QUICK if parser.parse_args(argv).quick else FULL
+    parser.add_argument(
+        "--only", default="", help="comma-separated sections to run (bench.py: see SECTIONS)"
+    )
+    args = parser.parse_args(argv)
+    plan = QUICK if args.quick else FULL
+    only = frozenset(name.strip() for name in args.only.split(",") if name.strip())
     clean_environment()
-    return plan
+    return dataclasses.replace(plan, only=only)
 
 
 def versions() -> str:

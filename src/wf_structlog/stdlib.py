@@ -31,6 +31,7 @@ from typing import Any, Final
 from structlog import DropEvent
 from structlog.stdlib import ProcessorFormatter
 
+from ._runtime import faults as _faults
 from ._runtime.logger import log_event
 from ._runtime.ours import working
 from ._runtime.pipeline import run_chain
@@ -53,6 +54,22 @@ def _method_of(levelno: int) -> str:
         if levelno >= number:
             name = candidate
     return name
+
+
+def _message(msg: object, args: Any) -> tuple[str, dict[str, Any]]:
+    """The message ``logging`` would make of *msg* and *args*, and, when that fails (a bad
+    format string: ``logging.warning("token %s %s", key)``), the message unformatted with
+    fields ``args`` and ``format_error``. Never raises: ``logging``'s own handling of the
+    failure prints the raw arguments on stderr, secrets and all."""
+    try:
+        text = str(msg)
+        return (text % args if args else text), {}
+    except Exception as exc:
+        try:
+            text = str(msg)
+        except Exception:
+            text = object.__repr__(msg)
+        return text, {"args": args, "format_error": f"{type(exc).__name__}: {exc}"}
 
 
 def _is_ours(record: logging.LogRecord) -> bool:
@@ -79,7 +96,7 @@ class WorkflowHandler(logging.Handler):
         self.actions = actions
 
     def emit(self, record: logging.LogRecord) -> None:
-        """Log *record* as an event (a failure is reported by ``logging``, never raised)."""
+        """Log *record* as an event (a failure is said once on stderr, never raised)."""
         if _is_ours(record) or not STATE.enabled or record.levelno < STATE.min_level:
             return
         try:
@@ -93,7 +110,9 @@ class WorkflowHandler(logging.Handler):
             fields["logger"] = record.name
             if record.exc_info:
                 fields["exc_info"] = record.exc_info
-            method, message = _method_of(record.levelno), record.getMessage()
+            method = _method_of(record.levelno)
+            message, problem = _message(record.msg, record.args)
+            fields.update(problem)
             scope = CURRENT.get()
             if self.actions or scope is None or scope.kind != "interaction":
                 log_event({}, method, message, (), fields)
@@ -102,8 +121,9 @@ class WorkflowHandler(logging.Handler):
             while scope.parent is not None and scope.kind == "interaction":
                 scope = scope.parent
             scope.emit_inside(method, {**fields, "event": message}, counted_in=scope)
-        except Exception:
-            self.handleError(record)
+        except Exception as exc:
+            # Not handleError(): it prints the record's raw arguments, secrets and all.
+            _faults.report("stdlib", f"a logging record could not be logged ({type(exc).__name__})")
 
 
 _handler: WorkflowHandler | None = None
@@ -135,6 +155,14 @@ def _logger_name(logger: Any, method_name: str, event_dict: EventDict) -> EventD
     return event_dict
 
 
+def _format_message(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
+    """A foreign record's message, formatted here: a bad format string becomes fields."""
+    args = event_dict.pop("positional_args", ())
+    event_dict["event"], problem = _message(event_dict["event"], args)
+    event_dict.update(problem)
+    return event_dict
+
+
 def _our_chain(logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
     processed = run_chain(method_name, event_dict)
     if processed is None:
@@ -156,6 +184,11 @@ def formatter() -> ProcessorFormatter:
     ``configure(stdlib=True)`` for that).
     """
     return ProcessorFormatter(
+        # The message is formatted by _format_message, not by getMessage() (which would
+        # raise on a bad format string, and logging would print the raw arguments).
+        use_get_message=False,
+        pass_foreign_args=True,
+        foreign_pre_chain=[_format_message],
         processors=[
             _logger_name,
             ProcessorFormatter.remove_processors_meta,

@@ -127,7 +127,12 @@ class Settings:
         checks.processors,
         'your processors, run before redaction (in TOML: `"package.module:name"` strings)',
     )
-    redact_keys: tuple[str, ...] = _row(list, (), checks.names, "more key names to redact")
+    redact_keys: tuple[str, ...] = _row(
+        list,
+        (),
+        checks.names,
+        "more key names to redact (matched like the built-in ones, in any casing)",
+    )
     redact_patterns: tuple[tuple[str, str], ...] = _row(
         dict,
         (),
@@ -141,7 +146,10 @@ class Settings:
         'your `(text: str) -> str` redaction functions (in TOML: `"package.module:name"`)',
     )
     redact_disable: tuple[str, ...] = _row(
-        list, (), checks.names, "built-in rules or key names to turn off, by name"
+        list,
+        (),
+        checks.names,
+        "built-in rules (`named_api_key`, ...: see Secrets) or key names to turn off, by name",
     )
     max_value_chars: int = _row(
         int, DEFAULT_MAX_VALUE_CHARS, checks.chars, "longest string kept whole"

@@ -17,9 +17,11 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final, TypeAlias
 
 from .._runtime import faults as _faults
-from ..render.safe import FLAG_KEY, Walk, utf8_safe
+from ..render.safe import FLAG_KEY, MAX_NODES, Walk, utf8_safe
 from ..typing import EventDict
-from ._secret_rules import BUILTIN_RULES, Rule, Scanner
+from ._screen import Screen
+from ._secret_keys import SECRET_KEYS, SECRET_SUFFIXES, normal_key, secret_key_name
+from ._secret_rules import BUILTIN_RULES, MIN_SECRET_CHARS, Rule, Scanner
 from .payloads import PayloadLimits
 
 __all__ = [
@@ -41,51 +43,6 @@ FAILED: Final = "[REDACTED:redactor_failed]"
 
 TextRedactor: TypeAlias = Callable[[str], str]
 """Your own redaction: takes a string, returns it with whatever you consider secret replaced."""
-
-SECRET_KEYS: Final = frozenset(
-    {
-        "password",
-        "passwd",
-        "pwd",
-        "passphrase",
-        "secret",
-        "api_key",
-        "apikey",
-        "x_api_key",
-        "access_key",
-        "secret_key",
-        "private_key",
-        "authorization",
-        "proxy_authorization",
-        "auth",
-        "bearer",
-        "jwt",
-        "cookie",
-        "cookies",
-        "set_cookie",
-        "token",
-        "credential",
-        "credentials",
-        "session",
-    }
-)
-"""Key names (lower case, ``-`` read as ``_``) whose values are always replaced."""
-
-SECRET_SUFFIXES: Final = (
-    "_password",
-    "_passwd",
-    "_passphrase",
-    "_secret",
-    "_token",
-    "_api_key",
-    "_apikey",
-    "_access_key",
-    "_secret_key",
-    "_private_key",
-    "_credentials",
-)
-"""A key ending in one of these is secret too (``access_token``, ``client_secret``), while
-counts such as ``input_tokens`` are not."""
 
 _CACHE_LIMIT: Final = 4096
 _CACHED_CHARS: Final = 128  # strings this short repeat (ids, names): their result is cached
@@ -137,8 +94,8 @@ class Redactor:
         _check_disabled(disabled)
         if isinstance(extra_keys, str):
             extra_keys = (extra_keys,)
-        self._keys = (SECRET_KEYS - {_normal(d) for d in disabled}) | {
-            _normal(k) for k in extra_keys
+        self._keys = (SECRET_KEYS - {normal_key(d) for d in disabled}) | {
+            normal_key(k) for k in extra_keys
         }
         self._suffixes = tuple(s for s in SECRET_SUFFIXES if s[1:] not in disabled)
         rules = [r for r in BUILTIN_RULES if r.name not in disabled]
@@ -151,13 +108,24 @@ class Redactor:
         self._kinds: dict[Any, int] = dict.fromkeys(_OURS, _OURS_KIND)
         self._clean: dict[str, str] = {}  # short strings seen before, as they are shown
         self._keys_shown: dict[str, str] = {}
+        self._screen = self._make_screen()
+
+    def _make_screen(self) -> Screen | None:
+        """The fast path for events with nothing to redact, when it can be proven in C: not
+        with functions of yours (they see every string), nor with a rule without needles."""
+        rules = self._scanner.rules
+        if self._functions or not all(rule.needles for rule in rules):
+            return None
+        limits = self._limits
+        max_chars = min(limits.max_value_chars, limits.max_event_chars) if limits else None
+        needles = [(needle, index) for index, rule in enumerate(rules) for needle in rule.needles]
+        return Screen(needles, self.is_secret, self._key, self._whole_string, max_chars)
 
     def is_secret(self, key: Any) -> bool:
         """Whether values under *key* are replaced."""
         decided = self._decided.get(key)
         if decided is None:
-            norm = _normal(key)
-            decided = norm in self._keys or norm.endswith(self._suffixes)
+            decided = secret_key_name(normal_key(key), self._keys, self._suffixes)
             if len(self._decided) >= _CACHE_LIMIT:
                 self._decided.clear()
             self._decided[key] = decided
@@ -182,22 +150,25 @@ class Redactor:
 
     def __call__(self, logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
         try:
-            return self._event(event_dict)
+            return self._event(event_dict, self._screen)
         except Exception as exc:
             _faults.report("redaction", f"redaction failed ({type(exc).__name__}); event cut down")
             kept = {k: v for k, v in event_dict.items() if k in _OURS}
             return kept | {"redaction_failed": True}
 
-    def _event(self, event_dict: EventDict) -> EventDict:
+    def _event(self, event_dict: EventDict, screen: Screen | None) -> EventDict:
         """The common case, in place: every key seen before and shown as itself.
 
         Only values that change are written back, after the loop; an event with a key not seen
-        before goes, untouched, to :meth:`_copy`.
+        before goes, untouched, to :meth:`_copy`. Containers go to *screen* until one needs
+        the walk; if what the screen passed might have met the payload limits with the rest,
+        the event is done again by the walk alone.
         """
         kinds, clean = self._kinds, self._clean
         changed: list[tuple[Any, Any]] = []
         budget = [self._max_event_chars]
         walk: _RedactingWalk | None = None
+        nodes, screened = MAX_NODES, 0
         for key, value in event_dict.items():
             kind = kinds.get(key)
             if kind is None:
@@ -223,9 +194,18 @@ class Redactor:
                 continue
             elif cls in _NATIVE:  # one of ours
                 continue
+            passed = screen.container(value, nodes) if walk is None and screen else None
+            if passed is not None:
+                shown, size, nodes = passed
+                changed.append((key, shown))
+                screened += size
+                continue
             if walk is None:
                 walk = _RedactingWalk(self, budget)
+                walk.budget = nodes
             changed.append((key, walk.convert(value, (key,), 0)))
+        if screened and screened > budget[0] and self._limits is not None:
+            return self._event(event_dict, None)
         for key, shown in changed:
             event_dict[key] = shown
         if walk is not None and walk.flagged:
@@ -263,16 +243,35 @@ class Redactor:
             self._keys_shown[key] = shown
         return shown
 
-    def _string(self, text: str, budget: list[int]) -> str:
+    def _redact_found(self, text: str, found: list[int] | None) -> str:
+        """:meth:`redact_text`; with *found*, only those rules run, which is the same: the
+        scanner runs exactly the rules whose needles a text holds (there are no functions
+        of yours when the screen runs)."""
+        if found is None:
+            return self.redact_text(text)
+        if len(text) >= MIN_SECRET_CHARS:
+            rules = self._scanner.rules
+            for index in found:
+                text = rules[index].redact(text)
+        return text
+
+    def _whole_string(self, text: str, found: list[int]) -> str:
+        """A string as :meth:`_string` shows it with an event's whole budget (the screen cuts
+        nothing: it leaves an event that may need cutting to the walk)."""
+        return self._string(text, [self._max_event_chars], found)
+
+    def _string(self, text: str, budget: list[int], found: list[int] | None = None) -> str:
+        """*text* redacted and bounded; *found*: the rules whose needles the screen found in it
+        (so the scanner need not look again), or ``None``."""
         if len(text) <= _CACHED_CHARS:
             clean = self._clean.get(text)
             if clean is None:
-                clean = self.redact_text(text)
+                clean = self._redact_found(text, found)
                 if len(self._clean) >= _CACHE_LIMIT:
                     self._clean.clear()
                 self._clean[text] = clean
             return clean
-        text = self.redact_text(text)
+        text = self._redact_found(text, found)
         limits = self._limits
         if limits is not None and len(text) > limits.short_chars:
             return limits.bound(text, budget)
@@ -340,7 +339,7 @@ def _user_rules(patterns: Mapping[str, str] | Iterable[str | tuple[str, str]]) -
 def _check_disabled(names: set[str]) -> None:
     rules = {rule.name for rule in BUILTIN_RULES}
     keys = SECRET_KEYS | {s[1:] for s in SECRET_SUFFIXES}
-    unknown = sorted(n for n in names if n not in rules and _normal(n) not in keys)
+    unknown = sorted(n for n in names if n not in rules and normal_key(n) not in keys)
     if unknown:
         raise ValueError(
             f"cannot disable {', '.join(map(repr, unknown))}: no such built-in rule or key; "
@@ -351,10 +350,3 @@ def _check_disabled(names: set[str]) -> None:
 def _report_function(function: TextRedactor, what: str) -> None:
     name = getattr(function, "__qualname__", None) or type(function).__qualname__
     _faults.report(f"redactor:{name}", f"redaction function {name} {what}; the string was replaced")
-
-
-_SEPARATORS = re.compile(r"[-\s.]+")
-
-
-def _normal(key: Any) -> str:
-    return _SEPARATORS.sub("_", str(key).strip().lower())
