@@ -44,13 +44,20 @@ def _install_langchain() -> Callable[[], None]:
     return langchain.install()
 
 
+def _install_pydantic_ai() -> Callable[[], None]:
+    from . import _pydantic_ai  # the optional framework: ImportError when absent
+
+    return _patch.patch_quieting(_pydantic_ai.TARGETS, _pydantic_ai.inside)
+
+
 _INTEGRATIONS: Final[dict[str, Callable[[], Callable[[], None]]]] = {
     "openai": functools.partial(_patch.patch, _openai.TARGETS),
     "anthropic": functools.partial(_patch.patch, _anthropic.TARGETS),
     "openai_agents": _agents.install,
     "google_genai": functools.partial(_patch.patch, _gemini.TARGETS),
     "langchain": _install_langchain,
-    "litellm": _litellm.install,
+    "litellm": functools.partial(_patch.patch_quieting, _litellm.TARGETS, _litellm.inside),
+    "pydantic_ai": _install_pydantic_ai,
 }
 """Each integration: what turns it on, returning what turns it off again."""
 

@@ -262,7 +262,9 @@ _KNOWN_AT_START: Final = frozenset({"provider", "operation", "model"})
 """Fields that name a call, given to tracing when it starts (samplers may read them)."""
 
 
-def _begin(api: Api, resource: Any, kwargs: dict[str, Any]) -> LLMCall | None:
+def begin_call(api: Api, resource: Any, kwargs: dict[str, Any]) -> LLMCall | None:
+    """The call of *api* made with *kwargs* by the SDK's *resource*, begun (timed from now,
+    its span started); ``None`` when logging is off or a framework logs this call itself."""
     with guard(api):
         if started_enabled() and not any(quiet() for quiet in QUIET):
             call = LLMCall(api, kwargs)
@@ -284,7 +286,7 @@ def record_sync(
 ) -> Any:
     """``send(arguments)``, logged as one call of *api* made with *kwargs* by the SDK's
     *resource* (``client.chat.completions``, ...)."""
-    recording = _begin(api, resource, kwargs)
+    recording = begin_call(api, resource, kwargs)
     if recording is None:
         return send(kwargs)
     try:
@@ -304,7 +306,7 @@ async def record_async(
     wrap_stream: WrapStream,
 ) -> Any:
     """``await send(arguments)``, logged as :func:`record_sync` logs."""
-    recording = _begin(api, resource, kwargs)
+    recording = begin_call(api, resource, kwargs)
     if recording is None:
         return await send(kwargs)
     try:

@@ -27,7 +27,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, Final
 
 from . import _call, _openai
-from ._patch import Target, patch
+from ._patch import Target
 from ._stream import watch_async, watch_sync
 
 _INSIDE: Final = contextvars.ContextVar("wf_structlog_inside_litellm", default=False)
@@ -151,18 +151,6 @@ TARGETS: Final = (
 """``litellm.completion`` and ``litellm.acompletion``, functions of the module itself."""
 
 
-def _inside() -> bool:
+def inside() -> bool:
+    """Whether this context is inside a call logged here (then the SDKs' calls are not)."""
     return _INSIDE.get()
-
-
-def install() -> Callable[[], None]:
-    """Wrap LiteLLM's functions and quiet the SDK instrumentations inside them; returns what
-    undoes both."""
-    undo_patch = patch(TARGETS)
-    _call.QUIET.append(_inside)
-
-    def undo() -> None:
-        undo_patch()
-        _call.QUIET.remove(_inside)
-
-    return undo

@@ -7,7 +7,7 @@ import importlib
 from collections.abc import Callable
 from typing import Any
 
-from ._call import ORIGINAL, Api, wrap_async, wrap_sync
+from ._call import ORIGINAL, QUIET, Api, wrap_async, wrap_sync
 from ._stream import watch_async, watch_sync
 
 Wrap = Callable[[Callable[..., Any]], Callable[..., Any]]
@@ -61,5 +61,19 @@ def patch(targets: tuple[Target, ...]) -> Callable[[], None]:
     def undo() -> None:
         for owner, name, original in patched:
             setattr(owner, name, original)
+
+    return undo
+
+
+def patch_quieting(targets: tuple[Target, ...], inside: Callable[[], bool]) -> Callable[[], None]:
+    """:func:`patch` the targets of a framework that logs the SDK calls it makes itself: while
+    *inside()* says this context is in such a call, the SDK instrumentations stand aside.
+    Returns what undoes both."""
+    undo_patch = patch(targets)
+    QUIET.append(inside)
+
+    def undo() -> None:
+        undo_patch()
+        QUIET.remove(inside)
 
     return undo
