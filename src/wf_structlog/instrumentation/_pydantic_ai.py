@@ -42,8 +42,11 @@ from ._pydantic_ai_fields import prompt, response_fields
 
 NAME: Final = "pydantic_ai"
 
-_INSIDE: Final = contextvars.ContextVar("wf_structlog_inside_pydantic_ai", default=False)
-"""Whether this context is inside a model request we log (the SDKs stand aside)."""
+_RUN: Final[contextvars.ContextVar[_Observer | None]] = contextvars.ContextVar(
+    "wf_structlog_pydantic_ai_run", default=None
+)
+"""The run this context is in, if any (set by ``iter`` in the caller's task: its model
+requests are made in tasks of their own, and a streamed one is read in the caller's)."""
 
 _DEFERRED: Final = frozenset({"CallDeferred", "ApprovalRequired"})
 """Exceptions by which a tool defers its call (to a person, to later): no failure."""
@@ -110,6 +113,9 @@ class _Observer(AbstractCapability[Any]):
     # which refuses other capabilities added at run time: a refusal would stop the program.
     _safe_at_runtime: ClassVar[bool] = True
 
+    requests: int = 0
+    """The model requests in flight (while one is, the SDK calls in this run are its own)."""
+
     async def wrap_model_request(
         self, ctx: Any, *, request_context: Any, handler: Callable[[Any], Any]
     ) -> Any:
@@ -117,7 +123,7 @@ class _Observer(AbstractCapability[Any]):
         call = None
         with _call.guard(_api(NAME)):
             call = _begin(request_context)
-        token = _INSIDE.set(True)
+        self.requests += 1  # one event loop runs the run: no lock needed
         try:
             response = await handler(request_context)
         except BaseException as exc:
@@ -125,7 +131,7 @@ class _Observer(AbstractCapability[Any]):
                 call.failed(exc)
             raise
         finally:
-            _INSIDE.reset(token)
+            self.requests -= 1
         if call is not None:
             with _call.guard(call.api):
                 call.end(schema.STATUS_OK, response_fields(response))
@@ -160,12 +166,18 @@ def _wrap_iter(original: Callable[..., Any]) -> Callable[..., Any]:
     @contextlib.asynccontextmanager
     async def iter(self: Any, *args: Any, **kwargs: Any) -> AsyncIterator[Any]:
         asked = args[0] if args else kwargs.get("user_prompt")
-        kwargs["capabilities"] = [*(kwargs.get("capabilities") or ()), _Observer()]
-        with _run_scopes(self, asked) as turn:
-            async with original(self, *args, **kwargs) as run:
-                yield run
-            if run.result is not None:
-                turn.output = run.result.output
+        observer = _Observer()
+        kwargs["capabilities"] = [*(kwargs.get("capabilities") or ()), observer]
+        token = _RUN.set(observer)
+        try:
+            with _run_scopes(self, asked) as turn:
+                async with original(self, *args, **kwargs) as run:
+                    yield run
+                if run.result is not None:
+                    turn.output = run.result.output
+        finally:
+            with contextlib.suppress(ValueError):  # exited from another context: not ours to reset
+                _RUN.reset(token)
 
     functools.update_wrapper(iter, original)
     setattr(iter, _call.ORIGINAL, original)
@@ -177,5 +189,7 @@ TARGETS: Final = (Target("pydantic_ai.agent", "Agent", "iter", _wrap_iter),)
 
 
 def inside() -> bool:
-    """Whether this context is inside a call logged here (then the SDKs' calls are not)."""
-    return _INSIDE.get()
+    """Whether this context is in a run whose model request we are logging (then the SDK's
+    call is that request, not logged a second time)."""
+    run = _RUN.get()
+    return run is not None and run.requests > 0
