@@ -1,6 +1,6 @@
 """PydanticAI under our live spans: the real ``pydantic-ai-slim[openai]`` against the fake
 server, its own OpenTelemetry spans (``Agent.instrument_all()``) in the application's
-provider, and its model requests logged by our openai instrumentation."""
+provider, its model requests logged by our openai instrumentation or by our PydanticAI one."""
 
 from __future__ import annotations
 
@@ -51,6 +51,71 @@ def planner(server: FakeLLMServer) -> Agent[None, str]:
 
 def parent_of(span: ReadableSpan) -> int | None:
     return span.parent.span_id if span.parent is not None else None
+
+
+def tooled(server: FakeLLMServer) -> Agent[None, str]:
+    made = planner(server)
+
+    @made.tool_plain
+    def add(a: int, b: int) -> int:
+        """Add two numbers."""
+        return a + b
+
+    return made
+
+
+class TestInstrumented:
+    def test_its_spans_nest_in_the_run_we_open_and_each_call_is_one_span(
+        self, finished: InMemorySpanExporter, fake_llm: FakeLLMServer
+    ) -> None:
+        """With instrument=["pydantic_ai"], the run's workflow and interaction are ours, and
+        PydanticAI's agent span a child of the interaction; each model request and the tool
+        are one span each, PydanticAI's (none of ours beside them), and one event each."""
+        with capture(instrument=["pydantic_ai", "openai"]) as logs:
+            tooled(fake_llm).run_sync('use add {"a": 1, "b": 2}')
+        spans = finished.get_finished_spans()
+        names = [span.name for span in spans]
+        assert sorted(names) == sorted(
+            [
+                "invoke_workflow planner",
+                "iteration 1",
+                "invoke_agent planner",  # our interaction
+                "invoke_agent planner",  # PydanticAI's run, inside it
+                "chat gpt-4o-mini",
+                "chat gpt-4o-mini",
+                "execute_tool add",
+            ]
+        )
+        ours, theirs = (s for s in spans if s.name == "invoke_agent planner")
+        if parent_of(ours) == theirs.context.span_id:
+            ours, theirs = theirs, ours
+        assert parent_of(theirs) == ours.context.span_id
+        (turn,) = [e for e in logs.events if e["event"] == "interaction.start"]
+        assert f"{ours.context.span_id:016x}" == turn["span_id"]
+        calls = [s for s in spans if s.name in ("chat gpt-4o-mini", "execute_tool add")]
+        assert {parent_of(s) for s in calls} == {theirs.context.span_id}
+        assert [e["event"] for e in logs.events if e["event"] in ("llm_call", "tool_call")] == [
+            "llm_call",
+            "tool_call",
+            "llm_call",
+        ]
+
+    def test_without_its_spans_the_calls_are_ours_under_the_interaction(
+        self, finished: InMemorySpanExporter, fake_llm: FakeLLMServer
+    ) -> None:
+        """With PydanticAI's instrumentation off, each model request is one span of ours, a
+        child of the interaction's span."""
+        Agent.instrument_all(False)
+        with capture(instrument=["pydantic_ai", "openai"]):
+            tooled(fake_llm).run_sync('use add {"a": 1, "b": 2}')
+        spans = finished.get_finished_spans()
+        (turn,) = [s for s in spans if s.name == "invoke_agent planner"]
+        requests = [s for s in spans if s.name == "chat gpt-4o-mini"]
+        assert len(requests) == 2
+        assert {parent_of(s) for s in requests} == {turn.context.span_id}
+        served = fake_llm.requests[-1]["usage"]
+        assert requests[-1].attributes is not None
+        assert requests[-1].attributes["gen_ai.usage.input_tokens"] == served["input_tokens"]
 
 
 class TestAgentRuns:

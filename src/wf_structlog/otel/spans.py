@@ -141,12 +141,18 @@ _MODEL_OPERATIONS: Final = frozenset({"chat", "text_completion", "generate_conte
 """``gen_ai.operation.name`` of a span that is one model call (GenAI conventions)."""
 
 
-def _framework_call_span(span: Span) -> bool:
-    """Whether *span* (the current one) is a model call's span made by a framework's own
-    instrumentation (PydanticAI's ``chat <model>``): the SDK call we log inside it is that
-    very call, and a second span with its tokens would count them twice in a trace backend."""
+def _framework_call_span(span: Span, tool: object = None) -> bool:
+    """Whether *span* (the current one) is a call's span made by a framework's own
+    instrumentation: a model call's (PydanticAI's ``chat <model>``), or with *tool* that tool's
+    execution (``execute_tool <tool>``). The call we log inside it is that very call, and a
+    second span would show it twice (and count a model call's tokens twice) in a backend."""
     found = getattr(span, "attributes", None) if span.is_recording() else None
-    return found is not None and found.get("gen_ai.operation.name") in _MODEL_OPERATIONS
+    if found is None:
+        return False
+    operation = found.get("gen_ai.operation.name")
+    if tool is None:
+        return operation in _MODEL_OPERATIONS
+    return operation == "execute_tool" and found.get("gen_ai.tool.name") == tool
 
 
 def _fail(span: Span, event: EventDict) -> None:
@@ -309,7 +315,10 @@ class LiveSpans:
         target.add_event(name, attributes.event_attributes(event))
 
     def _logged_call(self, live: _Live, event: EventDict) -> None:
-        """An LLM or tool call logged by hand: a span of its own, back-dated."""
+        """An LLM or tool call logged by hand: a span of its own, back-dated; none when a
+        framework's span of that call is current (it is the call's span)."""
+        if _framework_call_span(trace.get_current_span(), event.get("tool")):
+            return
         end = time.time_ns()
         duration = event.get("duration_ms")
         start = end - int(duration * 1_000_000) if isinstance(duration, int | float) else end
