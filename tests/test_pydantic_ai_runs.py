@@ -91,7 +91,10 @@ def assert_tool_run(document: dict[str, Any], server: FakeLLMServer) -> None:
         "gpt-4o-mini",
         "gpt-4o-mini-2024-07-18",
     )
-    assert (asked["tool_calls"], asked["prompt"]) == (["add"], [{"role": "user", "content": PROMPT}])
+    assert (asked["tool_calls"], asked["prompt"]) == (
+        ["add"],
+        [{"role": "user", "content": PROMPT}],
+    )
     assert (tool["tool"], tool["input"], tool["output"], tool["status"]) == (
         "add",
         {"a": 1, "b": 2},

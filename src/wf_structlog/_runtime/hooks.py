@@ -28,15 +28,28 @@ class Work:
     """A unit of work that is not a scope: an LLM call (``kind="llm"``) or a tool call
     (``kind="tool"``). Its event is logged when it ends, inside :func:`ending`."""
 
-    __slots__ = ("attributes", "kind", "live", "name")
+    __slots__ = ("attributes", "event", "kind", "live", "name", "scope")
 
-    def __init__(self, kind: str, name: str, attributes: dict[str, Any]) -> None:
+    def __init__(
+        self,
+        kind: str,
+        name: str,
+        attributes: dict[str, Any],
+        scope: Scope | None = None,
+        event: str | None = None,
+    ) -> None:
         self.kind = kind
         self.name = name
         """What the work is: the model called, the tool's name."""
         self.attributes = attributes
         """What is known when it starts (provider, operation, server...), not redacted: only
         names and numbers, never content."""
+        self.scope = scope
+        """The scope the work is done in, when it is not the current one (a framework's
+        callback logs its runs under scopes named explicitly); ``None``: the current one."""
+        self.event = event
+        """The name of the event its end logs, if not the usual one (``llm_call`` for an LLM
+        call, *name* for a tool)."""
         self.live: object = None
         """What the listener keeps for this work (its span)."""
 

@@ -21,7 +21,7 @@ from .._runtime import faults as _faults
 from .._runtime import scope as _scope
 from .._runtime.hooks import Work, ending, tell
 from .._runtime.logger import get_logger
-from .._runtime.scope import started_enabled
+from .._runtime.scope import Scope, started_enabled
 from .._runtime.state import STATE
 from ..cost import service_tier
 from ..scopes.auto import enter_interaction
@@ -177,8 +177,9 @@ class LLMCall:
         self._ended = False
         self.work: Work | None = None
 
-    def begin(self, client: Any) -> None:
-        """Tell the listeners (tracing) that the call starts, made by the SDK *client*."""
+    def begin(self, client: Any, scope: Scope | None = None) -> None:
+        """Tell the listeners (tracing) that the call starts, made by the SDK *client*, in
+        *scope* (``None``: the current one)."""
         if not STATE.listeners:
             return
         known = {k: v for k, v in self._fields.items() if k in _KNOWN_AT_START}
@@ -186,7 +187,7 @@ class LLMCall:
         if url is not None and getattr(url, "host", None):
             known["server_address"] = url.host
             known["server_port"] = url.port or (443 if url.scheme == "https" else 80)
-        self.work = Work("llm", str(self._fields.get("model")), known)
+        self.work = Work("llm", str(self._fields.get("model")), known, scope)
         tell("work_started", self.work)
 
     def left(self) -> None:

@@ -34,12 +34,14 @@ from uuid import UUID
 from .. import schema
 from .._runtime import faults as _faults
 from .._runtime.forksafe import renew_after_fork
+from .._runtime.hooks import Work, ending, tell
 from .._runtime.logger import get_logger
 from .._runtime.scope import Scope, started_enabled
+from .._runtime.state import STATE
 from ..scopes.hierarchy import InteractionScope, WorkflowScope, current_scope
 from . import _call
 from ._langchain_fields import TokenFold, plain, result_fields, tool_output
-from ._under import end_under, open_run, under
+from ._under import end_here, enter_here, open_run, under
 
 NAME: Final = "langchain"
 
@@ -107,6 +109,8 @@ class _Run:
     """An action run's: what ran (a key of :data:`_ACTIONS`)."""
     call_id: Any = None
     """A tool run's: the id of the model's tool call it answers."""
+    work: Work | None = None
+    """An action run's: its live span, when tracing listens."""
 
     @property
     def root(self) -> _Run:
@@ -156,6 +160,8 @@ class Tracker:
     def _open_root(self, run: _Run) -> None:
         if run.parent is None:
             run.base, run.flow = open_run(run.name)
+            if run.flow is not None:
+                enter_here(run.flow)
 
     def _above(self, run: _Run | None) -> Scope | None:
         """The scope the steps of *run* go into: the nearest interaction at or above it, else
@@ -188,10 +194,10 @@ class Tracker:
         if run.turn is not None:
             if error is None:
                 run.turn.output = plain(output)
-            end_under(run.turn, error, status)
+            end_here(run.turn, error, status)
         if run.parent is None:
             if run.flow is not None:
-                end_under(run.flow, error, status)
+                end_here(run.flow, error, status)
             for run_id, other in list(self._runs.items()):
                 if other.root is run:  # runs left open under it (an abandoned stream)
                     del self._runs[run_id]
@@ -206,15 +212,18 @@ class Tracker:
         inputs: Any,
         metadata: Mapping[str, Any],
         tags: list[str],
+        agent: bool,
     ) -> None:
-        """A chain, a graph or a node starts: a node opens its interaction."""
+        """A chain, a graph or a node starts: a node, or an *agent* (the legacy
+        ``AgentExecutor``), opens its interaction."""
         run = self._new(run_id, parent_id, name, inputs)
         if run is None:
             return
         self._open_root(run)
-        if _is_node(name, metadata, tags):
+        if agent or _is_node(name, metadata, tags):
             turn = InteractionScope(name, plain(inputs), {})
             run.turn = under(self._above(run.parent) or run.base, turn.start)
+            enter_here(run.turn)
 
     def chain_end(self, run_id: UUID, outputs: Any, error: BaseException | None) -> None:
         """A chain ends (with *error*, if it raised): its interaction ends, and a root's
@@ -222,6 +231,14 @@ class Tracker:
         run = self._runs.pop(run_id, None)
         if run is not None:
             self._end(run, outputs, error)
+
+    def agent_step(self, run_id: UUID, event: str, fields: dict[str, Any]) -> None:
+        """An ``AgentExecutor`` (the run *run_id*) chose its next tool or its final answer:
+        an *event* (``agent_action``, ``agent_finish``) in its interaction."""
+        run = self._runs.get(run_id)
+        if run is not None:
+            step = {key: plain(value) for key, value in fields.items()}
+            under(self._above(run), lambda: get_logger().info(event, **step))
 
     # -- model calls -----------------------------------------------------------------------
 
@@ -244,6 +261,7 @@ class Tracker:
         api = _api(provider, "chat" if chat else "text_completion")
         kwargs = {**params, "ls_model": metadata.get("ls_model_name"), "messages": plain(prompt)}
         run.call = _call.LLMCall(api, kwargs)
+        run.call.begin(None, run.home)  # its live span, current here until its first token
         run.fold = TokenFold(kwargs)
         _MODEL_RUN.set(run_id)
 
@@ -253,6 +271,7 @@ class Tracker:
         if run is not None and run.call is not None and run.fold is not None:
             run.call.streaming = True
             run.call.first_chunk()
+            run.call.left()  # the caller's code runs between tokens, not inside the call
             run.fold.add(token)
 
     def model_end(self, run_id: UUID, result: Any, error: BaseException | None) -> None:
@@ -264,12 +283,15 @@ class Tracker:
         call = run.call
         if error is None:
             found, status = result_fields(result), schema.STATUS_OK
+            if "input_tokens" not in found and "output_tokens" not in found:
+                found["usage_missing"] = True  # unpriced, saying why (see the module)
         else:
             found, status = run.fold.fields(), _call.status_of(error)
 
         def end() -> None:
             call.end(status, found, error)
 
+        call.left()  # here, where its span was made current
         if run.parent is None:  # the program's own model call: in the program's context
             end()
         else:
@@ -287,6 +309,9 @@ class Tracker:
             self._open_root(run)
             run.kind, run.call_id, run.home = kind, call_id, self._home(run)
             run.t0 = time.perf_counter()
+            if STATE.listeners:  # its live span, current here while the tool runs
+                run.work = Work("tool", name, {}, run.home, _ACTIONS[kind])
+                tell("work_started", run.work)
 
     def action_end(self, run_id: UUID, output: Any, error: BaseException | None) -> None:
         """A tool or retriever ended: its action, in error if it raised."""
@@ -308,7 +333,16 @@ class Tracker:
         fields["duration_ms"] = round((time.perf_counter() - run.t0) * 1000, 3)
         log = get_logger()
         method = log.info if error is None else log.error
-        under(run.home, lambda: method(_ACTIONS[run.kind], **fields))
+
+        def logged() -> None:
+            with ending(run.work):
+                method(_ACTIONS[run.kind], **fields)
+
+        if run.work is not None:
+            tell("work_left", run.work)  # here, where its span was made current
+        under(run.home, logged)
+        if run.work is not None:
+            tell("work_ended", run.work, error)
         if run.parent is None:
             self._end(run, fields.get("output"), error, status)
 

@@ -12,8 +12,9 @@ import contextvars
 from collections.abc import Callable
 from typing import Any
 
+from .._runtime.hooks import tell
 from .._runtime.scope import Scope
-from .._runtime.state import CURRENT
+from .._runtime.state import CURRENT, STATE
 from ..scopes.hierarchy import WorkflowScope, current_scope, workflow_of
 
 
@@ -38,12 +39,23 @@ def open_run(name: str) -> tuple[Scope | None, WorkflowScope | None]:
     return flow, flow
 
 
-def end_under(scope: Scope, error: BaseException | None = None, status: str | None = None) -> None:
-    """End *scope* as a ``with`` block over it ends: with *status* (``ok`` by default), or on
-    *error* (its status, and the exception on the end event)."""
+def enter_here(scope: Scope) -> None:
+    """Make *scope*'s tracing span the current one in this context (a callback's, run inline
+    in the framework's own thread or task): the framework's code that runs next, and any
+    instrumentation in it, nests its spans in it. End it with :func:`end_here`, here.
+
+    Our current scope stays as it was: only the listeners are told."""
+    if STATE.listeners:
+        tell("scope_entered", scope)
+
+
+def end_here(scope: Scope, error: BaseException | None = None, status: str | None = None) -> None:
+    """End *scope* as a ``with`` block over it ends, in this context (where
+    :func:`enter_here` made its span current, it stops being so): with *status* (``ok`` by
+    default), or on *error* (its status, and the exception on the end event)."""
     if not scope.is_open:
         return
     if error is None:
-        under(scope, lambda: scope.end(status))
+        scope.end(status)
     else:
-        under(scope, lambda: scope.__exit__(type(error), error, error.__traceback__))
+        scope.__exit__(type(error), error, error.__traceback__)

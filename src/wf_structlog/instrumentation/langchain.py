@@ -21,6 +21,7 @@ from contextvars import ContextVar
 from typing import Any
 from uuid import UUID
 
+from langchain_core.agents import AgentAction, AgentFinish
 from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.documents import Document
 from langchain_core.messages import BaseMessage
@@ -74,7 +75,8 @@ class WfCallbackHandler(BaseCallbackHandler):
         """A chain, graph or node starts."""
         if self.active:
             name = _name(serialized, kwargs, "chain")
-            args = (run_id, parent_run_id, name, inputs, metadata or {}, tags or [])
+            agent = ((serialized or {}).get("id") or [None])[-1] == "AgentExecutor"
+            args = (run_id, parent_run_id, name, inputs, metadata or {}, tags or [], agent)
             TRACKER.guard("a chain", TRACKER.chain_start, *args)
 
     def on_chain_end(self, outputs: dict[str, Any], *, run_id: UUID, **kwargs: Any) -> None:
@@ -86,6 +88,20 @@ class WfCallbackHandler(BaseCallbackHandler):
         """A chain, graph or node raised."""
         if self.active:
             TRACKER.guard("a chain", TRACKER.chain_end, run_id, None, error)
+
+    # -- the legacy AgentExecutor's steps ----------------------------------------------------
+
+    def on_agent_action(self, action: AgentAction, *, run_id: UUID, **kwargs: Any) -> None:
+        """An ``AgentExecutor``'s agent chose a tool to call."""
+        if self.active:
+            fields = {"action": action.tool, "input": action.tool_input, "thought": action.log}
+            TRACKER.guard("an agent step", TRACKER.agent_step, run_id, "agent_action", fields)
+
+    def on_agent_finish(self, finish: AgentFinish, *, run_id: UUID, **kwargs: Any) -> None:
+        """An ``AgentExecutor``'s agent gave its final answer."""
+        if self.active:
+            fields = {"output": finish.return_values, "thought": finish.log}
+            TRACKER.guard("an agent step", TRACKER.agent_step, run_id, "agent_finish", fields)
 
     # -- model calls -------------------------------------------------------------------------
 

@@ -152,7 +152,7 @@ def _framework_call_span(span: Span, tool: object = None) -> bool:
     operation = found.get("gen_ai.operation.name")
     if tool is None:
         return operation in _MODEL_OPERATIONS
-    return operation == "execute_tool" and found.get("gen_ai.tool.name") == tool
+    return bool(operation == "execute_tool" and found.get("gen_ai.tool.name") == tool)
 
 
 def _fail(span: Span, event: EventDict) -> None:
@@ -248,13 +248,17 @@ class LiveSpans:
         for an LLM call that a framework's own span describes already."""
         if work.kind == "llm" and _framework_call_span(trace.get_current_span()):
             return
-        scope = CURRENT.get()
-        tracer = scope.live.tracer if scope is not None and isinstance(scope.live, _Live) else None
-        tracer = tracer or self._tracer()
+        scope = work.scope or CURRENT.get()
+        scope_live = scope.live if scope is not None and isinstance(scope.live, _Live) else None
+        tracer = scope_live.tracer if scope_live is not None else self._tracer()
         if tracer is None:
             return
         name, kind, known = _work_span(work)
-        live = _Live(tracer.start_span(name, kind=kind, attributes=known), tracer, work.kind)
+        parent = None  # the current span: the scope's, or one inside it
+        if work.scope is not None and scope_live is not None:
+            parent = trace.set_span_in_context(scope_live.span, Context())
+        span = tracer.start_span(name, context=parent, kind=kind, attributes=known)
+        live = _Live(span, tracer, work.kind)
         live.name = work.name
         live.enter(suppress=work.kind == "llm")
         work.live = live
@@ -276,7 +280,9 @@ class LiveSpans:
         """Put what *event_dict* says on the span it belongs to."""
         name = str(event_dict.get("event"))
         work = hooks.ENDING.get()
-        own = work is not None and name == (_LLM_EVENT if work.kind == "llm" else work.name)
+        own = work is not None and name == (
+            work.event or (_LLM_EVENT if work.kind == "llm" else work.name)
+        )
         if work is not None and own:
             if isinstance(work.live, _Live):  # none: a framework's span is the call's
                 self._call_ended(work.live, event_dict)
