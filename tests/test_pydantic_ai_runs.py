@@ -13,6 +13,7 @@ import pytest
 from conftest import llm_calls, priced
 from fake_llm_server import FakeLLMServer, reply_to
 from pydantic_ai import Agent
+from pydantic_ai.exceptions import ModelHTTPError
 from pydantic_ai.models.openai import OpenAIChatModel
 from pydantic_ai.providers.openai import OpenAIProvider
 
@@ -207,7 +208,7 @@ class TestErrors:
     ) -> None:
         """A request the API refuses is one llm_call at error level with its error type (not
         a second one from the openai SDK); PydanticAI's exception reaches the caller."""
-        with pytest.raises(Exception) as raised:
+        with pytest.raises(ModelHTTPError) as raised:
             agent(fake_llm, model="fail-model").run_sync("hello")
         (call,) = llm_calls(logs)
         assert (call["level"], call["status"], call["error_type"]) == (
