@@ -215,7 +215,8 @@ class Settings:
         (),
         checks.sdks,
         "LLM SDKs and agent frameworks logged by themselves: `openai`, `anthropic`, "
-        "`google_genai`, `openai_agents`, `langchain` (comma-separated in the environment)",
+        "`google_genai`, `openai_agents`, `langchain`, `litellm`, `pydantic_ai` "
+        "(comma-separated in the environment)",
         env="WF_LOG_INSTRUMENT",
     )
     prices: tuple[tuple[str, ModelPrice], ...] = _row(

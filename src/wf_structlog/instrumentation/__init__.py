@@ -7,7 +7,8 @@
 Instrumented: ``create`` and ``parse`` of the ``openai`` SDK's chat completions and responses
 (their ``stream()`` helpers and ``with_raw_response`` too), and ``create``, ``parse`` and
 ``stream`` of the ``anthropic`` SDK's messages, sync and async, streaming or not, and the
-frameworks (``openai_agents``, ``google_genai``, ``litellm``: see their modules). Each call
+frameworks (``openai_agents``, ``google_genai``, ``litellm``, ``pydantic_ai``: see their
+modules). Each call
 logs one event, in the current interaction (else in an automatic interaction named after the
 provider), with the model requested and returned, the prompt and the response text, token usage
 (``input_tokens``, ``output_tokens``, ``cached_tokens``, ``cache_write_tokens``,
@@ -18,8 +19,9 @@ a failed call, ``error_type``. Its ``cost`` is added by the chain's ``AddCost`` 
 for every ``llm_call`` (or is the provider's, where the API reports one).
 
 Frameworks are instrumented by name too, each keeping its structure in our scopes:
-``openai_agents`` (a tracing processor of ours) and ``langchain`` (our callback handler in
-every run, :class:`wf_structlog.instrumentation.langchain.WfCallbackHandler`).
+``openai_agents`` (a tracing processor of ours), ``langchain`` (our callback handler in
+every run, :class:`wf_structlog.instrumentation.langchain.WfCallbackHandler`) and
+``pydantic_ai`` (``Agent.iter`` wrapped, and a run capability of ours).
 
 Instrumenting twice changes nothing; :func:`uninstrument` puts the SDK's methods back as
 they were.
