@@ -233,7 +233,9 @@ class TestConcurrency:
             await asyncio.gather(*(made.run(PROMPT) for _ in range(4)))
 
         with concurrent.futures.ThreadPoolExecutor(3) as pool:
-            ran = [pool.submit(made.run_sync, PROMPT) for _ in range(2)]
+            ran: list[concurrent.futures.Future[Any]] = [
+                pool.submit(made.run_sync, PROMPT) for _ in range(2)
+            ]
             ran.append(pool.submit(asyncio.run, four_tasks()))
             for done in ran:
                 done.result()
