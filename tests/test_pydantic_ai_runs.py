@@ -234,7 +234,7 @@ class TestConcurrency:
 
         with concurrent.futures.ThreadPoolExecutor(3) as pool:
             ran: list[concurrent.futures.Future[Any]] = [
-                pool.submit(made.run_sync, PROMPT) for _ in range(2)
+                pool.submit(asyncio.run, run_async(made, PROMPT)) for _ in range(2)
             ]
             ran.append(pool.submit(asyncio.run, four_tasks()))
             for done in ran:
