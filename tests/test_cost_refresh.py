@@ -45,7 +45,9 @@ class TestRefresh:
         assert tiers["priority"].context[0][0] == 272_000
         assert (table["o3"].reasoning, table["o3"].provider) == (8.0, "openai")
         assert table["claude-haiku-4-5"].input == 1.1  # found as anthropic/claude-haiku-4-5
-        assert "claude-haiku-4-5: the source has no cache_write_1h; kept" in done.stderr
+        assert (
+            "claude-haiku-4-5: the source has no cache_write_1h, tiers.batch; kept" in done.stderr
+        )
         assert "gpt-4o: not in the source file; kept as it was" in done.stderr
         assert missing_kinds(table) == []
 
