@@ -45,7 +45,8 @@ _KINDS: Final = {
     "output_reasoning_mtok": "reasoning",
 }
 _PROVIDERS: Final = {"openai": "openai", "anthropic": "anthropic", "gemini": "google"}
-"""Our provider names, and genai-prices' for each."""
+"""Our provider names, and genai-prices' for each; another provider has the same name in
+both (``deepseek``)."""
 
 
 class UnpriceableError(ValueError):
@@ -173,7 +174,7 @@ class GenaiPrices:
         self._day = day
 
     def _model(self, name: str, provider: str | None) -> Mapping[str, Any] | None:
-        theirs = self._providers.get(_PROVIDERS.get(provider or "", ""), {})
+        theirs = self._providers.get(_PROVIDERS.get(provider or "", provider), {})
         models = [model for model in theirs.get("models", []) if isinstance(model, Mapping)]
         for model in models:
             if model.get("id") == name:
@@ -201,10 +202,17 @@ class GenaiPrices:
         return {**entry, **({"tiers": tiers} if tiers else {})}
 
     def added(self, name: str) -> tuple[str, dict[str, Any]] | None:
-        """The table's name and entry (with its ``provider``) of the model *name*, searched
-        among the providers the table knows; ``None`` if the file has no price for it."""
-        for provider in _PROVIDERS:
-            found = self.price(name, provider)
+        """The table's name and entry (with its ``provider``) of the model *name*: searched
+        among OpenAI's, Anthropic's and Google's models, or, as ``deepseek/deepseek-chat``,
+        a provider's; ``None`` if the file has no price for it.
+
+        Raises:
+            UnpriceableError: the file's price of it depends on the time of day.
+        """
+        ours = {theirs: ours for ours, theirs in _PROVIDERS.items()}
+        given, _, bare = name.rpartition("/")
+        for provider in [ours.get(given, given)] if given else list(_PROVIDERS):
+            found = self.price(bare, provider)
             if found is not None:
-                return name, {"provider": provider, **found}
+                return bare, {"provider": provider, **found}
         return None
