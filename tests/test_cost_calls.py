@@ -47,7 +47,7 @@ class TestPricedFromTheAnswer:
         assert call["service_tier"] == "flex"
         assert call["cost"] == dollars(
             input=(usage["input_tokens"] - CACHED_TOKENS, "0.55"),
-            cached=(CACHED_TOKENS, "0.1375"),
+            cached=(CACHED_TOKENS, "0.138"),
             output=(usage["output_tokens"], "2.2"),
         )
         assert call["cost_source"] == "table"

@@ -38,8 +38,12 @@ Cache writes are Anthropic's alone: ``cache_creation_input_tokens``, of which
 minutes). Reasoning is ``completion_tokens_details`` / ``output_tokens_details``
 ``.reasoning_tokens`` for OpenAI, ``thoughts_token_count`` for Gemini; Anthropic does not
 report it apart. The service tier is OpenAI's ``service_tier`` (of the request, and of the
-response, which says what was used) and Anthropic's ``usage.service_tier``; a provider's word
-for its standard tier (``default``, ``standard``, ``auto``...) means the standard tier.
+response, which says what was used), Anthropic's ``usage.service_tier``, and Gemini's
+``usage_metadata.service_tier`` (or Vertex AI's ``traffic_type``: ``ON_DEMAND_FLEX`` is
+``flex``, ``ON_DEMAND_PRIORITY`` ``priority``, and a tier of its own, such as
+``PROVISIONED_THROUGHPUT``, is priced by no table); a provider's word for its standard tier
+(``default``, ``standard``, ``auto``, ``unspecified``, ``on_demand``...) means the standard
+tier.
 A provider that reports the call's price itself (OpenRouter's ``usage.cost``) gives ``cost``.
 """
 
@@ -74,7 +78,17 @@ BILLED_KINDS: Final = {
 """The price kinds (:class:`~wf_structlog.cost.ModelPrice` fields) each provider bills: a
 model of the shipped table has a price for every one of them."""
 
-_STANDARD_TIERS: Final = frozenset({"default", "standard", "auto", "standard_only", "on_demand"})
+_STANDARD_TIERS: Final = frozenset(
+    {
+        "default",
+        "standard",
+        "auto",
+        "standard_only",
+        "on_demand",
+        "unspecified",
+        "traffic_type_unspecified",
+    }
+)
 
 
 def service_tier(value: object) -> str | None:
@@ -140,6 +154,16 @@ def _anthropic(usage: Any) -> dict[str, Any]:
     }
 
 
+_TRAFFIC: Final = {"on_demand_flex": "flex", "on_demand_priority": "priority"}
+"""Vertex AI's ``traffic_type`` of a service tier, and the tier."""
+
+
+def _gemini_tier(usage: Any) -> str | None:
+    tier = service_tier(_get(usage, "service_tier"))
+    traffic = service_tier(_get(usage, "traffic_type"))
+    return tier or _TRAFFIC.get(traffic or "", traffic)
+
+
 def _gemini(usage: Any) -> dict[str, Any]:
     prompt = _count(usage, "prompt_token_count")
     thoughts = _count(usage, "thoughts_token_count")
@@ -149,6 +173,7 @@ def _gemini(usage: Any) -> dict[str, Any]:
         "output_tokens": _plus(_count(usage, "candidates_token_count"), thoughts),
         "cached_tokens": _count(usage, "cached_content_token_count"),
         "reasoning_tokens": thoughts,
+        "service_tier": _gemini_tier(usage),
     }
 
 

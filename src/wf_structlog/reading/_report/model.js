@@ -6,7 +6,6 @@ var nodes = {}; // id -> node
 var order = []; // ids in document order
 var errorIds = []; // entries logged as errors
 var facets = { agent: {}, status: {}, level: {}, event: {} };
-var unpricedBy = { agent: {}, model: {} };
 var CHILD_LISTS = ["iterations", "interactions", "actions", "events", "errors", "workflows"];
 
 function addNode(node) {
@@ -21,7 +20,7 @@ function scopeNode(kind, scope, parent, agent) {
   return addNode({
     id: scope.id, kind: kind, scope: scope, parent: parent, agent: agent,
     start: time(scope.start_time), end: time(scope.end_time),
-    children: [], entries: [], unpriced: 0, text: null, dom: null,
+    children: [], entries: [], text: null, dom: null,
   });
 }
 
@@ -52,24 +51,6 @@ function entriesOf(node, list, errors) {
     facets.event[e.event] = true;
     if (e.level) facets.level[e.level] = true;
     if (item.failed) errorIds.push(n.id);
-    if (isCall(e) && typeof e.cost !== "number") {
-      node.unpriced += 1;
-      if (node.agent !== null) unpricedBy.agent[node.agent] = (unpricedBy.agent[node.agent] || 0) + 1;
-      if (e.model !== undefined) unpricedBy.model[e.model] = (unpricedBy.model[e.model] || 0) + 1;
-    }
-    if (e.event === "report.folded" && typeof e.unpriced === "number") addFolded(node, e);
-  });
-}
-
-// What a report.folded entry says of the calls it stands for (wf_structlog/reading/_fold.py),
-// so that counts stay those of the whole run.
-function addFolded(node, e) {
-  node.unpriced += e.unpriced;
-  [["agent", e.unpriced_by_agent], ["model", e.unpriced_by_model]].forEach(function (pair) {
-    var counts = pair[1] || {}, into = unpricedBy[pair[0]];
-    Object.keys(counts).forEach(function (k) {
-      if (typeof counts[k] === "number") into[k] = (into[k] || 0) + counts[k];
-    });
   });
 }
 
@@ -93,13 +74,6 @@ function indexWorkflow(doc, parent) {
     });
   });
   return wf;
-}
-
-// Unpriced calls summed up the tree, so a workflow says how many of its calls had no cost.
-function rollUp(id) {
-  var node = nodes[id];
-  node.children.forEach(function (child) { node.unpriced += rollUp(child); });
-  return node.unpriced;
 }
 
 function ancestors(id) {

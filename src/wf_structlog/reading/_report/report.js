@@ -7,8 +7,7 @@ var data = JSON.parse(document.getElementById("wf-data").textContent);
 function header() {
   document.title = visible(data.title);
   document.getElementById("title").textContent = visible(data.title);
-  var t = data.stats.total, unpriced = 0;
-  data.documents.forEach(function (d) { unpriced += nodes[d.id].unpriced; });
+  var t = data.stats.total;
   var inside = data.stats.runs - data.documents.length;
   var parts = [
     plural(data.documents.length, "run") + (inside ? " (+" + plural(inside, "sub-workflow") + ")" : "") + ": " +
@@ -16,12 +15,12 @@ function header() {
     plural(t.interactions, "interaction"), plural(t.calls, "call"), plural(t.errors, "error"),
     count(t.input_tokens) + " → " + count(t.output_tokens) + " tokens",
   ];
-  var cost = money(t.cost === null ? undefined : t.cost, unpriced);
+  var cost = money(t.cost === null ? undefined : t.cost, t.unpriced_calls);
   if (cost) parts.push(cost);
   document.getElementById("summary").textContent = visible(parts.join(" · "));
 }
 
-function table(caption, first, rows, extra, unpriced) {
+function table(caption, first, rows, extra) {
   var t = el("table");
   t.appendChild(el("caption", "", caption));
   var columns = [first].concat(extra, ["calls", "errors", "tokens in", "tokens out", "cost", "p50", "p95", "max"]);
@@ -34,7 +33,7 @@ function table(caption, first, rows, extra, unpriced) {
     var cells = [name].concat(
       extra.map(function (k) { return r[k]; }),
       [r.calls, r.errors, r.input_tokens, r.output_tokens].map(count),
-      [money(r.cost === null ? undefined : r.cost, unpriced[name])],
+      [money(r.cost === null ? undefined : r.cost, r.unpriced_calls)],
       ["p50", "p95", "max"].map(function (p) { return lat[p] === null ? "" : duration(lat[p]); }));
     cells.forEach(function (c) { tr.appendChild(el("td", "", c)); });
     t.appendChild(tr);
@@ -46,7 +45,7 @@ function tipText(node) {
   var s = node.scope, lines = [node.kind + " " + nameOf(node), s.status + " · " + duration(s.duration_ms)];
   if (s.start_time) lines.push("start " + s.start_time);
   if (s.usage.calls) lines.push(plural(s.usage.calls, "call") + " · " + count(s.usage.input_tokens) + " in → " + count(s.usage.output_tokens) + " out tokens");
-  var cost = money(s.usage.cost, node.unpriced);
+  var cost = money(s.usage.cost, s.usage.unpriced_calls);
   if (cost) lines.push("cost " + cost);
   if (s.error_count) lines.push("✖ " + plural(s.error_count, "error"));
   return lines.join("\n");
@@ -74,7 +73,7 @@ function hoverCard(area) {
   });
 }
 
-data.documents.forEach(function (doc) { rollUp(indexWorkflow(doc, null).id); });
+data.documents.forEach(function (doc) { indexWorkflow(doc, null); });
 header();
 var tree = document.getElementById("tree");
 data.documents.forEach(function (doc) {
@@ -90,8 +89,8 @@ window.addEventListener("resize", function () {
 });
 hoverCard(timeline);
 var statsBox = document.getElementById("stats");
-statsBox.appendChild(table("per agent", "agent", data.stats.agents, ["interactions"], unpricedBy.agent));
-statsBox.appendChild(table("per model", "model", data.stats.models, [], unpricedBy.model));
+statsBox.appendChild(table("per agent", "agent", data.stats.agents, ["interactions"]));
+statsBox.appendChild(table("per model", "model", data.stats.models, []));
 searchBox();
 diffSection(data.diff);
 if (data.documents.length) select(data.documents[0].id);

@@ -9,8 +9,8 @@ function usageCells(r, node) {
   r.appendChild(el("span", "status " + statusClass(s.status), s.status));
   r.appendChild(el("span", "dur", duration(s.duration_ms)));
   if (s.usage.calls) r.appendChild(el("span", "tok", tokens(s.usage)));
-  var cost = money(s.usage.cost, node.unpriced);
-  if (cost) r.appendChild(el("span", "cost" + (node.unpriced ? " unpriced" : ""), cost));
+  var cost = money(s.usage.cost, s.usage.unpriced_calls);
+  if (cost) r.appendChild(el("span", "cost" + (s.usage.unpriced_calls ? " unpriced" : ""), cost));
   if (s.error_count) r.appendChild(el("span", "errs", "✖ " + s.error_count));
   if (!s.complete && s.status !== "incomplete") r.appendChild(el("span", "errs", "⚠ events missing"));
 }
@@ -108,7 +108,7 @@ function facts(node) {
   } else {
     rows.push(["status", s.status], ["duration", duration(s.duration_ms)], ["start", s.start_time], ["end", s.end_time]);
     rows.push(["calls", count(s.usage.calls)], ["tokens", count(s.usage.input_tokens) + " in → " + count(s.usage.output_tokens) + " out"]);
-    rows.push(["cost", money(s.usage.cost, node.unpriced) || "none logged"], ["errors", s.error_count]);
+    rows.push(["cost", money(s.usage.cost, s.usage.unpriced_calls) || "none logged"], ["errors", s.error_count]);
     var all = s.usage.total;
     if (all) rows.push(["with sub-workflows", plural(all.calls, "call") + ", " + count(all.input_tokens) + " in → " + count(all.output_tokens) + " out" + (all.cost !== undefined ? ", " + money(all.cost) : "")]);
     if (!s.complete) rows.push(["complete", "no: events are missing"]);
