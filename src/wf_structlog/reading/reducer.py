@@ -12,8 +12,6 @@ from their children's events are rebuilt as placeholders.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
@@ -23,6 +21,7 @@ from typing import IO, Any
 import orjson
 
 from .. import schema
+from ._collector import paused, paused_while_made
 from ._document import Node, Run, build
 from ._hold import Holder
 from ._kept import Keeper
@@ -332,7 +331,7 @@ def reduce(*sources: Source) -> list[dict[str, Any]]:
         One document per run (see ``document.schema.json``), ordered by start time.
     """
     reducer = Reducer()
-    with _collector_paused():
+    with paused():
         for _ in _feed(reducer, sources, stream=False):
             pass
         documents = reducer.pop_documents()
@@ -355,8 +354,10 @@ def reduce_iter(*sources: Source) -> Iterator[dict[str, Any]]:
         *sources: as for :func:`reduce`.
     """
     reducer = Reducer()
-    yield from _feed(reducer, sources, stream=True)
-    yield from reducer.pop_documents()
+    yield from paused_while_made(_feed(reducer, sources, stream=True))
+    with paused():
+        rest = reducer.pop_documents()
+    yield from rest
     _warn(reducer)
 
 
@@ -383,30 +384,6 @@ def _warn(reducer: Reducer) -> None:
             ReduceWarning,
             stacklevel=3,
         )
-
-
-@contextlib.contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause the cyclic garbage collector. Documents are trees, it has nothing to free in them,
-    but the allocations of a million events would make it walk them all again and again (half
-    the time of :func:`reduce` on a million events, measured).
-
-    At the end, what was made while it was paused is filed as old (``freeze`` then
-    ``unfreeze`` moves every object to the oldest generation and restarts the count): else the
-    first allocation after it resumes walks every document at once (another second per
-    million events). Not done when the program froze objects itself: ``unfreeze`` would
-    release them.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if gc.get_freeze_count() == 0:
-            gc.freeze()
-            gc.unfreeze()
-        if enabled:
-            gc.enable()
 
 
 def _feed(reducer: Reducer, sources: Iterable[Source], stream: bool) -> Iterator[dict[str, Any]]:

@@ -26,6 +26,7 @@ import orjson
 from rich.console import Console
 from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn
 
+from ._collector import paused_while_made
 from ._lines import MAX_LINE, LineTooLongError, batches
 from ._order import in_time_order, timestamp
 from ._replay import replayed
@@ -221,6 +222,10 @@ def documents(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
     Raises:
         OSError: a file cannot be read.
     """
+    return paused_while_made(_documents(sources, logs))
+
+
+def _documents(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
     reducer = Reducer()
     streamed = len(sources) == 1
     for source in sources:
