@@ -70,7 +70,7 @@ def kept_value(item: Item, key: str) -> tuple[bool, Any]:
     return (True, kept[key]) if key in kept else (False, None)
 
 
-class _Shape:
+class Shape:
     """What is worked out once for every event with the same keys in the same order."""
 
     __slots__ = ("aside_keys", "aside_values", "shown_keys", "shown_values")
@@ -107,9 +107,25 @@ class Keeper:
     __slots__ = ("_shapes",)
 
     def __init__(self) -> None:
-        self._shapes: dict[tuple[str, ...], _Shape] = {}
+        self._shapes: dict[tuple[str, ...], Shape] = {}
 
-    def keep(self, event: Event, scope: Aside, keys: tuple[str, ...] | None = None) -> Item:
+    def shape(self, keys: tuple[str, ...]) -> Shape:
+        """The shape of the events with *keys*, remembered (a reader's hot loop may hold it
+        and give it to :meth:`keep`)."""
+        shape = self._shapes.get(keys)
+        if shape is None:
+            if len(self._shapes) >= _MAX_SHAPES:
+                self._shapes.clear()
+            shape = self._shapes[keys] = Shape(keys)
+        return shape
+
+    def keep(
+        self,
+        event: Event,
+        scope: Aside,
+        keys: tuple[str, ...] | None = None,
+        shape: Shape | None = None,
+    ) -> Item:
         """The item of *event*, placed in *scope*. Its hierarchy keys are the dict of the
         previous event of *scope* when they are the same, so one dict serves a scope.
 
@@ -117,15 +133,11 @@ class Keeper:
             event: the event.
             scope: where the previous event's hierarchy keys are (updated).
             keys: ``tuple(event)``, if the caller made it already.
+            shape: the shape of *keys* (:meth:`shape`), if the caller holds it.
         """
         # Runs once per event: C calls only (itemgetter, tuple ==, dict(zip)), no loop.
-        if keys is None:
-            keys = tuple(event)
-        shape = self._shapes.get(keys)
         if shape is None:
-            if len(self._shapes) >= _MAX_SHAPES:
-                self._shapes.clear()
-            shape = self._shapes[keys] = _Shape(keys)
+            shape = self.shape(tuple(event) if keys is None else keys)
         values = shape.aside_values(event)
         aside = scope.aside
         if aside is None or values != scope.aside_values or shape.aside_keys != scope.aside_keys:

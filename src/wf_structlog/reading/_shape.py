@@ -16,7 +16,16 @@ from typing import Any, Final
 
 from .. import schema
 
-__all__ = ["MAX_DEPTH", "Checker", "Skip", "Skips", "document_problem", "might_nest", "too_deep"]
+__all__ = [
+    "MAX_DEPTH",
+    "Checker",
+    "Shape",
+    "Skip",
+    "Skips",
+    "document_problem",
+    "might_nest",
+    "too_deep",
+]
 
 MAX_DEPTH: Final = 128
 """Containers nested deeper than this in one event make it the wrong shape. The writer nests
@@ -53,8 +62,10 @@ _TYPES: Final[dict[str, tuple[type, ...]]] = {
 _CONTAINERS = (dict, list)
 
 
-class _Shape:
-    """The contract keys among one set of keys, and the value types already found good."""
+class Shape:
+    """The contract keys among one set of keys, and the value types already found good: an
+    event with these keys is well formed, but for its depth, when
+    ``tuple(map(type, getter(event)))`` is in :attr:`good` (a ``KeyError`` means no name)."""
 
     __slots__ = ("getter", "good")
 
@@ -73,10 +84,14 @@ class Checker:
     _MAX_SHAPES: Final = 4096
 
     def __init__(self) -> None:
-        self._shapes: dict[tuple[str, ...], _Shape] = {}
+        self._shapes: dict[tuple[str, ...], Shape] = {}
 
     def problem(
-        self, event: Mapping[str, Any], deep: bool = True, keys: tuple[str, ...] | None = None
+        self,
+        event: Mapping[str, Any],
+        deep: bool = True,
+        keys: tuple[str, ...] | None = None,
+        shape: Shape | None = None,
     ) -> str | None:
         """What is wrong with *event*, or ``None`` if it is well formed.
 
@@ -84,15 +99,13 @@ class Checker:
             event: an event read from a log.
             deep: whether its values may nest too deep (the caller may know they cannot).
             keys: ``tuple(event)``, if the caller made it already.
+            shape: the shape of its keys (:meth:`shape`), if the caller holds it.
         """
         # Runs once per event read: one look-up of the keys, one of the value types.
-        if keys is None:
-            keys = tuple(event)
-        shape = self._shapes.get(keys)
         if shape is None:
-            if len(self._shapes) >= self._MAX_SHAPES:
-                self._shapes.clear()
-            shape = self._shapes[keys] = _Shape(keys)
+            if keys is None:
+                keys = tuple(event)
+            shape = self._shapes.get(keys) or self.shape(keys)
         try:
             types = tuple(map(type, shape.getter(event)))
         except KeyError:  # no event name
@@ -105,6 +118,16 @@ class Checker:
         if deep and too_deep(event):
             return f"nested deeper than {MAX_DEPTH} levels"
         return None
+
+    def shape(self, keys: tuple[str, ...]) -> Shape:
+        """The shape of the events with *keys*, remembered (a reader's hot loop may hold it
+        and check the common event itself; :meth:`problem` adds the types it finds good)."""
+        shape = self._shapes.get(keys)
+        if shape is None:
+            if len(self._shapes) >= self._MAX_SHAPES:
+                self._shapes.clear()
+            shape = self._shapes[keys] = Shape(keys)
+        return shape
 
 
 def _mistyped(event: Mapping[str, Any]) -> str | None:

@@ -16,7 +16,7 @@ import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, NamedTuple
 
 import orjson
 
@@ -25,9 +25,10 @@ from ._collector import paused, paused_while_made
 from ._document import Node, Run, build
 from ._hold import Holder
 from ._kept import Keeper
+from ._kept import Shape as KeptShape
 from ._lines import LineTooLongError, batches, parse_line
 from ._nesting import break_cycles, nest
-from ._shape import MAX_DEPTH, Checker, Skips, might_nest
+from ._shape import MAX_DEPTH, Checker, Shape, Skips, might_nest
 
 __all__ = ["ReduceWarning", "Reducer", "parse_line", "reduce", "reduce_iter"]
 
@@ -75,6 +76,7 @@ class Reducer:
         self._holder = Holder()
         self._keeper = Keeper()
         self._checker = None if trusted else Checker()
+        self._shapes: dict[tuple[str, ...], _Known] = {}
         self.skips = Skips()
         """What was skipped: lines that were not JSON objects, and events of the wrong shape."""
         self.unscoped = 0
@@ -114,7 +116,15 @@ class Reducer:
                 return
         self._place(event, keys)
 
-    def _place(self, event: Event, keys: tuple[str, ...]) -> None:
+    def _shape(self, keys: tuple[str, ...]) -> _Known:
+        """What :meth:`read` knows of the events with *keys* (remembered)."""
+        if len(self._shapes) >= _MAX_SHAPES:
+            self._shapes.clear()
+        checked = None if self._checker is None else self._checker.shape(keys)
+        known = self._shapes[keys] = _Known(checked, self._keeper.shape(keys))
+        return known
+
+    def _place(self, event: Event, keys: tuple[str, ...], shape: KeptShape | None = None) -> None:
         # Runs once per event: the common case (an event in an interaction already seen,
         # before its end) calls the keeper only.
         run_id = event.get("workflow_id")
@@ -152,7 +162,7 @@ class Reducer:
                 if node_id is not None
                 else run.workflow
             )
-        item = self._keeper.keep(event, node, keys)
+        item = self._keeper.keep(event, node, keys, shape)
         node.items.append(item)
         node.observed += not item[1]
         if node.end is not None:  # only out of order: an item after its scope's end
@@ -225,11 +235,13 @@ class Reducer:
             stream: give out complete runs as they come.
             first: its first line, if the caller read it already.
         """
-        # The hot loop: a batch of lines per read, then per line one parse, the shape check
-        # (one look-up when the keys were seen before) and the placing, nothing else. A line
+        # The hot loop: a batch of lines per read, then per line one parse, one look-up of
+        # its keys (the checker's and the keeper's shapes at once), its types checked inline
+        # (one set look-up when they were found good before) and the placing, nothing else.
+        # Only new types, or enough brackets to maybe nest too deep, call the checker. A line
         # that fails is handed to add_line, which finds again what is wrong, to say it.
-        loads, place, ready = orjson.loads, self._place, self._ready
-        check = None if self._checker is None else self._checker.problem
+        loads, place, ready, shapes = orjson.loads, self._place, self._ready, self._shapes
+        checker = self._checker
         done = 0  # lines of the batches before
         try:
             for batch in batches(file, first):
@@ -243,12 +255,20 @@ class Reducer:
                         self.add_line(line, name, number)
                         continue
                     keys = tuple(event)
-                    # Counting brackets is much cheaper than walking the value (might_nest).
-                    deep = line.count(b"[") + line.count(b"{") > MAX_DEPTH
-                    if check is not None and check(event, deep, keys) is not None:
-                        self.add_line(line, name, number)
-                        continue
-                    place(event, keys)
+                    checked, kept = shapes.get(keys) or self._shape(keys)
+                    if checked is not None and checker is not None:
+                        try:
+                            types = tuple(map(type, checked.getter(event)))
+                        except KeyError:  # no event name
+                            types = ()
+                        # Counting brackets is much cheaper than walking the value.
+                        deep = line.count(b"[") + line.count(b"{") > MAX_DEPTH
+                        if (deep or types not in checked.good) and checker.problem(
+                            event, deep, keys, checked
+                        ) is not None:
+                            self.add_line(line, name, number)
+                            continue
+                    place(event, keys, kept)
                     if stream and ready:
                         yield from self.completed()
                 done += len(batch)
@@ -308,6 +328,17 @@ class Reducer:
         top, cycles = nest(documents)
         self.cycles += cycles + sum(map(break_cycles, documents))
         return top
+
+
+class _Known(NamedTuple):
+    """The shapes of one set of keys: the checker's (``None`` when trusted), the keeper's."""
+
+    checked: Shape | None
+    kept: KeptShape
+
+
+_MAX_SHAPES = 4096
+"""Sets of keys :meth:`Reducer.read` remembers at most."""
 
 
 def _seq_ranges(run: Run) -> dict[Any, tuple[int, int]]:
