@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterator
 from decimal import Decimal
+from typing import Any
 
 import pytest
 from conftest import llm_calls
@@ -81,7 +82,7 @@ class TestGenerateContent:
         ("config", "tier", "prices"),
         [
             (
-                types.GenerateContentConfig(service_tier="flex", temperature=0.2),
+                types.GenerateContentConfig(service_tier=types.ServiceTier.FLEX, temperature=0.2),
                 "flex",
                 "0.15 0.03 1.25",
             ),
@@ -90,7 +91,7 @@ class TestGenerateContent:
         ids=["flex-config-object", "priority-config-dict"],
     )
     def test_the_tier_asked_for_in_config_is_the_tier_priced(
-        self, gemini: Capture, fake_llm: FakeLLMServer, config: object, tier: str, prices: str
+        self, gemini: Capture, fake_llm: FakeLLMServer, config: Any, tier: str, prices: str
     ) -> None:
         """A request's config, as a GenerateContentConfig or a dict, gives the call its
         parameters and its service tier: the call is priced at that tier's prices of the
