@@ -10,7 +10,8 @@ from rich.console import Console
 
 from wf_structlog import get_logger, interaction, reduce, workflow
 from wf_structlog.reading.cli import main
-from wf_structlog.reading.tree import render_tree
+from wf_structlog.reading.tree import plain_runs, render_runs, render_tree
+from wf_structlog.render.terminal import terminal_console
 from wf_structlog.testing import Capture
 
 
@@ -88,3 +89,35 @@ class TestTree:
         assert lines[3].startswith("        └── outer ok ")
         assert lines[4].startswith("            └── [red]inner[/red] ok ")
         assert lines[5] == "                └── info     llm_call input_tokens=1 output_tokens=2"
+
+
+class TestPlainTree:
+    def test_a_pipe_gets_the_terminal_tree_without_styles(self, parallel_run: Path) -> None:
+        """Into a pipe, the tree is laid out without rich: the same lines, nesting, names,
+        tokens, cost and errors as the terminal's tree, a run at a time."""
+        documents = reduce(parallel_run)
+        out = io.StringIO()
+        console = terminal_console(out)
+        console.width = 1000
+        for piece in render_runs(documents):
+            console.print(piece)
+        plain = "".join(plain_runs(documents))
+        assert plain == out.getvalue()
+        assert "✖ error    tool_failed" in plain
+        assert "17→6 tok  $0.0290" in plain
+
+    def test_text_from_the_log_is_escaped(self, logs: Capture) -> None:
+        """Controls and escape sequences in names and fields are shown escaped, never raw,
+        and an error's exception stays on its line."""
+        with workflow("w\x1b]2;PWNED\x07"), interaction("a\u202eb"):
+            get_logger().error("failed\r", note="x\x1b[2J", exc_info=ValueError("no\x1b[31m"))
+        plain = "".join(plain_runs(logs.documents))
+        assert "\x1b" not in plain
+        assert "\r" not in plain
+        assert "\u202e" not in plain
+        assert "workflow w\\x1b]2;PWNED\\x07 " in plain
+        assert "└── a\\u202eb ok " in plain
+        (error,) = [line for line in plain.splitlines() if "✖ error" in line]
+        assert "failed\\r" in error
+        assert "note='x\\x1b[2J'" in error
+        assert error.endswith("ValueError: no\\x1b[31m")

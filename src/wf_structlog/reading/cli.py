@@ -122,7 +122,12 @@ def _tree(args: argparse.Namespace, logs: Logs) -> int:
             _say(f"no interactions of agent {', '.join(map(repr, args.agent))} in these runs")
             return NOT_FOUND
     console = _console()
-    for piece in tree.render_runs(documents, args.depth, args.agent):  # a run at a time
+    if not console.is_terminal:  # no styles to write: plain lines, without rich
+        write = sys.stdout.write
+        for text in tree.plain_runs(documents, args.depth, args.agent):  # a run at a time
+            write(text)
+        return 0
+    for piece in tree.render_runs(documents, args.depth, args.agent):
         console.print(piece)
     return 0
 

@@ -6,12 +6,16 @@ some of its events (``complete`` false) is marked in yellow. An interaction open
 another is drawn under it, and a workflow opened in a scope (a sub-workflow) inside that
 scope, whole. Costs show three significant digits (``$0.0000194``); calls without a price
 are marked ``unpriced``, never shown as ``$0``.
+
+Into a pipe or a file there are no styles to write: :func:`plain_runs` lays the same tree out
+as plain lines, without ``rich`` (its console costs far more than the reducer on a large
+file), and leaves long lines whole where a terminal's tree cuts them to its width.
 """
 
 from __future__ import annotations
 
 from collections.abc import Collection, Iterable, Iterator, Mapping
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from rich.console import Console, ConsoleOptions, RenderableType, RenderResult
 from rich.text import Text
@@ -21,7 +25,7 @@ from .. import schema
 from ..render.console import STATUS_STYLES, ConsoleRenderer, agent_style, default_columns, escape
 from ..render.money import cost_label
 
-__all__ = ["DEPTHS", "render_runs", "render_tree"]
+__all__ = ["DEPTHS", "plain_runs", "render_runs", "render_tree"]
 
 DEPTHS: Final = {"workflow": 1, "iteration": 2, "interaction": 3, "action": 4}
 """``--depth`` of each kind of node: 1 shows workflows only, 4 (the default) everything."""
@@ -45,8 +49,9 @@ def render_tree(
         agents: draw only the interactions of these agents (default: all).
     """
     root = _root()
+    draw = _Draw(_Styled(), depth, agents)
     for document in documents:
-        _add_run(root, document, depth, agents)
+        draw.run(root, document)
     return root
 
 
@@ -64,28 +69,125 @@ def render_runs(
         agents: draw only the interactions of these agents (default: all).
     """
     yield _root()
+    draw = _Draw(_Styled(), depth, agents)
+    for document, last in _with_last(documents):
+        yield _Branch(draw, document, last)
+
+
+def plain_runs(
+    documents: Iterable[Mapping[str, Any]],
+    depth: int = DEPTHS["action"],
+    agents: Collection[str] = (),
+) -> Iterator[str]:
+    """:func:`render_runs` as plain text, for a pipe or a file: the same lines without styles
+    (text from the log escaped as the console escapes it), a run at a time, each piece whole
+    lines ending in a line break.
+
+    Args:
+        documents: workflow documents.
+        depth: how deep to draw (see :data:`DEPTHS`).
+        agents: draw only the interactions of these agents (default: all).
+    """
+    yield "runs\n"
+    draw = _Draw(_Plain(), depth, agents)
+    for document, last in _with_last(documents):
+        run = _PlainNode("")
+        draw.run(run, document)
+        lines: list[str] = []
+        run.children[0].lay_out(lines, "", last)
+        yield "\n".join(lines) + "\n"
+
+
+def _with_last(documents: Iterable[Mapping[str, Any]]) -> Iterator[tuple[Mapping[str, Any], bool]]:
+    """Each document and whether it is the last, holding one back."""
     before: Mapping[str, Any] | None = None
     for document in documents:
         if before is not None:
-            yield _Branch(before, depth, agents, last=False)
+            yield before, False
         before = document
     if before is not None:
-        yield _Branch(before, depth, agents, last=True)
+        yield before, True
 
 
 def _root() -> Tree:
     return Tree(Text("runs", style="dim"), guide_style="dim")
 
 
+_Pieces = list[tuple[str, str]]
+"""A label as ``(text, style)`` pieces, the text escaped."""
+
+
+class _Node(Protocol):
+    """A node of a tree being drawn: a ``rich`` :class:`~rich.tree.Tree` or a
+    :class:`_PlainNode`."""
+
+    def add(self, label: Text | str) -> _Node: ...
+
+
+class _Labels(Protocol):
+    """How the labels of a tree are made: styled (:class:`_Styled`) or plain (:class:`_Plain`)."""
+
+    def label(self, pieces: _Pieces) -> Text | str: ...
+
+    def entry(self, entry: dict[str, Any], before: _Pieces, after: _Pieces) -> Text | str: ...
+
+
+class _Styled:
+    """Labels as ``rich`` text, for a terminal."""
+
+    def label(self, pieces: _Pieces) -> Text:
+        return Text.assemble(*pieces)
+
+    def entry(self, entry: dict[str, Any], before: _Pieces, after: _Pieces) -> Text:
+        line = Text.assemble(*before).append_text(_ENTRY(None, "", entry))
+        line.append_text(Text.assemble(*after))
+        line.no_wrap, line.overflow = True, "ellipsis"  # one line per entry, as in a tree
+        return line
+
+
+class _Plain:
+    """Labels as strings, without ``rich``: for a pipe or a file."""
+
+    def label(self, pieces: _Pieces) -> str:
+        return "".join([text for text, _ in pieces])
+
+    def entry(self, entry: dict[str, Any], before: _Pieces, after: _Pieces) -> str:
+        line = _ENTRY.plain(entry)  # escaped, and one line: the traceback is not in *entry*
+        if not before:
+            return line
+        return self.label(before) + line + self.label(after)
+
+
+class _PlainNode:
+    """A node of a tree laid out as plain lines, with the guides ``rich`` draws."""
+
+    __slots__ = ("children", "label")
+
+    def __init__(self, label: str) -> None:
+        self.label = label
+        self.children: list[_PlainNode] = []
+
+    def add(self, label: Text | str) -> _PlainNode:
+        child = _PlainNode(label if isinstance(label, str) else label.plain)
+        self.children.append(child)
+        return child
+
+    def lay_out(self, lines: list[str], prefix: str, last: bool) -> None:
+        """Append the node's lines to *lines*, under guides *prefix*."""
+        lines.append(f"{prefix}{'└── ' if last else '├── '}{self.label}")
+        inner = prefix + ("    " if last else "│   ")
+        final = len(self.children) - 1
+        for number, child in enumerate(self.children):
+            child.lay_out(lines, inner, number == final)
+
+
 class _Branch:
     """One run's lines of the whole tree: the root's line left out, and for a run that is not
     the last, drawn above a placeholder sibling (left out too) so that its guides go on."""
 
-    def __init__(
-        self, document: Mapping[str, Any], depth: int, agents: Collection[str], last: bool
-    ) -> None:
+    def __init__(self, draw: _Draw, document: Mapping[str, Any], last: bool) -> None:
         self._tree = _root()
-        _add_run(self._tree, document, depth, agents)
+        draw.run(self._tree, document)
         if not last:
             self._tree.add("")
         self._last = last
@@ -96,114 +198,122 @@ class _Branch:
             yield from line
 
 
-def _add_run(
-    parent: Tree, document: Mapping[str, Any], depth: int, agents: Collection[str]
-) -> None:
-    name = f"workflow {escape(str(document['name']))} {escape(str(document['id']))[:8]}"
-    label = _label(name, "bold", document)
-    if document.get("parent_missing"):
-        label.append("  ⚠ parent run not in the input", style="yellow")
-    workflow = parent.add(label)
-    if depth >= DEPTHS["action"]:
-        _add_entries(workflow, document, document["events"])
-    _add_runs(workflow, document, depth, agents)
-    if depth < DEPTHS["iteration"]:
-        return
-    for iteration in document["iterations"]:
-        number = escape(str(iteration["number"]))
-        node = workflow.add(_label(f"iteration {number}", "bold", iteration))
+class _Draw:
+    """Adds runs to a tree, to *depth*, with the interactions of *agents* (default: all)."""
+
+    def __init__(self, labels: _Labels, depth: int, agents: Collection[str]) -> None:
+        self._labels, self._depth, self._agents = labels, depth, agents
+
+    def run(self, parent: _Node, document: Mapping[str, Any]) -> None:
+        """Add the workflow *document*, whole, under *parent*."""
+        depth = self._depth
+        name = f"workflow {escape(str(document['name']))} {escape(str(document['id']))[:8]}"
+        pieces = _label(name, "bold", document)
+        if document.get("parent_missing"):
+            pieces.append(("  ⚠ parent run not in the input", "yellow"))
+        workflow = parent.add(self._labels.label(pieces))
         if depth >= DEPTHS["action"]:
-            _add_entries(node, iteration, iteration["events"])
-        _add_runs(node, iteration, depth, agents)
-        if depth >= DEPTHS["interaction"]:
-            _add_interactions(node, iteration["interactions"], depth, agents)
-
-
-def _add_runs(node: Tree, scope: Mapping[str, Any], depth: int, agents: Collection[str]) -> None:
-    """The workflows opened in *scope*, each a whole run."""
-    for run in scope.get("workflows", ()):
-        _add_run(node, run, depth, agents)
-
-
-def _add_interactions(
-    parent: Tree, interactions: list[dict[str, Any]], depth: int, agents: Collection[str]
-) -> None:
-    ids = {interaction["id"] for interaction in interactions}
-    children: dict[Any, list[dict[str, Any]]] = {}
-    for interaction in interactions:
-        outer = interaction.get("parent_interaction_id")
-        children.setdefault(outer if outer in ids else None, []).append(interaction)
-    drawn: set[Any] = set()
-
-    def add(under: Tree, interaction: dict[str, Any]) -> None:
-        drawn.add(interaction["id"])
-        if not agents or interaction["agent"] in agents:
-            agent = escape(str(interaction["agent"]))
-            label = _label(agent, f"bold {agent_style(agent)}", interaction)
-            if "cyclic_parent" in interaction:
-                label.append("  ⚠ parents loop", style="yellow")
-            under = under.add(label)
+            self._entries(workflow, document, document["events"])
+        self._runs(workflow, document)
+        if depth < DEPTHS["iteration"]:
+            return
+        for iteration in document["iterations"]:
+            number = escape(str(iteration["number"]))
+            node = workflow.add(
+                self._labels.label(_label(f"iteration {number}", "bold", iteration))
+            )
             if depth >= DEPTHS["action"]:
-                _add_entries(under, interaction, interaction["actions"])
-            _add_runs(under, interaction, depth, agents)
-        for child in children.get(interaction["id"], []):
-            if child["id"] not in drawn:
-                add(under, child)
+                self._entries(node, iteration, iteration["events"])
+            self._runs(node, iteration)
+            if depth >= DEPTHS["interaction"]:
+                self._interactions(node, iteration["interactions"])
 
-    for interaction in children.get(None, []):
-        add(parent, interaction)
-    for interaction in interactions:  # on a loop of parents no reducer cut (a foreign file)
-        if interaction["id"] not in drawn:
+    def _runs(self, node: _Node, scope: Mapping[str, Any]) -> None:
+        """The workflows opened in *scope*, each a whole run."""
+        for run in scope.get("workflows", ()):
+            self.run(node, run)
+
+    def _interactions(self, parent: _Node, interactions: list[dict[str, Any]]) -> None:
+        ids = {interaction["id"] for interaction in interactions}
+        children: dict[Any, list[dict[str, Any]]] = {}
+        for interaction in interactions:
+            outer = interaction.get("parent_interaction_id")
+            children.setdefault(outer if outer in ids else None, []).append(interaction)
+        drawn: set[Any] = set()
+        agents = self._agents
+
+        def add(under: _Node, interaction: dict[str, Any]) -> None:
+            drawn.add(interaction["id"])
+            if not agents or interaction["agent"] in agents:
+                agent = escape(str(interaction["agent"]))
+                pieces = _label(agent, f"bold {agent_style(agent)}", interaction)
+                if "cyclic_parent" in interaction:
+                    pieces.append(("  ⚠ parents loop", "yellow"))
+                under = under.add(self._labels.label(pieces))
+                if self._depth >= DEPTHS["action"]:
+                    self._entries(under, interaction, interaction["actions"])
+                self._runs(under, interaction)
+            for child in children.get(interaction["id"], []):
+                if child["id"] not in drawn:
+                    add(under, child)
+
+        for interaction in children.get(None, []):
             add(parent, interaction)
+        for interaction in interactions:  # on a loop of parents no reducer cut (a foreign file)
+            if interaction["id"] not in drawn:
+                add(parent, interaction)
 
-
-def _add_entries(node: Tree, scope: Mapping[str, Any], entries: list[dict[str, Any]]) -> None:
-    """The scope's events and errors, in time order; errors marked and red."""
-    errors = [(entry, True) for entry in scope["errors"]]
-    for entry, failed in sorted(
-        [*((entry, False) for entry in entries), *errors],
-        key=lambda pair: str(pair[0].get("timestamp", "")),
-    ):
-        exception = entry.get("exception")
-        line = _ENTRY(None, "", {k: v for k, v in entry.items() if k != "exception"})
-        if failed:
-            line = Text("✖ ", style="bold red").append_text(line)
+    def _entries(
+        self, node: _Node, scope: Mapping[str, Any], entries: list[dict[str, Any]]
+    ) -> None:
+        """The scope's events and errors, in time order; errors marked and red."""
+        errors = [(entry, True) for entry in scope["errors"]]
+        entry_of = self._labels.entry
+        for entry, failed in sorted(
+            [*((entry, False) for entry in entries), *errors],
+            key=lambda pair: str(pair[0].get("timestamp", "")),
+        ):  # once per event of the run
+            shown = {k: v for k, v in entry.items() if k != "exception"}
+            if not failed:
+                node.add(entry_of(shown, [], []))
+                continue
+            exception = entry.get("exception")
+            after: _Pieces = []
             if isinstance(exception, dict):
-                line.append(
-                    f"  {escape(str(exception.get('type')))}: "
-                    f"{escape(str(exception.get('message')))}",
-                    style="red",
+                kind, message = (
+                    escape(str(exception.get("type"))),
+                    escape(str(exception.get("message"))),
                 )
-        line.no_wrap, line.overflow = True, "ellipsis"  # one line per entry, as in a tree
-        node.add(line)
+                after.append((f"  {kind}: {message}", "red"))
+            node.add(entry_of(shown, [("✖ ", "bold red")], after))
 
 
-def _label(name: str, style: str, scope: Mapping[str, Any]) -> Text:
+def _label(name: str, style: str, scope: Mapping[str, Any]) -> _Pieces:
     status = str(scope["status"])
-    text = Text(name, style=style)
-    text.append(" ")
-    text.append(escape(status), style=STATUS_STYLES.get(status, "bold yellow"))
+    pieces = [(name, style), (" ", ""), (escape(status), STATUS_STYLES.get(status, "bold yellow"))]
     if _number(scope["duration_ms"]):
-        text.append(f" {_duration(scope['duration_ms'])}", style="dim")
+        pieces.append((f" {_duration(scope['duration_ms'])}", "dim"))
     if not scope["complete"] and status != schema.STATUS_INCOMPLETE:
-        text.append(" ⚠ events missing", style="yellow")
+        pieces.append((" ⚠ events missing", "yellow"))
     usage = scope["usage"]
     if usage["calls"]:
-        text.append(f"  {usage['input_tokens']:,}→{usage['output_tokens']:,} tok", style="cyan")
+        pieces.append((f"  {usage['input_tokens']:,}→{usage['output_tokens']:,} tok", "cyan"))
     cost = cost_label(usage)
     if cost:
-        text.append(f"  {cost}", style="cyan")
+        pieces.append((f"  {cost}", "cyan"))
     total = usage.get("total")
     if total is not None:
-        text.append(
-            f"  (with sub-runs: {total['input_tokens']:,}→{total['output_tokens']:,} tok"
-            + (f", {cost_label(total)})" if cost_label(total) else ")"),
-            style="dim cyan",
+        pieces.append(
+            (
+                f"  (with sub-runs: {total['input_tokens']:,}→{total['output_tokens']:,} tok"
+                + (f", {cost_label(total)})" if cost_label(total) else ")"),
+                "dim cyan",
+            )
         )
     if scope["error_count"]:
         errors = scope["error_count"]
-        text.append(f"  ✖ {errors:,} error{'' if errors == 1 else 's'}", style="bold red")
-    return text
+        pieces.append((f"  ✖ {errors:,} error{'' if errors == 1 else 's'}", "bold red"))
+    return pieces
 
 
 def _number(value: Any) -> bool:

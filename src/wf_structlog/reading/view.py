@@ -17,7 +17,7 @@ from rich.text import Text
 
 from .. import schema
 from ..render.console import Column, ConsoleRenderer, default_columns
-from ..render.terminal import escape_lines, terminal_console
+from ..render.terminal import terminal_console
 from ..schema import LEVELS
 from ..typing import EventDict
 
@@ -130,8 +130,8 @@ def _view_plain(
     nesting: _Nesting,
 ) -> int:
     """:func:`view` into a pipe or a file: no styles to write, so each line is made as a plain
-    string (:meth:`ConsoleRenderer.plain`, without ``rich``), escaped as the console escapes
-    it. Written one at a time, so that ``--follow`` shows each as it comes."""
+    string (:meth:`ConsoleRenderer.plain`, without ``rich``), which escapes it as the console
+    escapes it. Written one at a time, so that ``--follow`` shows each as it comes."""
     learn, plain, grep, write, shown = nesting.learn, renderer.plain, keep.grep, out.write, 0
     everything = keep == EventFilter()
     for event in events:  # once per event
@@ -141,7 +141,7 @@ def _view_plain(
         line = plain(event)
         if grep is not None and not keep(event, line):
             continue
-        write(escape_lines(line) + "\n")
+        write(line + "\n")  # plain() has escaped it
         shown += 1
     return shown
 
