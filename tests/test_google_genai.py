@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
 
 import pytest
 from conftest import llm_calls
-from fake_llm_server import FakeLLMServer, reply_to
+from fake_llm_server import CACHED_TOKENS, FakeLLMServer, reply_to
 from google import genai
 from google.genai import types
 
@@ -75,6 +77,38 @@ class TestGenerateContent:
             {"input_tokens": c["input_tokens"], "output_tokens": c["output_tokens"]} for c in logged
         ]
         assert tokens == served(fake_llm, 5)
+
+    @pytest.mark.parametrize(
+        ("config", "tier", "prices"),
+        [
+            (
+                types.GenerateContentConfig(service_tier=types.ServiceTier.FLEX, temperature=0.2),
+                "flex",
+                "0.15 0.03 1.25",
+            ),
+            ({"service_tier": "PRIORITY", "temperature": 0.2}, "priority", "0.54 0.054 4.5"),
+        ],
+        ids=["flex-config-object", "priority-config-dict"],
+    )
+    def test_the_tier_asked_for_in_config_is_the_tier_priced(
+        self, gemini: Capture, fake_llm: FakeLLMServer, config: Any, tier: str, prices: str
+    ) -> None:
+        """A request's config, as a GenerateContentConfig or a dict, gives the call its
+        parameters and its service tier: the call is priced at that tier's prices of the
+        table (input, cached input, output per million), not the standard ones."""
+        gem = client(fake_llm)  # kept: a dropped Client closes
+        gem.models.generate_content(model="gemini-2.5-flash", contents=PROMPT, config=config)
+        (call,) = llm_calls(gemini)
+        (usage,) = served(fake_llm, 1)
+        input_price, cached_price, output_price = map(Decimal, prices.split())
+        cost = (
+            (usage["input_tokens"] - CACHED_TOKENS) * input_price
+            + CACHED_TOKENS * cached_price
+            + usage["output_tokens"] * output_price
+        ) / 10**6
+        assert call["service_tier"] == tier
+        assert call["temperature"] == 0.2
+        assert call["cost"] == float(cost)
 
     def test_a_refused_call_is_logged_and_raised(
         self, gemini: Capture, fake_llm: FakeLLMServer

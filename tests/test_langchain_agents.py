@@ -27,6 +27,7 @@ from pydantic import SecretStr
 from test_langchain import served, usage_of
 
 import wf_structlog as wfl
+from wf_structlog.reading.stats import compute
 from wf_structlog.testing import Capture, capture
 
 PROMPT = 'use add {"a": 1, "b": 2}'
@@ -94,6 +95,15 @@ class TestUsageMissing:
         assert call["usage_missing"] is True
         assert "input_tokens" not in call
         assert "cost" not in call
+        (document,) = logs.documents
+        assert document["usage"] == {
+            "calls": 1,
+            "input_tokens": 0,
+            "output_tokens": 0,
+            "unpriced_calls": 1,
+        }
+        (row,) = compute([document])["models"]
+        assert (row["calls"], row["unpriced_calls"], row["cost"]) == (1, 1, None)
 
     def test_with_stream_usage_it_has_its_tokens(
         self, logs: Capture, fake_llm: FakeLLMServer

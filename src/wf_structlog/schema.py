@@ -121,6 +121,10 @@ ERROR_LEVELS: Final = frozenset({"error", "critical"})
 USAGE_KEYS: Final = ("input_tokens", "output_tokens")
 """Numeric event keys summed into ``usage`` up the tree; ``cost`` is summed where logged."""
 
+USAGE_MISSING: Final = "usage_missing"
+"""An ``llm_call`` key, ``true`` when the call reported no usage (a stream that was not asked
+for it): a call all the same, counted in ``usage.calls`` and as unpriced."""
+
 UNPRICED_CALLS: Final = "unpriced_calls"
 """The ``usage`` key counting the calls that logged tokens but no ``cost``: a reader shows
 them as unpriced, never as free."""

@@ -39,11 +39,11 @@ minutes). Reasoning is ``completion_tokens_details`` / ``output_tokens_details``
 ``.reasoning_tokens`` for OpenAI, ``thoughts_token_count`` for Gemini; Anthropic does not
 report it apart. The service tier is OpenAI's ``service_tier`` (of the request, and of the
 response, which says what was used), Anthropic's ``usage.service_tier``, and Gemini's
-``usage_metadata.service_tier`` (or Vertex AI's ``traffic_type``: ``ON_DEMAND_FLEX`` is
-``flex``, ``ON_DEMAND_PRIORITY`` ``priority``, and a tier of its own, such as
-``PROVISIONED_THROUGHPUT``, is priced by no table); a provider's word for its standard tier
-(``default``, ``standard``, ``auto``, ``unspecified``, ``on_demand``...) means the standard
-tier.
+``config.service_tier`` of the request and ``usage_metadata.service_tier`` of the response (or
+Vertex AI's ``traffic_type``: ``ON_DEMAND_FLEX`` is ``flex``, ``ON_DEMAND_PRIORITY``
+``priority``, and a tier of its own, such as ``PROVISIONED_THROUGHPUT``, is priced by no
+table); a provider's word for its standard tier (``default``, ``standard``, ``auto``,
+``unspecified``, ``on_demand``...) means the standard tier.
 A provider that reports the call's price itself (OpenRouter's ``usage.cost``) gives ``cost``.
 """
 

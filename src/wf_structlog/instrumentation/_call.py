@@ -140,7 +140,8 @@ PARAMS: Final = {
 """Request parameters kept on the event: the SDKs' argument names, and our key for each."""
 
 
-def _params(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+def params(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The request parameters of :data:`PARAMS` that *kwargs* gives, under our keys."""
     found = {}
     for argument, key in PARAMS.items():
         value = given(kwargs, argument)
@@ -170,7 +171,7 @@ class LLMCall:
             "operation": api.operation,
             "api": api.endpoint,
             **{k: v for k, v in api.request(kwargs).items() if v is not None},
-            **_params(kwargs),
+            **params(kwargs),
         }
         self._t0 = time.perf_counter()
         self._first: float | None = None

@@ -4,6 +4,10 @@ The SDK's private ``_generate_content`` (and its stream, sync and async) is wrap
 public method: with automatic function calling one public call makes several requests, and
 returns the usage of the last alone; each request is one ``llm_call`` here, with its own.
 
+The SDK takes its parameters (temperature, ``service_tier``...) in ``config``, a
+``GenerateContentConfig`` or a dict: they are read from there, so a flex call asked for in the
+request is priced as flex even when the response's usage does not say its tier.
+
 Its usage is normalised by :mod:`wf_structlog.cost.usage` (Gemini counts the thinking tokens
 apart from ``candidates_token_count``; our ``output_tokens`` include them).
 """
@@ -15,10 +19,21 @@ from collections.abc import Mapping
 from typing import Any, Final
 
 from ..cost import normalise
-from ._call import Api, always_streams, request_fields
+from ._call import PARAMS, Api, always_streams, given, params, request_fields
 from ._patch import methods
 
 _MODULE: Final = "google.genai.models"
+_PROMPT: Final = request_fields("contents")
+
+
+def _request(kwargs: Mapping[str, Any]) -> dict[str, Any]:
+    """The model and prompt, and the parameters the request's ``config`` gives."""
+    config = given(kwargs, "config")
+    if isinstance(config, Mapping):
+        said = {name: config.get(name) for name in PARAMS}
+    else:
+        said = {name: getattr(config, name, None) for name in PARAMS}
+    return {**_PROMPT(kwargs), **params(said)}
 
 
 def _text(response: Any) -> str:
@@ -65,7 +80,7 @@ GENERATE: Final = Api(
     provider="gemini",
     endpoint="generate_content",
     request_id_header="x-request-id",
-    request=request_fields("contents"),
+    request=_request,
     response=_response,
     fold=_Fold,
 )

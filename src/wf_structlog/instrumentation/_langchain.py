@@ -284,7 +284,7 @@ class Tracker:
         if error is None:
             found, status = result_fields(result), schema.STATUS_OK
             if "input_tokens" not in found and "output_tokens" not in found:
-                found["usage_missing"] = True  # unpriced, saying why (see the module)
+                found[schema.USAGE_MISSING] = True  # unpriced, saying why (see the module)
         else:
             found, status = run.fold.fields(), _call.status_of(error)
 

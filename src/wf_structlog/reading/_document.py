@@ -157,7 +157,7 @@ def _number(value: Any) -> bool:
     return kind in _EXACT_NUMBERS or (isinstance(value, _NUMBERS) and kind is not bool)
 
 
-_USAGE_FIELDS = (*schema.USAGE_KEYS, "cost")
+_USAGE_FIELDS = (*schema.USAGE_KEYS, "cost", schema.USAGE_MISSING)
 
 
 def _count_usage(usage: dict[str, Any], item: Event) -> None:
@@ -172,7 +172,9 @@ def _count_usage(usage: dict[str, Any], item: Event) -> None:
     if cost is not None and _number(cost):
         usage["cost"] = add_costs(usage.get("cost", 0), cost)
         usage["calls"] += 1
-    elif counted:  # tokens without a price: said, so that no reader shows it as free
+    elif counted or item.get(schema.USAGE_MISSING) is True:
+        # tokens without a price, or a call that said no tokens: said, so that no reader
+        # shows it as free
         usage["calls"] += 1
         usage[_UNPRICED] = usage.get(_UNPRICED, 0) + 1
 

@@ -132,7 +132,9 @@ def _all_entries(scope: Mapping[str, Any], kind: str) -> Entries:
 
 def _unpriced(entry: Mapping[str, Any]) -> bool:
     """Whether the page counts *entry* as a call without a cost (as model.js does)."""
-    is_call = any(key in entry for key in (*schema.USAGE_KEYS, "cost"))
+    is_call = any(key in entry for key in (*schema.USAGE_KEYS, "cost")) or (
+        entry.get(schema.USAGE_MISSING) is True
+    )
     cost = entry.get("cost")
     return is_call and not (isinstance(cost, int | float) and not isinstance(cost, bool))
 

@@ -37,7 +37,7 @@ from rich.text import Text
 from ..cost import add_costs
 from ..render.console import escape
 from ..render.money import cost_label
-from ..schema import UNPRICED_CALLS, USAGE_KEYS
+from ..schema import UNPRICED_CALLS, USAGE_KEYS, USAGE_MISSING
 from ._nesting import runs
 
 __all__ = ["FORMAT", "compute", "percentile", "tables"]
@@ -171,7 +171,9 @@ class _Row:
         self.output += entry["output_tokens"] if _is_number(entry.get("output_tokens")) else 0
         self._add_cost(entry.get("cost"))
         priced = _is_number(entry.get("cost"))
-        self.unpriced_calls += not priced and any(map(_is_number, map(entry.get, USAGE_KEYS)))
+        self.unpriced_calls += not priced and (
+            entry.get(USAGE_MISSING) is True or any(map(_is_number, map(entry.get, USAGE_KEYS)))
+        )
         if _is_number(entry.get("duration_ms")):
             self.latencies.append(entry["duration_ms"])
 

@@ -24,8 +24,10 @@ function scopeNode(kind, scope, parent, agent) {
   });
 }
 
+// A call: it logged tokens or a cost, or said it reported no usage (unpriced all the same).
 function isCall(entry) {
-  return entry.input_tokens !== undefined || entry.output_tokens !== undefined || entry.cost !== undefined;
+  return entry.input_tokens !== undefined || entry.output_tokens !== undefined ||
+    entry.cost !== undefined || entry.usage_missing === true;
 }
 
 function byTime(a, b) {
