@@ -44,7 +44,8 @@ function runsNote(index) {
       "the runs that failed first, then the dearest, then the latest (--max-runs N for more).");
   }
   if (index.shown < index.runs) {
-    parts.push("The others are listed here with their exact numbers; the header and the stats count every run. " +
+    parts.push("The others are listed here with their exact numbers; the header and the stats count every run, " +
+      "the search, the waterfall and the list of errors the runs shown in full. " +
       "To see one in full: wf-log report FILE --run ID -o page.html.");
   }
   if (index.rest) parts.push("The index lists " + plural(index.rows.length, "run") + "; the " + count(index.rest.runs) + " lowest-ranked are summed in its last row.");
