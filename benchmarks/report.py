@@ -8,6 +8,13 @@ page itself: from navigation to the first frame drawn once the page is built (th
 and a zoom of the waterfall, each to the next frame. Each time is the median of
 :data:`LOADS` loads, against the budget the issue set (1 s at 10,000 events) or ours for
 "usable" (:data:`BUDGETS`).
+
+With a huge size, two more pages: one run of that many events (folded to its bound,
+``reading/_fold.py``), and a file of that many events in many runs (:mod:`generate`, about 390
+runs at a million events) made by ``wf-log report`` in a fresh process (:mod:`streaming`'s
+``cli-report``): its time, its peak memory against 1 GB, the nodes of its page against the
+report's bound (``reading/_pick.py``: the runs shown in full hold at most ``REPORT_NODES``) and
+the page's load time.
 """
 
 from __future__ import annotations
@@ -20,12 +27,15 @@ from time import perf_counter
 from typing import Any, Final
 
 import orjson
+import streaming
 from browser import CHROMIUM, chromium_page
-from common import Result
+from common import Result, in_fresh_process
+from generate import generate
 from workload import run_workflow
 
 import wf_structlog
 from wf_structlog.reading._fold import RUN_NODES, nodes
+from wf_structlog.reading._pick import REPORT_NODES
 from wf_structlog.reading.report import render
 
 LOADS: Final = 3
@@ -67,6 +77,18 @@ def write_page(tmp: Path, events: int) -> tuple[Path, int, float]:
     return html, logged, took
 
 
+def write_many_runs(tmp: Path, events: int) -> tuple[Path, int, dict[str, int]]:
+    """The report of a file of about *events* events in many runs, written by ``wf-log
+    report`` in a fresh process: its path, the events, and the process's time and peak
+    (``ns``, ``peak``), with the time of a plain parse of every line (``parse_ns``)."""
+    log_path = tmp / f"many-runs-{events}.ndjson"
+    logged = generate(events, log_path)
+    measured = in_fresh_process(streaming.__file__, "cli-report", str(log_path))
+    measured["parse_ns"] = in_fresh_process(streaming.__file__, "parse", str(log_path))["ns"]
+    log_path.unlink()
+    return Path(f"{log_path}.html"), logged, measured
+
+
 def _timed(page: Any, html: Path) -> dict[str, float]:
     """Load *html* in *page*; seconds to the first frame, to a search, to a zoom."""
     page.goto(html.as_uri())
@@ -90,7 +112,8 @@ def bench_report(
     tmp: Path, sizes: tuple[int, int] = (10_000, 100_000), huge: int = HUGE
 ) -> list[Result]:
     """The report's rows of the table, or none (said on stderr) without a browser; with
-    *huge*, a run of that many events too, folded to the bound (``reading/_fold.py``)."""
+    *huge*, a run of that many events too, folded to its bound (``reading/_fold.py``), and a
+    file of that many events in many runs, within the report's (``reading/_pick.py``)."""
     if not Path(CHROMIUM).exists():
         print(f"report rows skipped: no browser at {CHROMIUM}", file=sys.stderr)
         return []
@@ -124,15 +147,62 @@ def bench_report(
             ),
             row("ready", huge, "ready", "ready 100k"),
         ]
+        rows += _many_rows(*write_many_runs(tmp, huge))
     return rows
+
+
+def _many_rows(html: Path, logged: int, measured: dict[str, int]) -> list[Result]:
+    """The rows of the report of a file of many runs (:func:`write_many_runs`)."""
+    ready = _measure({logged: html})[logged]["ready"]
+    runs = _embedded(html)["index"]
+    what = f"{logged:,} events in {runs['runs']:,} runs, {runs['shown']} shown"
+    page = f"{html.stat().st_size / 2**20:.0f} MB page"
+    return [
+        Result(
+            f"6. report of {what}: nodes in the page (vs the bound)",
+            embedded_nodes(html),
+            REPORT_NODES,
+            "nodes",
+            1.0,
+            higher_is_better=False,
+        ),
+        Result(
+            f"6. report of {what}: wf-log report time ({page}; vs orjson parse)",
+            measured["ns"] / 1e9,
+            measured["parse_ns"] / 1e9,
+            "s",
+            None,
+            higher_is_better=False,
+        ),
+        Result(
+            f"6. report of {what}: wf-log report peak RSS (vs 1 GB)",
+            measured["peak"] / 2**20,
+            streaming.MEMORY_TARGET_MB,
+            "MB",
+            1.0,
+            higher_is_better=False,
+        ),
+        Result(
+            f"6. report ready, {what} ({page}; vs budget)",
+            ready,
+            BUDGETS["ready 100k"],
+            "s",
+            1.0,
+            higher_is_better=False,
+        ),
+    ]
 
 
 def embedded_nodes(html: Path) -> int:
     """How many nodes the page *html* builds from the documents it embeds."""
+    return sum(nodes(document) for document in _embedded(html)["documents"])
+
+
+def _embedded(html: Path) -> Any:
+    """The data the page *html* embeds."""
     text = html.read_text(encoding="utf-8")
     data = text.split('<script type="application/json" id="wf-data">', 1)[1]
-    documents = orjson.loads(data.split("</script>", 1)[0])["documents"]
-    return sum(nodes(document) for document in documents)
+    return orjson.loads(data.split("</script>", 1)[0])
 
 
 if __name__ == "__main__":

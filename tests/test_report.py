@@ -20,7 +20,8 @@ import wf_structlog as wfl
 from wf_structlog import reduce
 from wf_structlog.cost import PRICES_AS_OF
 from wf_structlog.reading import diff, stats
-from wf_structlog.reading._fold import FOLDED_EVENT, RUN_NODES
+from wf_structlog.reading._fold import FOLDED_EVENT, RUN_NODES, fold, nodes
+from wf_structlog.reading._pick import INDEX_ROWS, MAX_RUNS, REPORT_NODES
 from wf_structlog.reading.cli import main
 from wf_structlog.reading.report import embed_json, render
 from wf_structlog.render.money import format_cost
@@ -780,3 +781,158 @@ class TestLargeRuns:
         """A run under the bound is embedded as the reducer gave it, nothing folded."""
         (document,) = reduce(huge_run(iterations=20, actions=10))
         assert embedded(render([document]))["documents"] == [document]
+
+
+RUNS = 30
+FAILED = 7
+"""The run of :func:`many_runs` that logs an error: cheap, but shown first."""
+
+
+@pytest.fixture(scope="module")
+def many_runs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A file of RUNS runs logged in this process, one after another: run i makes a call of
+    i x 100 input tokens costing $i/1000; run FAILED logs an error, and the cheapest run
+    (run 0) is named with a script injection."""
+    path = tmp_path_factory.mktemp("many") / "runs.ndjson"
+    log = wfl.get_logger()
+    wfl.configure("prod", file=path, stdout=False)
+    try:
+        for i in range(RUNS):
+            with wfl.workflow(INJECTION if i == 0 else f"job-{i}"), wfl.iteration():
+                with wfl.interaction("worker"):
+                    tokens = {"input_tokens": i * 100, "output_tokens": i}
+                    log.info("llm_call", model="m", **tokens, cost=1 + i * 0.001)
+                    if i == FAILED:
+                        log.error("tool_failed")
+    finally:
+        wfl.reset()
+    return path
+
+
+def index_rows(html: str) -> dict[str, dict[str, Any]]:
+    """The rows of a report's index of runs, by run name."""
+    return {row["name"]: row for row in embedded(html)["index"]["rows"]}
+
+
+class TestManyRuns:
+    def test_the_highest_ranked_runs_are_shown_and_every_run_indexed(
+        self, many_runs: Path, tmp_path: Path
+    ) -> None:
+        """With --max-runs 3, the report shows in full the run that failed, then the two
+        dearest; the index lists every run with its exact tokens, cost and errors, and the
+        stats count every run."""
+        out = tmp_path / "many.html"
+        assert main(["report", str(many_runs), "--max-runs", "3", "-o", str(out)]) == 0
+        html = out.read_text(encoding="utf-8")
+        data = embedded(html)
+        shown = [document["name"] for document in data["documents"]]
+        assert shown == [f"job-{FAILED}", f"job-{RUNS - 2}", f"job-{RUNS - 1}"]  # by start
+        index = data["index"]
+        assert (index["runs"], index["shown"], index["folded"], index["rest"]) == (RUNS, 3, 0, None)
+        rows = index_rows(html)
+        assert len(rows) == RUNS
+        documents = reduce(many_runs)
+        for document in documents:
+            row = rows[document["name"]]
+            assert row["id"] == document["id"]
+            assert row["status"] == document["status"]
+            assert (row["input_tokens"], row["cost"]) == (
+                document["usage"]["input_tokens"],
+                document["usage"]["cost"],
+            )
+            assert row["errors"] == (1 if document["name"] == f"job-{FAILED}" else 0)
+            assert row["shown"] == (document["name"] in shown)
+        assert data["stats"] == stats.compute(documents)
+        assert data["stats"]["total"]["input_tokens"] == sum(i * 100 for i in range(RUNS))
+
+    def test_the_default_bound(self, many_runs: Path) -> None:
+        """Without options, at most MAX_RUNS runs are shown in full."""
+        data = embedded(render(reduce(many_runs)))
+        assert len(data["documents"]) == MAX_RUNS < RUNS
+        assert data["index"]["max_runs"] == MAX_RUNS
+
+    def test_a_run_chosen_by_id_is_shown_in_full(self, many_runs: Path, tmp_path: Path) -> None:
+        """--run with the start of a run's id shows exactly that run in full, however low it
+        ranks; the index still lists every run."""
+        cheapest = reduce(many_runs)[1]
+        assert cheapest["name"] == "job-1"
+        out = tmp_path / "one.html"
+        chosen = cheapest["id"][:12]
+        assert main(["report", str(many_runs), "--run", chosen, "-o", str(out)]) == 0
+        data = embedded(out.read_text(encoding="utf-8"))
+        assert data["documents"] == [cheapest]
+        assert (data["index"]["runs"], data["index"]["chosen"]) == (RUNS, [chosen])
+
+    def test_a_run_id_that_matches_nothing(
+        self, many_runs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """--run with an id no run has writes no page and exits 1, saying so."""
+        out = tmp_path / "none.html"
+        assert main(["report", str(many_runs), "--run", "nosuchrun", "-o", str(out)]) == 1
+        assert "no run's id starts with 'nosuchrun'" in capsys.readouterr().err
+        assert not out.exists()
+
+    def test_the_runs_shown_hold_at_most_the_report_bound(self) -> None:
+        """Runs that each fold to their own bound are shown only as many as fit in
+        REPORT_NODES nodes together; the index marks each shown one folded."""
+        (document,) = reduce(huge_run(iterations=250, actions=200))
+        each = nodes(fold(document))
+        copies = [renamed(document, f"{n:02d}") for n in range(REPORT_NODES // each + 2)]
+        data = embedded(render(copies))
+        assert page_nodes(data["documents"]) <= REPORT_NODES
+        assert len(data["documents"]) == REPORT_NODES // each
+        index = data["index"]
+        assert (index["runs"], index["shown"]) == (len(copies), len(data["documents"]))
+        assert index["folded"] == index["shown"]
+
+    def test_past_the_index_rows_the_rest_is_summed_exactly(self) -> None:
+        """Past INDEX_ROWS runs, the index lists the highest-ranked and sums the others in
+        one row: runs, tokens and cost add up to every run's."""
+        (document,) = reduce(huge_run(iterations=1, actions=3))
+        runs = [
+            {**document, "id": f"{n:032x}", "usage": {**document["usage"], "cost": 0.001}}
+            for n in range(INDEX_ROWS + 5)
+        ]
+        index = embedded(render(runs, max_runs=1))["index"]
+        assert (len(index["rows"]), index["rest"]["runs"]) == (INDEX_ROWS, 5)
+        tokens = sum(row["input_tokens"] for row in index["rows"]) + index["rest"]["input_tokens"]
+        assert tokens == len(runs) * document["usage"]["input_tokens"]
+        assert index["rest"]["cost"] == 0.005
+        assert index["rows"][0]["id"] == f"{5:032x}"  # the latest kept, by start then id
+
+    def test_the_page_of_many_runs(
+        self, browser_page: object, many_runs: Path, tmp_path: Path
+    ) -> None:
+        """In the browser, the header counts every run and says how many are shown in full;
+        the section of runs says why and how to see another, lists every run, opens a shown
+        one in the tree on a click, and shows a hostile run name as text that runs nothing."""
+        from playwright.sync_api import Dialog
+
+        dialogs: list[str] = []
+
+        def dismiss(dialog: Dialog) -> None:
+            dialogs.append(dialog.message)
+            dialog.dismiss()
+
+        page = ready_page(browser_page, reduce(many_runs), tmp_path / "many.html")
+        page.on("dialog", dismiss)
+        summary = page.locator("#summary").text_content() or ""
+        assert summary.startswith(f"{RUNS} runs, {MAX_RUNS} shown in full: ")
+        section = page.locator("#runs-section")
+        assert section.is_visible()
+        assert f"Runs: {MAX_RUNS} of {RUNS} shown in full" in (
+            section.locator("summary").text_content() or ""
+        )
+        note = page.locator("#runs-note").text_content() or ""
+        assert "the runs that failed first, then the dearest" in note
+        assert "--run ID" in note
+        rows = page.locator("table.runs tr[data-run]")
+        assert rows.count() == RUNS
+        hostile = page.locator("table.runs tr[data-run]:not(.shown)").first
+        assert hostile.locator("td").first.text_content() == INJECTION
+        failed = page.locator("table.runs tr.shown", has_text=f"job-{FAILED}")
+        failed.locator("button.jump").click()
+        assert page.locator(".node.workflow.selected", has_text=f"job-{FAILED}").count() == 1
+        assert page.evaluate("window.injected") is None
+        assert page.locator("img").count() == 0
+        assert dialogs == []

@@ -21,6 +21,7 @@ from rich.console import Console
 from .._files import open_private, write_all
 from ..render.terminal import terminal_console
 from . import diff, report, sources, stats, tree, view
+from ._pick import MAX_RUNS, REPORT_NODES
 from .follow import follow
 from .sources import Logs, read, stream, warn_skipped
 
@@ -176,7 +177,13 @@ def _report(args: argparse.Namespace, logs: Logs) -> int:
         baseline = _side(args.baseline, logs)
         if baseline is None:
             return NOT_FOUND
-    html = report.render(documents, title=args.title, baseline=baseline)
+    try:
+        html = report.render(
+            documents, args.title, baseline, max_runs=args.max_runs, runs=args.runs
+        )
+    except LookupError as exc:
+        _say(str(exc))
+        return NOT_FOUND
     _write_output(args.output, html.encode())
     return 0
 
@@ -309,6 +316,23 @@ def _report_options(sub: argparse.ArgumentParser) -> None:
         help="earlier runs (NDJSON or documents): a section says what moved from them, "
         "as wf-log diff BASE FILE does",
     )
+    sub.add_argument(
+        "--max-runs",
+        type=_positive,
+        default=MAX_RUNS,
+        metavar="N",
+        help=f"show at most N runs in full (default {MAX_RUNS}; together at most "
+        f"{REPORT_NODES:,} nodes): those that failed, then the dearest, then the latest; "
+        "every run is listed in the page's index",
+    )
+    sub.add_argument(
+        "--run",
+        dest="runs",
+        action="append",
+        default=[],
+        metavar="ID",
+        help="show in full the runs whose id starts with ID, instead (repeatable)",
+    )
 
 
 def _diff_options(sub: argparse.ArgumentParser) -> None:
@@ -338,6 +362,14 @@ def _checked(option: str, normal: Callable[[str], str] = str) -> Callable[[str],
         return text
 
     return check
+
+
+def _positive(text: str) -> int:
+    """An argparse ``type``: a whole number of at least 1."""
+    number = int(text)
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {number}")
+    return number
 
 
 def _version() -> str:

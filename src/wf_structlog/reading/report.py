@@ -4,6 +4,7 @@ The page holds a search box over every node (with filters and a list of errors),
 per run (a lane per agent, sub-workflows below, zoom and pan), the collapsible tree, a pane
 with the selected node's prompts and replies as a conversation, and the stats tables. Given
 a baseline, a section first says what moved from it (:func:`wf_structlog.reading.diff.compare`).
+A file of many runs shows only some in full (:mod:`._pick`), and an index of every run.
 Everything is inline: no network, no CDN. The script is the parts in :data:`_SCRIPTS`, joined
 in one function scope, in that order. The documents are embedded as JSON in a
 ``<script type="application/json">`` with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped, and
@@ -20,14 +21,14 @@ import hashlib
 import html
 import importlib.resources
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any, Final
 
 import orjson
 
 from ..render.terminal import BIDI_CONTROLS
 from . import diff, stats
-from ._fold import fold
+from ._pick import MAX_RUNS, Picker
 
 __all__ = ["embed_json", "render"]
 
@@ -39,6 +40,7 @@ _SCRIPTS: Final = (
     "waterfall.js",
     "search.js",
     "diff.js",
+    "runs.js",
     "report.js",
 )
 _PLACEHOLDER: Final = re.compile(r"\{\{(title|style|script|data|csp)\}\}")
@@ -66,22 +68,34 @@ def render(
     documents: Iterable[Mapping[str, Any]],
     title: str | None = None,
     baseline: Iterable[Mapping[str, Any]] | None = None,
+    max_runs: int = MAX_RUNS,
+    runs: Sequence[str] = (),
 ) -> str:
-    """The HTML report of *documents*.
+    """The HTML report of *documents*: the highest-ranked runs in full, an index of all.
 
     Args:
-        documents: workflow documents (see ``document.schema.json``).
-        title: the page title (default: the workflow names).
+        documents: top-level workflow documents (see ``document.schema.json``), a stream
+            is read once and never held whole (see :mod:`._pick` for the bound).
+        title: the page title (default: the names of the runs shown in full).
         baseline: the documents of earlier runs: the report then says what moved from them
             to *documents* (as ``wf-log diff BASELINE DOCUMENTS``).
+        max_runs: the most runs shown in full.
+        runs: starts of run ids: show exactly those runs in full instead.
+
+    Raises:
+        LookupError: one of *runs* is the start of no run's id.
     """
     compared = None
     if baseline is not None:  # the diff reads whole runs
         documents = list(documents)
         compared = diff.compare(list(baseline), documents)
-    shown: list[dict[str, Any]] = []
-    # One pass: each run counted in the stats whole, then kept folded (see _fold).
-    counted = stats.compute(_folding(documents, shown))
+    picker = Picker(max_runs, runs)
+    # One pass: each run counted in the stats whole, then offered to the picker.
+    counted = stats.compute(_picking(documents, picker))
+    missing = [start for start in runs if start not in picker.matched]
+    if missing:
+        raise LookupError(f"no run's id starts with {', '.join(map(repr, missing))}")
+    shown = picker.shown()
     if title is None:
         names = dict.fromkeys(str(document["name"]) for document in shown)
         title = "wf-log report: " + (", ".join(names) or "no runs")
@@ -97,6 +111,7 @@ def render(
             {
                 "title": title,
                 "documents": shown,
+                "index": picker.index(),
                 "stats": counted,
                 "diff": compared,
             }
@@ -109,14 +124,12 @@ def render(
     return _PLACEHOLDER.sub(lambda match: parts[match[1]], template)
 
 
-def _folding(
-    documents: Iterable[Mapping[str, Any]], shown: list[dict[str, Any]]
-) -> Iterator[Mapping[str, Any]]:
-    """*documents*, each kept in *shown* as the page shows it (:func:`._fold.fold`) once it
-    has been counted, so that a stream of runs is never held whole."""
+def _picking(documents: Iterable[Mapping[str, Any]], picker: Picker) -> Iterator[Mapping[str, Any]]:
+    """*documents*, each offered to *picker* once it has been counted, so that a stream of
+    runs is never held whole."""
     for document in documents:
         yield document
-        shown.append(fold(dict(document)))
+        picker.add(dict(document))
 
 
 def _asset(name: str) -> str:

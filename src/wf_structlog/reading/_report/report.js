@@ -8,16 +8,24 @@ function header() {
   document.title = visible(data.title);
   document.getElementById("title").textContent = visible(data.title);
   var t = data.stats.total;
-  var inside = data.stats.runs - data.documents.length;
+  var all = data.index.runs, inside = data.stats.runs - all;
   var parts = [
-    plural(data.documents.length, "run") + (inside ? " (+" + plural(inside, "sub-workflow") + ")" : "") + ": " +
-      data.documents.map(function (d) { return d.name + " " + d.status; }).join(", "),
+    plural(all, "run") + (inside ? " (+" + plural(inside, "sub-workflow") + ")" : "") +
+      (data.documents.length < all ? ", " + count(data.documents.length) + " shown in full" : "") + ": " +
+      grouped(data.documents.map(function (d) { return d.name + " " + d.status; })).join(", "),
     plural(t.interactions, "interaction"), plural(t.calls, "call"), plural(t.errors, "error"),
     count(t.input_tokens) + " → " + count(t.output_tokens) + " tokens",
   ];
   var cost = money(t.cost === null ? undefined : t.cost, t.unpriced_calls);
   if (cost) parts.push(cost);
   document.getElementById("summary").textContent = visible(parts.join(" · "));
+}
+
+// "research ok ×20, research error": each text once, in first-seen order, with its count.
+function grouped(texts) {
+  var counts = new Map();
+  texts.forEach(function (t) { counts.set(t, (counts.get(t) || 0) + 1); });
+  return Array.from(counts, function (pair) { return pair[1] > 1 ? pair[0] + " ×" + count(pair[1]) : pair[0]; });
 }
 
 function table(caption, first, rows, extra) {
@@ -93,6 +101,7 @@ statsBox.appendChild(table("per agent", "agent", data.stats.agents, ["interactio
 statsBox.appendChild(table("per model", "model", data.stats.models, []));
 searchBox();
 diffSection(data.diff);
+runsSection(data.index);
 if (data.documents.length) select(data.documents[0].id);
 document.body.dataset.ready = "true";
 // For benchmarks/report.py: when the page was built, and when it was first drawn.
