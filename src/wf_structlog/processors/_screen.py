@@ -1,5 +1,10 @@
 """The redactor's fast path: the common event is checked in C and copied by orjson, never walked.
 
+:meth:`Screen.event` takes a whole event whose top-level keys are known: one ``orjson.dumps``
+of it, one search of the bytes, and when nothing is found the event is its own redaction (with
+its containers copied by one ``orjson.loads``): no string is scanned in Python, no container
+walked. An event with anything found goes to the redactor's loop, and its containers here:
+
 An ordinary event's containers (tool arguments, messages) hold no secret, no secret-looking key,
 no value the safe walk would change and no string past the payload limits; for them the walk of
 :class:`~.redaction.Redactor` (a Python call per value) only proves that and copies.
@@ -26,6 +31,11 @@ each character of a string one fixed way (``"`` as ``\\"``, a newline as ``\\n``
 ``\\u001b``, others as their UTF-8 bytes). A string's bytes are then its characters' forms one
 after the other, so a needle in the text is in the bytes as the needle's own form, which is
 what is searched for.
+
+A rule whose needle is common in prose (Discord's tokens hold no literal but a ".") has a
+``screen`` instead: a regex of the bytes that matches wherever a match of the rule stands, as
+the rule's characters are written as themselves in JSON. A "." needle would make nearly every
+event a hit, and send it the slow way.
 """
 
 from __future__ import annotations
