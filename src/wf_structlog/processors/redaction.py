@@ -159,7 +159,12 @@ class Redactor:
 
     def __call__(self, logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
         try:
-            return self._event(event_dict, self._screen)
+            screen = self._screen
+            if screen is not None and self._screenable.issuperset(event_dict):
+                whole = screen.event(event_dict)  # the common event, whole, in C
+                if whole is not None:
+                    return whole
+            return self._event(event_dict, screen)
         except Exception as exc:
             _faults.report("redaction", f"redaction failed ({type(exc).__name__}); event cut down")
             kept = {k: v for k, v in event_dict.items() if k in _OURS}
@@ -173,10 +178,6 @@ class Redactor:
         the walk; if what the screen passed might have met the payload limits with the rest,
         the event is done again by the walk alone.
         """
-        if screen is not None and self._screenable.issuperset(event_dict):
-            whole = screen.event(event_dict)
-            if whole is not None:
-                return whole
         kinds, clean = self._kinds, self._clean
         changed: list[tuple[Any, Any]] = []
         budget = [self._max_event_chars]
