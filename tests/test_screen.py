@@ -170,3 +170,28 @@ class TestCopies:
         (event,) = logs.events
         assert event["arguments"] == {"query": "households", "filters": {"region": "north"}}
         assert b"sk-proj" not in orjson.dumps(event)
+
+
+class TestWholeEvents:
+    def test_an_ordinary_event_is_its_own_redaction(self) -> None:
+        """An event of known keys with nothing to redact comes back equal, its containers
+        copies, so nothing a sink keeps can change afterwards."""
+        redactor = Redactor()
+        arguments = {"query": {"regions": ["north", "south"], "weight": 0.5}, "limit": 20}
+        event = {"prompt": "Plan the next step. Cite sources.", "arguments": arguments}
+        redactor(None, "info", copy.deepcopy(event))  # learns the keys
+        shown = redactor(None, "info", copy.deepcopy(event))
+        assert shown == event
+        assert shown["arguments"] is not arguments
+
+    def test_a_token_without_a_needle_of_its_own_is_found(self) -> None:
+        """A Discord token (whose rule is screened by a regex, not by its needle ".") is
+        redacted in a top-level string and inside a container, once the keys are known."""
+        token = "MTA5ODc2NTQzMjEwOTg3NjU0.GxY2zA." + "aB3dE5fG7hJ9kL1mN2pQ4rS6tU8vW0xYz"[:27]
+        redactor = Redactor()
+        event = {"note": "ok. fine.", "args": {"text": "ok."}}
+        redactor(None, "info", copy.deepcopy(event))
+        shown = redactor(None, "info", {"note": f"bot {token}", "args": {"text": f"x {token}"}})
+        assert token not in orjson.dumps(shown).decode()
+        assert "[REDACTED:discord_bot_token]" in shown["note"]
+        assert "[REDACTED:discord_bot_token]" in shown["args"]["text"]

@@ -1,5 +1,10 @@
 """The redactor's fast path: the common event is checked in C and copied by orjson, never walked.
 
+:meth:`Screen.event` takes a whole event whose top-level keys are known: one ``orjson.dumps``
+of it, one search of the bytes, and when nothing is found the event is its own redaction (with
+its containers copied by one ``orjson.loads``): no string is scanned in Python, no container
+walked. An event with anything found goes to the redactor's loop, and its containers here:
+
 An ordinary event's containers (tool arguments, messages) hold no secret, no secret-looking key,
 no value the safe walk would change and no string past the payload limits; for them the walk of
 :class:`~.redaction.Redactor` (a Python call per value) only proves that and copies.
@@ -26,18 +31,25 @@ each character of a string one fixed way (``"`` as ``\\"``, a newline as ``\\n``
 ``\\u001b``, others as their UTF-8 bytes). A string's bytes are then its characters' forms one
 after the other, so a needle in the text is in the bytes as the needle's own form, which is
 what is searched for.
+
+A rule whose needle is common in prose (Discord's tokens hold no literal but a ".") has a
+``screen`` instead: a regex of the bytes that matches wherever a match of the rule stands, as
+the rule's characters are written as themselves in JSON. A "." needle would make nearly every
+event a hit, and send it the slow way.
 """
 
 from __future__ import annotations
 
 import operator
+import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, Final
 
 import ahocorasick_rs
 import orjson
 
-from ..render.safe import MAX_DEPTH
+from ..render.safe import MAX_DEPTH, MAX_NODES
+from ..typing import EventDict
 
 # Dataclasses, datetimes and subclasses make orjson raise instead of converting them: the walk
 # decides what they become. Types orjson converts by itself (enums, UUIDs) fail the type check.
@@ -73,6 +85,7 @@ class Screen:
         key_shown: Callable[[str], str],
         redact_text: Callable[[str, list[int]], str],
         max_chars: int | None,
+        screens: Iterable[tuple[re.Pattern[bytes], int]] = (),
     ) -> None:
         rules_of: dict[bytes, set[int]] = {}
         for needle, rule in needles:
@@ -82,12 +95,45 @@ class Screen:
         self._matcher = ahocorasick_rs.BytesAhoCorasick(
             forms, implementation=ahocorasick_rs.Implementation.DFA
         )
+        self._any = _any_matchers(forms)
+        # Each regex searched for instead of needles reports its matches as one more pattern.
+        self._screens: list[tuple[re.Pattern[bytes], int]] = []
+        for pattern, rule in screens:
+            self._screens.append((pattern, len(self._rules_of)))
+            self._rules_of.append({rule})
         self._is_secret = is_secret
         self._key_shown = key_shown
         self._redact_text = redact_text
         self._max_chars = max_chars
         self._keys: set[str] = set()  # keys seen before: not secret, shown as themselves
         self._names: set[str] = set()  # first strings of 2-item lists: not secret names
+
+    def event(self, event_dict: EventDict) -> EventDict | None:
+        """A whole event as the redactor shows it, when nothing in it needs redaction; else
+        ``None``. The caller has checked that each top-level key is known, not secret and
+        shown as itself.
+
+        One ``orjson.dumps`` of the event and one search of its bytes stand for the scan of
+        every string and the walk of every container: the common event, with nothing to
+        redact, never reaches Python's loop over its values.
+        """
+        left = self._plain_items(event_dict.values(), 0, MAX_NODES - 1)
+        if left < 0:
+            return None
+        try:
+            data = orjson.dumps(event_dict, option=_DUMPS)
+        except TypeError:  # an int past 64 bits, a lone surrogate
+            return None
+        if self._max_chars is not None and len(data) > self._max_chars:
+            return None  # a string may be cut
+        for matcher in self._any:
+            if matcher.find_matches_as_indexes(data):
+                return None
+        for pattern, _ in self._screens:
+            if pattern.search(data) is not None:
+                return None
+        # The copy sinks get, when it holds containers (nothing they keep can change later).
+        return orjson.loads(data) if left < MAX_NODES - 1 else event_dict
 
     def container(self, value: Any, nodes: int) -> tuple[Any, int, int] | None:
         """A top-level container of an event as the walk would show it, or ``None`` when the
@@ -111,6 +157,8 @@ class Screen:
         except TypeError:  # an int past 64 bits, a lone surrogate
             return None
         found = self._matcher.find_matches_as_indexes(data, overlapping=True)
+        for pattern, index in self._screens:
+            found += ((index, match.start(), match.end()) for match in pattern.finditer(data))
         if found:
             found.sort(key=_START)
             data = self._redact_strings(data, found)
@@ -200,6 +248,25 @@ class Screen:
                 return False
             _remember(self._keys, key)
         return True
+
+
+_SHORT_NEEDLE: Final = 4
+
+
+def _any_matchers(forms: list[bytes]) -> tuple[ahocorasick_rs.BytesAhoCorasick, ...]:
+    """Matchers that tell whether bytes hold any of *forms*, fast: split in short needles and
+    long ones, each set is found by Rust's SIMD prefilter (Teddy), where the whole set at once
+    falls back to stepping the automaton a byte at a time (measured: 1.3 µs instead of 2.2 µs
+    for an agent event of 1.3 KB)."""
+    groups = (
+        [form for form in forms if len(form) < _SHORT_NEEDLE],
+        [form for form in forms if len(form) >= _SHORT_NEEDLE],
+    )
+    return tuple(
+        ahocorasick_rs.BytesAhoCorasick(group, matchkind=ahocorasick_rs.MatchKind.LeftmostFirst)
+        for group in groups
+        if group
+    )
 
 
 def _quote(flat: bytes, start: int, step: int) -> int:

@@ -26,12 +26,16 @@ class Rule:
         needles: literal strings, one of which every match contains; with none, the rule runs
             on every string.
         example: a made-up text holding a secret of this kind, for the docs and the tests.
+        screen: for a rule whose needles are common in prose (the "." of Discord's tokens):
+            a regex of JSON bytes that matches wherever a match of the rule stands in a JSON
+            string, which the redactor's screen searches for instead of the needles.
     """
 
     name: str
     pattern: re.Pattern[str]
     needles: tuple[str, ...] = ()
     example: str = ""
+    screen: re.Pattern[bytes] | None = None
     marker: str = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -54,8 +58,12 @@ class Rule:
         return f"{whole[: start - offset]}{self.marker}{whole[end - offset :]}"
 
 
-def _rule(name: str, pattern: str, needles: tuple[str, ...], example: str) -> Rule:
-    return Rule(name, re.compile(pattern), needles, example)
+def _rule(
+    name: str, pattern: str, needles: tuple[str, ...], example: str, screen: bytes | None = None
+) -> Rule:
+    return Rule(
+        name, re.compile(pattern), needles, example, None if screen is None else re.compile(screen)
+    )
 
 
 # Each pattern starts with a literal, so the regex engine skips ahead to it instead of trying
@@ -268,6 +276,9 @@ BUILTIN_RULES: Final[tuple[Rule, ...]] = (
         r"(?P<secret>[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27,40})(?![A-Za-z0-9_-])",
         (".",),
         "DISCORD_TOKEN=" + "MTA5ODc2NTQzMjEwOTg3NjU0.GxY2zA." + _B62[:27],
+        # What every match holds, written as it is in JSON (these characters are not escaped):
+        # far rarer in the bytes of an event than a ".".
+        rb"\.[A-Za-z0-9_-]{6}\.[A-Za-z0-9_-]{27}",
     ),
     _rule(
         "telegram_bot_token",

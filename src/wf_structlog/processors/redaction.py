@@ -106,6 +106,9 @@ class Redactor:
         self._decided: dict[Any, bool] = {}
         # Top-level keys seen before whose shown form is themselves: what to do with their value.
         self._kinds: dict[Any, int] = dict.fromkeys(_OURS, _OURS_KIND)
+        # Of those, the keys an event may hold for the screen to take it whole: plain ones, and
+        # ours (whose values it checks like any other).
+        self._screenable: set[Any] = set(_OURS)
         self._clean: dict[str, str] = {}  # short strings seen before, as they are shown
         self._keys_shown: dict[str, str] = {}
         self._screen = self._make_screen()
@@ -118,8 +121,14 @@ class Redactor:
             return None
         limits = self._limits
         max_chars = min(limits.max_value_chars, limits.max_event_chars) if limits else None
-        needles = [(needle, index) for index, rule in enumerate(rules) for needle in rule.needles]
-        return Screen(needles, self.is_secret, self._key, self._whole_string, max_chars)
+        needles = [
+            (needle, index)
+            for index, rule in enumerate(rules)
+            if rule.screen is None
+            for needle in rule.needles
+        ]
+        screens = [(rule.screen, index) for index, rule in enumerate(rules) if rule.screen]
+        return Screen(needles, self.is_secret, self._key, self._whole_string, max_chars, screens)
 
     def is_secret(self, key: Any) -> bool:
         """Whether values under *key* are replaced."""
@@ -150,7 +159,12 @@ class Redactor:
 
     def __call__(self, logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
         try:
-            return self._event(event_dict, self._screen)
+            screen = self._screen
+            if screen is not None and self._screenable.issuperset(event_dict):
+                whole = screen.event(event_dict)  # the common event, whole, in C
+                if whole is not None:
+                    return whole
+            return self._event(event_dict, screen)
         except Exception as exc:
             _faults.report("redaction", f"redaction failed ({type(exc).__name__}); event cut down")
             kept = {k: v for k, v in event_dict.items() if k in _OURS}
@@ -228,6 +242,8 @@ class Redactor:
             out[out_key] = REPLACEMENT if secret else walk.convert(value, (out_key,), 0)
             if type(key) is str and out_key == key and len(self._kinds) < _CACHE_LIMIT:
                 self._kinds[key] = _SECRET if secret else _PLAIN
+                if not secret:
+                    self._screenable.add(key)
         if walk.flagged:
             _add_flags(out, walk.flagged)
         return out
