@@ -1,4 +1,4 @@
-"""Every target of issue 7 in one table: ``make bench`` (``BENCH_ARGS=--quick``: about a minute).
+"""Every target of issue 7 in one table: ``make bench`` (15 minutes; ``BENCH_ARGS=--quick``: 2).
 
 Each target is measured as a ratio against its peer in the same run (rounds take turns, so a
 busy machine slows both sides alike):
