@@ -48,6 +48,7 @@ from typing import Any, Final
 import ahocorasick_rs
 import orjson
 
+from ..render.ndjson import escape_breaks
 from ..render.safe import MAX_DEPTH, MAX_NODES
 from ..typing import EventDict
 
@@ -58,8 +59,10 @@ _DUMPS: Final = (
     | orjson.OPT_PASSTHROUGH_DATETIME
     | orjson.OPT_PASSTHROUGH_SUBCLASS
 )
+_LINE: Final = _DUMPS | orjson.OPT_APPEND_NEWLINE
 _LEARNED_LIMIT: Final = 4096
 _SCALARS: Final = frozenset({str, int, bool, type(None)})  # what JSON keeps as it is
+_CONTAINERS: Final = frozenset({dict, list, tuple})
 _START: Final = operator.itemgetter(1)  # of a match: (needle, start, end)
 
 
@@ -108,32 +111,42 @@ class Screen:
         self._keys: set[str] = set()  # keys seen before: not secret, shown as themselves
         self._names: set[str] = set()  # first strings of 2-item lists: not secret names
 
-    def event(self, event_dict: EventDict) -> EventDict | None:
-        """A whole event as the redactor shows it, when nothing in it needs redaction; else
-        ``None``. The caller has checked that each top-level key is known, not secret and
+    def line(self, event_dict: EventDict) -> bytes | None:
+        """A whole event's NDJSON line (newline included), when nothing in it needs redaction;
+        else ``None``. The caller has checked that each top-level key is known, not secret and
         shown as itself.
 
         One ``orjson.dumps`` of the event and one search of its bytes stand for the scan of
         every string and the walk of every container: the common event, with nothing to
-        redact, never reaches Python's loop over its values.
+        redact, never reaches Python's loop over its values. The line is byte for byte what
+        :func:`~wf_structlog.render.ndjson.ndjson_line` makes of the event (the types checked
+        first are those orjson writes the same with or without its options and fallback), so
+        a sink can write it instead of serialising the event again.
         """
-        left = self._plain_items(event_dict.values(), 0, MAX_NODES - 1)
-        if left < 0:
+        if self._plain_items(event_dict.values(), 0, MAX_NODES - 1) < 0:
             return None
         try:
-            data = orjson.dumps(event_dict, option=_DUMPS)
+            data = orjson.dumps(event_dict, option=_LINE)
         except TypeError:  # an int past 64 bits, a lone surrogate
             return None
-        if self._max_chars is not None and len(data) > self._max_chars:
-            return None  # a string may be cut
+        if self._max_chars is not None and len(data) > self._max_chars + 1:
+            return None  # a string may be cut (the 1: the newline)
         for matcher in self._any:
             if matcher.find_matches_as_indexes(data):
                 return None
         for pattern, _ in self._screens:
             if pattern.search(data) is not None:
                 return None
-        # The copy sinks get, when it holds containers (nothing they keep can change later).
-        return orjson.loads(data) if left < MAX_NODES - 1 else event_dict
+        return escape_breaks(data)
+
+    def event(self, event_dict: EventDict) -> EventDict | None:
+        """A whole event as the redactor shows it, when nothing in it needs redaction (see
+        :meth:`line`); else ``None``. Its containers are copies parsed from the line, so
+        nothing a sink keeps changes when the caller's containers do."""
+        data = self.line(event_dict)
+        if data is None:
+            return None
+        return orjson.loads(data) if _holds_containers(event_dict) else event_dict
 
     def container(self, value: Any, nodes: int) -> tuple[Any, int, int] | None:
         """A top-level container of an event as the walk would show it, or ``None`` when the
@@ -267,6 +280,10 @@ def _any_matchers(forms: list[bytes]) -> tuple[ahocorasick_rs.BytesAhoCorasick, 
         for group in groups
         if group
     )
+
+
+def _holds_containers(event_dict: EventDict) -> bool:
+    return not _CONTAINERS.isdisjoint(map(type, event_dict.values()))
 
 
 def _quote(flat: bytes, start: int, step: int) -> int:
