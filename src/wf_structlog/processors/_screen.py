@@ -111,10 +111,11 @@ class Screen:
         self._keys: set[str] = set()  # keys seen before: not secret, shown as themselves
         self._names: set[str] = set()  # first strings of 2-item lists: not secret names
 
-    def line(self, event_dict: EventDict) -> bytes | None:
+    def line(self, event_dict: EventDict, logged: EventDict | None = None) -> bytes | None:
         """A whole event's NDJSON line (newline included), when nothing in it needs redaction;
         else ``None``. The caller has checked that each top-level key is known, not secret and
-        shown as itself.
+        shown as itself. *logged*: the part of the event whose value types are checked, when
+        the caller made the rest itself (the stamp: ids, time, level), so they need no look.
 
         One ``orjson.dumps`` of the event and one search of its bytes stand for the scan of
         every string and the walk of every container: the common event, with nothing to
@@ -123,7 +124,8 @@ class Screen:
         first are those orjson writes the same with or without its options and fallback), so
         a sink can write it instead of serialising the event again.
         """
-        if self._plain_items(event_dict.values(), 0, MAX_NODES - 1) < 0:
+        checked = event_dict if logged is None else logged
+        if self._plain_items(checked.values(), 0, MAX_NODES - 1) < 0:
             return None
         try:
             data = orjson.dumps(event_dict, option=_LINE)

@@ -161,15 +161,21 @@ class Redactor:
                 return FAILED
         return text
 
-    def line(self, event_dict: EventDict) -> bytes | None:
+    def line(self, event_dict: EventDict, logged: EventDict | None = None) -> bytes | None:
         """*event_dict*'s NDJSON line when it needs no redaction, proven in C (its keys all
         seen before; see :meth:`~wf_structlog.processors._screen.Screen.line`); else ``None``.
-        The event is then its own redaction."""
+        The event is then its own redaction.
+
+        Args:
+            event_dict: the event.
+            logged: the part of *event_dict* that came from the caller, when the rest is
+                JSON-native values wf_structlog added (the stamp, itself the redactor's output).
+        """
         screen = self._screen
         if screen is None or not self._screenable.issuperset(event_dict):
             return None
         try:
-            return screen.line(event_dict)
+            return screen.line(event_dict, logged)
         except Exception:  # never seen; if it were, the walk of __call__ decides, and reports
             return None
 

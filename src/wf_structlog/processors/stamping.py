@@ -185,7 +185,7 @@ class RedactThenStamp:
         shown = _NONE if scope is None else self._shown_stamp(logger, method_name, scope)
         ours = _ours(method_name, scope)
         stamped = {**event_dict, **shown, **ours}  # the keys in the order _stamp gives
-        line = self.redactor.line(stamped)
+        line = self.redactor.line(stamped, event_dict)
         if line is not None:
             return stamped, line
         event_dict = self.redactor(logger, method_name, event_dict)
