@@ -68,9 +68,7 @@ class _State:
         self.strict = False
         self.min_level = 10
         self.chain: tuple[Processor, ...] = ()
-        self.finishing: tuple[tuple[Processor, ...], Finisher] | None = None
-        """The chain split before its last processor, when that one hands over lines (see
-        ``pipeline.install_chain``); ``None`` otherwise."""
+        self.finishing: tuple[tuple[Processor, ...], Finisher] | None = None  # install_chain
         self.sinks: tuple[Sink, ...] = ()
         self.taps: tuple[Sink, ...] = ()
         """Sinks that see every event before the configured ones (the legacy API's)."""

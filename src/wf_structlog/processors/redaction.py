@@ -169,10 +169,14 @@ class Redactor:
         Args:
             event_dict: the event.
             logged: the part of *event_dict* that came from the caller, when the rest is
-                JSON-native values wf_structlog added (the stamp, itself the redactor's output).
+                JSON-native values wf_structlog added under keys shown as they are (the stamp,
+                itself the redactor's output): only *logged*'s keys and value types are looked
+                at, every byte of the line is searched.
         """
         screen = self._screen
-        if screen is None or not self._screenable.issuperset(event_dict):
+        if screen is None or not self._screenable.issuperset(
+            event_dict if logged is None else logged
+        ):
             return None
         try:
             return screen.line(event_dict, logged)
