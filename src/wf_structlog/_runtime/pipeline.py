@@ -6,9 +6,9 @@ import threading
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, Final
 
-import orjson
 from structlog import DropEvent
 
+from ..render.ndjson import kept_copy
 from ..typing import EventDict, Finished, Finisher, Processor, Sink
 from . import faults as _faults
 from .state import STATE
@@ -111,8 +111,9 @@ def dispatch(method_name: str, event_dict: EventDict, line: bytes | None = None)
 
     With *line* (see :class:`~wf_structlog.typing.Finisher`), each
     :class:`~wf_structlog.typing.LineSink` writes those bytes, and every other sink gets one
-    copy of the event parsed from them, made when the first of them asks: nothing they keep
-    is the caller's, so nothing changes when the caller's containers do.
+    copy of the event parsed from them (:func:`~wf_structlog.render.ndjson.kept_copy`), made
+    when the first of them asks: nothing they keep is the caller's, so nothing changes when
+    the caller's containers do.
     """
     taps = STATE.taps
     if line is None:
@@ -128,7 +129,7 @@ def dispatch(method_name: str, event_dict: EventDict, line: bytes | None = None)
                 emit_line(method_name, event_dict, line)
                 continue
             if copy is None:
-                copy = orjson.loads(line)
+                copy = kept_copy(event_dict, line)
             sink.emit(method_name, copy)
         except Exception as exc:
             _sink_failed(sink, "failed", exc)

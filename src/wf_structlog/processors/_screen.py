@@ -1,9 +1,12 @@
-"""The redactor's fast path: the common event is checked in C and copied by orjson, never walked.
+"""The redactor's fast path: the common event is checked in C and serialised once, never walked.
 
-:meth:`Screen.event` takes a whole event whose top-level keys are known: one ``orjson.dumps``
-of it, one search of the bytes, and when nothing is found the event is its own redaction (with
-its containers copied by one ``orjson.loads``): no string is scanned in Python, no container
-walked. An event with anything found goes to the redactor's loop, and its containers here:
+:meth:`Screen.line` takes a whole event whose top-level keys are known: one ``orjson.dumps``
+of it, one search of the bytes, and when nothing is found the event is its own redaction and
+those bytes are its NDJSON line, which the file sink writes as they are (the hand-off:
+:class:`~wf_structlog.typing.Finisher`); no string is scanned in Python, no container walked.
+:meth:`Screen.event` is the same for a caller that keeps the event, its containers copied by one
+``orjson.loads`` of the line. An event with anything found goes to the redactor's loop, and its
+containers here:
 
 An ordinary event's containers (tool arguments, messages) hold no secret, no secret-looking key,
 no value the safe walk would change and no string past the payload limits; for them the walk of
@@ -48,7 +51,7 @@ from typing import Any, Final
 import ahocorasick_rs
 import orjson
 
-from ..render.ndjson import escape_breaks
+from ..render.ndjson import escape_breaks, kept_copy
 from ..render.safe import MAX_DEPTH, MAX_NODES
 from ..typing import EventDict
 
@@ -62,7 +65,6 @@ _DUMPS: Final = (
 _LINE: Final = _DUMPS | orjson.OPT_APPEND_NEWLINE
 _LEARNED_LIMIT: Final = 4096
 _SCALARS: Final = frozenset({str, int, bool, type(None)})  # what JSON keeps as it is
-_CONTAINERS: Final = frozenset({dict, list, tuple})
 _START: Final = operator.itemgetter(1)  # of a match: (needle, start, end)
 
 
@@ -146,9 +148,7 @@ class Screen:
         :meth:`line`); else ``None``. Its containers are copies parsed from the line, so
         nothing a sink keeps changes when the caller's containers do."""
         data = self.line(event_dict)
-        if data is None:
-            return None
-        return orjson.loads(data) if _holds_containers(event_dict) else event_dict
+        return None if data is None else kept_copy(event_dict, data)
 
     def container(self, value: Any, nodes: int) -> tuple[Any, int, int] | None:
         """A top-level container of an event as the walk would show it, or ``None`` when the
@@ -282,10 +282,6 @@ def _any_matchers(forms: list[bytes]) -> tuple[ahocorasick_rs.BytesAhoCorasick, 
         for group in groups
         if group
     )
-
-
-def _holds_containers(event_dict: EventDict) -> bool:
-    return not _CONTAINERS.isdisjoint(map(type, event_dict.values()))
 
 
 def _quote(flat: bytes, start: int, step: int) -> int:

@@ -23,11 +23,11 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final
 
-import orjson
 from structlog.contextvars import merge_contextvars
 
 from .._runtime.exceptions import describe_exception
 from .._runtime.state import CURRENT, STATE
+from ..render.ndjson import kept_copy
 from ..render.safe import safe_values
 from ..schema import LEVEL_OF_METHOD
 from ..typing import EventDict, Finished
@@ -176,7 +176,7 @@ class RedactThenStamp:
     def __call__(self, logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
         event, line = self.finish(logger, method_name, event_dict)
         # A processor's result may be kept: never the caller's containers.
-        return orjson.loads(line) if line is not None else event
+        return kept_copy(event, line) if line is not None else event
 
     def finish(self, logger: Any, method_name: str, event_dict: EventDict) -> Finished:
         """The stamped, redacted event, and its NDJSON line when nothing in it needed

@@ -57,6 +57,19 @@ def ndjson_line(event_dict: EventDict) -> bytes:
     return escape_breaks(to_json(event_dict, _NDJSON))
 
 
+_CONTAINERS: Final = frozenset({dict, list, tuple})
+
+
+def kept_copy(event_dict: EventDict, line: bytes) -> EventDict:
+    """*event_dict*, whose NDJSON line is *line*, as a sink that keeps events may keep it:
+    itself when no value is a container (its top level is a dict of the logging call's own),
+    else parsed back from *line*, so that nothing kept is one of the caller's containers."""
+    if _CONTAINERS.isdisjoint(map(type, event_dict.values())):
+        return event_dict
+    copy: EventDict = orjson.loads(line)
+    return copy
+
+
 class NDJSONRenderer:
     """One JSON object per line, newline included, with orjson.
 
