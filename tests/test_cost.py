@@ -27,6 +27,7 @@ from wf_structlog.cost import (
     load_prices,
     normalise,
 )
+from wf_structlog.processors.pricing import AddCost
 from wf_structlog.reading.stats import compute
 
 M = 1_000_000
@@ -577,3 +578,19 @@ class TestRollUps:
         for cost in costs:
             total = add_costs(total, cost)
         assert total == exact
+
+
+class TestAddCostRemembersUnpricedModels:
+    def test_an_unpriced_model_stays_unpriced_and_others_are_still_priced(self) -> None:
+        """The processor remembers a model no table knows, so later calls skip the lookup;
+        a known model's calls, a model that is no name and an unpriceable call of a known
+        model are priced (or not) exactly as before."""
+        add_cost = AddCost()
+        call = {"event": "llm_call", "input_tokens": 10, "output_tokens": 10}
+        for _ in range(2):
+            assert "cost" not in add_cost(None, "info", {**call, "model": "llama-local"})
+            assert "cost" not in add_cost(None, "info", {**call, "model": {"name": "x"}})
+            assert "cost" in add_cost(None, "info", {**call, "model": "gpt-5"})
+            unpriced = {**call, "model": "gpt-5", "service_tier": "scale"}
+            assert "cost" not in add_cost(None, "info", unpriced)
+        assert "cost" in add_cost(None, "info", {**call, "model": "gpt-5"})

@@ -8,7 +8,8 @@ from typing import TYPE_CHECKING, Any, Final
 
 from structlog import DropEvent
 
-from ..typing import EventDict, Sink
+from ..render.ndjson import kept_copy
+from ..typing import EventDict, Finished, Finisher, Processor, Sink
 from . import faults as _faults
 from .state import STATE
 
@@ -44,7 +45,11 @@ def run_chain(method_name: str, event_dict: EventDict) -> EventDict | None:
     When a processor raises or returns something other than a dict, the event goes on as the
     processor left it, with the failure named under ``processor_errors``.
     """
-    for proc in STATE.chain:
+    return _run(STATE.chain, method_name, event_dict)
+
+
+def _run(chain: tuple[Processor, ...], method_name: str, event_dict: EventDict) -> EventDict | None:
+    for proc in chain:
         try:
             out = proc(ROUTER, method_name, event_dict)
         except DropEvent:
@@ -59,6 +64,36 @@ def run_chain(method_name: str, event_dict: EventDict) -> EventDict | None:
     return event_dict
 
 
+def install_chain(chain: tuple[Processor, ...]) -> None:
+    """Put *chain* in force (the caller holds ``STATE.lock``).
+
+    When its last processor is a :class:`~wf_structlog.typing.Finisher`, :func:`emit` runs
+    the others, then asks that one for the event and its line: the line the redactor made
+    while proving the event clean is what file and stream sinks write.
+    """
+    last = chain[-1] if chain else None
+    finishing = (chain[:-1], last) if isinstance(last, Finisher) else None
+    STATE.chain = chain
+    STATE.finishing = finishing  # one field: a thread logging meanwhile sees one chain or the other
+
+
+def _run_finishing(
+    finishing: tuple[tuple[Processor, ...], Finisher], method_name: str, event_dict: EventDict
+) -> Finished | None:
+    """:func:`run_chain`, with the event's line from the chain's :class:`Finisher`."""
+    head, finisher = finishing
+    event = _run(head, method_name, event_dict)
+    if event is None:
+        return None
+    try:
+        return finisher.finish(ROUTER, method_name, event)
+    except DropEvent:
+        return None
+    except Exception as exc:
+        _failed(finisher, event, f"raised {type(exc).__name__}", type(exc).__name__)
+        return event, None
+
+
 def add_tap(sink: Sink) -> None:
     """Hand every finished event to *sink* too, in the logging thread, until removed."""
     with STATE.lock:
@@ -71,12 +106,33 @@ def remove_tap(sink: Sink) -> None:
         STATE.taps = tuple(tap for tap in STATE.taps if tap is not sink)
 
 
-def dispatch(method_name: str, event_dict: EventDict) -> None:
-    """Hand a finished event to every configured sink, then to every tap."""
-    write_to(STATE.sinks, method_name, event_dict)
+def dispatch(method_name: str, event_dict: EventDict, line: bytes | None = None) -> None:
+    """Hand a finished event to every configured sink, then to every tap.
+
+    With *line* (see :class:`~wf_structlog.typing.Finisher`), each
+    :class:`~wf_structlog.typing.LineSink` writes those bytes, and every other sink gets one
+    copy of the event parsed from them (:func:`~wf_structlog.render.ndjson.kept_copy`), made
+    when the first of them asks: nothing they keep is the caller's, so nothing changes when
+    the caller's containers do.
+    """
     taps = STATE.taps
-    if taps:
-        write_to(taps, method_name, event_dict)
+    if line is None:
+        write_to(STATE.sinks, method_name, event_dict)
+        if taps:
+            write_to(taps, method_name, event_dict)
+        return
+    copy: EventDict | None = None
+    for sink in (*STATE.sinks, *taps) if taps else STATE.sinks:
+        try:
+            emit_line = getattr(sink, "emit_line", None)
+            if emit_line is not None:
+                emit_line(method_name, event_dict, line)
+                continue
+            if copy is None:
+                copy = kept_copy(event_dict, line)
+            sink.emit(method_name, copy)
+        except Exception as exc:
+            _sink_failed(sink, "failed", exc)
 
 
 def write_to(sinks: Iterable[Sink], method_name: str, event_dict: EventDict) -> None:
@@ -138,10 +194,17 @@ def emit(method_name: str, event_dict: EventDict) -> bool:
         return False
     _local.emitting = True
     try:
-        processed = run_chain(method_name, event_dict)
-        if processed is None:
+        finishing = STATE.finishing
+        if finishing is None:
+            processed = run_chain(method_name, event_dict)
+            if processed is None:
+                return False
+            dispatch(method_name, processed)
+            return True
+        finished = _run_finishing(finishing, method_name, event_dict)
+        if finished is None:
             return False
-        dispatch(method_name, processed)
+        dispatch(method_name, *finished)
         return True
     finally:
         _local.emitting = False

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Protocol
 from .forksafe import renew_owners
 
 if TYPE_CHECKING:
-    from ..typing import Processor, Sink
+    from ..typing import Finisher, Processor, Sink
     from .hooks import Listener
     from .scope import Scope
 
@@ -36,6 +36,7 @@ class _State:
         "exit_installed",
         "exiting",
         "file_mode",
+        "finishing",
         "implicit",
         "inherited",
         "joined",
@@ -67,6 +68,7 @@ class _State:
         self.strict = False
         self.min_level = 10
         self.chain: tuple[Processor, ...] = ()
+        self.finishing: tuple[tuple[Processor, ...], Finisher] | None = None  # install_chain
         self.sinks: tuple[Sink, ...] = ()
         self.taps: tuple[Sink, ...] = ()
         """Sinks that see every event before the configured ones (the legacy API's)."""

@@ -20,7 +20,7 @@ from .. import stdlib, structlog_chain
 from .._runtime import faults as _faults
 from .._runtime import lifecycle as _lifecycle
 from .._runtime.logger import reset_to_first_use, set_level
-from .._runtime.pipeline import close
+from .._runtime.pipeline import close, install_chain
 from .._runtime.state import STATE
 from ..instrumentation import follow_configuration
 from ..outputs.background import BackgroundSink
@@ -203,7 +203,7 @@ def apply(settings: Settings) -> None:
     sinks, memory = open_sinks(settings)
     with STATE.lock:
         old, before = STATE.sinks, in_force()
-        STATE.chain = build_chain(settings)
+        install_chain(build_chain(settings))
         STATE.sinks = tuple(sinks)
         STATE.memory = memory
         STATE.enabled = settings.enabled

@@ -93,9 +93,13 @@ class FileSink:
 
     def emit(self, method_name: str, event_dict: EventDict) -> None:
         """Write one line."""
+        self.emit_line(method_name, event_dict, ndjson_line(event_dict))
+
+    def emit_line(self, method_name: str, event_dict: EventDict, line: bytes) -> None:
+        """Write *line*, the event's line already made (see
+        :class:`~wf_structlog.typing.LineSink`)."""
         if self._watch_threads and threading.get_ident() != self._first_thread:
             self._another_thread()
-        line = ndjson_line(event_dict)
         if self._torn:  # part of the last line may be in the file: never glue onto it
             line = b"\n" + line
             self._torn = False
@@ -177,7 +181,11 @@ class StreamSink:
 
     def emit(self, method_name: str, event_dict: EventDict) -> None:
         """Write one line and flush it."""
-        line = ndjson_line(event_dict)
+        self.emit_line(method_name, event_dict, ndjson_line(event_dict))
+
+    def emit_line(self, method_name: str, event_dict: EventDict, line: bytes) -> None:
+        """Write *line*, the event's line already made, and flush it (see
+        :class:`~wf_structlog.typing.LineSink`)."""
         stream = self._stream if self._stream is not None else sys.stdout
         binary = getattr(stream, "buffer", None)
         with self._lock:

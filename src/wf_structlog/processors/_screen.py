@@ -1,9 +1,12 @@
-"""The redactor's fast path: the common event is checked in C and copied by orjson, never walked.
+"""The redactor's fast path: the common event is checked in C and serialised once, never walked.
 
-:meth:`Screen.event` takes a whole event whose top-level keys are known: one ``orjson.dumps``
-of it, one search of the bytes, and when nothing is found the event is its own redaction (with
-its containers copied by one ``orjson.loads``): no string is scanned in Python, no container
-walked. An event with anything found goes to the redactor's loop, and its containers here:
+:meth:`Screen.line` takes a whole event whose top-level keys are known: one ``orjson.dumps``
+of it, one search of the bytes, and when nothing is found the event is its own redaction and
+those bytes are its NDJSON line, which the file sink writes as they are (the hand-off:
+:class:`~wf_structlog.typing.Finisher`); no string is scanned in Python, no container walked.
+:meth:`Screen.event` is the same for a caller that keeps the event, its containers copied by one
+``orjson.loads`` of the line. An event with anything found goes to the redactor's loop, and its
+containers here:
 
 An ordinary event's containers (tool arguments, messages) hold no secret, no secret-looking key,
 no value the safe walk would change and no string past the payload limits; for them the walk of
@@ -48,6 +51,7 @@ from typing import Any, Final
 import ahocorasick_rs
 import orjson
 
+from ..render.ndjson import escape_breaks, kept_copy
 from ..render.safe import MAX_DEPTH, MAX_NODES
 from ..typing import EventDict
 
@@ -58,6 +62,7 @@ _DUMPS: Final = (
     | orjson.OPT_PASSTHROUGH_DATETIME
     | orjson.OPT_PASSTHROUGH_SUBCLASS
 )
+_LINE: Final = _DUMPS | orjson.OPT_APPEND_NEWLINE
 _LEARNED_LIMIT: Final = 4096
 _SCALARS: Final = frozenset({str, int, bool, type(None)})  # what JSON keeps as it is
 _START: Final = operator.itemgetter(1)  # of a match: (needle, start, end)
@@ -108,32 +113,42 @@ class Screen:
         self._keys: set[str] = set()  # keys seen before: not secret, shown as themselves
         self._names: set[str] = set()  # first strings of 2-item lists: not secret names
 
-    def event(self, event_dict: EventDict) -> EventDict | None:
-        """A whole event as the redactor shows it, when nothing in it needs redaction; else
-        ``None``. The caller has checked that each top-level key is known, not secret and
-        shown as itself.
+    def line(self, event_dict: EventDict, logged: EventDict | None = None) -> bytes | None:
+        """A whole event's NDJSON line (newline included), when nothing in it needs redaction;
+        else ``None``. The caller has checked that each top-level key is known, not secret and
+        shown as itself. *logged*: the part of the event whose value types are checked, when
+        the caller made the rest itself (the stamp: ids, time, level), so they need no look.
 
         One ``orjson.dumps`` of the event and one search of its bytes stand for the scan of
         every string and the walk of every container: the common event, with nothing to
-        redact, never reaches Python's loop over its values.
+        redact, never reaches Python's loop over its values. The line is byte for byte what
+        :func:`~wf_structlog.render.ndjson.ndjson_line` makes of the event (the types checked
+        first are those orjson writes the same with or without its options and fallback), so
+        a sink can write it instead of serialising the event again.
         """
-        left = self._plain_items(event_dict.values(), 0, MAX_NODES - 1)
-        if left < 0:
+        checked = event_dict if logged is None else logged
+        if self._plain_items(checked.values(), 0, MAX_NODES - 1) < 0:
             return None
         try:
-            data = orjson.dumps(event_dict, option=_DUMPS)
+            data = orjson.dumps(event_dict, option=_LINE)
         except TypeError:  # an int past 64 bits, a lone surrogate
             return None
-        if self._max_chars is not None and len(data) > self._max_chars:
-            return None  # a string may be cut
+        if self._max_chars is not None and len(data) > self._max_chars + 1:
+            return None  # a string may be cut (the 1: the newline)
         for matcher in self._any:
             if matcher.find_matches_as_indexes(data):
                 return None
         for pattern, _ in self._screens:
             if pattern.search(data) is not None:
                 return None
-        # The copy sinks get, when it holds containers (nothing they keep can change later).
-        return orjson.loads(data) if left < MAX_NODES - 1 else event_dict
+        return escape_breaks(data)
+
+    def event(self, event_dict: EventDict) -> EventDict | None:
+        """A whole event as the redactor shows it, when nothing in it needs redaction (see
+        :meth:`line`); else ``None``. Its containers are copies parsed from the line, so
+        nothing a sink keeps changes when the caller's containers do."""
+        data = self.line(event_dict)
+        return None if data is None else kept_copy(event_dict, data)
 
     def container(self, value: Any, nodes: int) -> tuple[Any, int, int] | None:
         """A top-level container of an event as the walk would show it, or ``None`` when the

@@ -18,7 +18,7 @@ from typing import Any, Final, TypeAlias
 
 from .._runtime import faults as _faults
 from ..render.safe import FLAG_KEY, MAX_NODES, Walk, utf8_safe
-from ..typing import EventDict
+from ..typing import EventDict, Finished
 from ._screen import Screen
 from ._secret_keys import SECRET_KEYS, SECRET_SUFFIXES, normal_key, secret_key_name
 from ._secret_rules import BUILTIN_RULES, MIN_SECRET_CHARS, Rule, Scanner
@@ -51,6 +51,8 @@ _INT_MAX: Final = 2**64 - 1
 
 # Keys wf_structlog writes itself just before redaction, never from user data: not scanned.
 _OURS: Final = frozenset({"level", "timestamp", "seq", "pid"})
+# Written by the stamping too, scanned like any key: known from the start, for the screen.
+_STAMPED: Final = frozenset({"attached"})
 # What Redactor._event does with the value of a key it has seen before.
 _PLAIN: Final = 0
 _SECRET: Final = 1
@@ -105,10 +107,12 @@ class Redactor:
         self._max_event_chars = limits.max_event_chars if limits is not None else 0
         self._decided: dict[Any, bool] = {}
         # Top-level keys seen before whose shown form is themselves: what to do with their value.
-        self._kinds: dict[Any, int] = dict.fromkeys(_OURS, _OURS_KIND)
+        self._kinds: dict[Any, int] = dict.fromkeys(_OURS, _OURS_KIND) | dict.fromkeys(
+            _STAMPED, _PLAIN
+        )
         # Of those, the keys an event may hold for the screen to take it whole: plain ones, and
         # ours (whose values it checks like any other).
-        self._screenable: set[Any] = set(_OURS)
+        self._screenable: set[Any] = set(_OURS | _STAMPED)
         self._clean: dict[str, str] = {}  # short strings seen before, as they are shown
         self._keys_shown: dict[str, str] = {}
         self._screen = self._make_screen()
@@ -156,6 +160,36 @@ class Redactor:
                 _report_function(function, f"returned {type(text).__name__}, not a str")
                 return FAILED
         return text
+
+    def line(self, event_dict: EventDict, logged: EventDict | None = None) -> bytes | None:
+        """*event_dict*'s NDJSON line when it needs no redaction, proven in C (its keys all
+        seen before; see :meth:`~wf_structlog.processors._screen.Screen.line`); else ``None``.
+        The event is then its own redaction.
+
+        Args:
+            event_dict: the event.
+            logged: the part of *event_dict* that came from the caller, when the rest is
+                JSON-native values wf_structlog added under keys shown as they are (the stamp,
+                itself the redactor's output): only *logged*'s keys and value types are looked
+                at, every byte of the line is searched.
+        """
+        screen = self._screen
+        if screen is None or not self._screenable.issuperset(
+            event_dict if logged is None else logged
+        ):
+            return None
+        try:
+            return screen.line(event_dict, logged)
+        except Exception:  # never seen; if it were, the walk of __call__ decides, and reports
+            return None
+
+    def finish(self, logger: Any, method_name: str, event_dict: EventDict) -> Finished:
+        """The redacted event and, when it needed no redaction, its NDJSON line (the chain's
+        last step: see :class:`~wf_structlog.typing.Finisher`)."""
+        line = self.line(event_dict)
+        if line is not None:
+            return event_dict, line
+        return self(logger, method_name, event_dict), None
 
     def __call__(self, logger: Any, method_name: str, event_dict: EventDict) -> EventDict:
         try:

@@ -42,14 +42,32 @@ _UNICODE_BREAKS: Final = (
 )
 
 
-def ndjson_line(event_dict: EventDict) -> bytes:
-    """*event_dict* as one line of JSON, newline included (see :class:`NDJSONRenderer`)."""
-    line = to_json(event_dict, _NDJSON)
+def escape_breaks(line: bytes) -> bytes:
+    """*line*, orjson's output, with U+0085, U+2028 and U+2029 escaped (see
+    :class:`NDJSONRenderer`)."""
     # isascii is one vectorised pass; searching bytes for the breaks costs ~1 ns a byte.
     if not line.isascii() and (b"\xc2\x85" in line or b"\xe2\x80" in line):
         for raw, escaped in _UNICODE_BREAKS:
             line = line.replace(raw, escaped)
     return line
+
+
+def ndjson_line(event_dict: EventDict) -> bytes:
+    """*event_dict* as one line of JSON, newline included (see :class:`NDJSONRenderer`)."""
+    return escape_breaks(to_json(event_dict, _NDJSON))
+
+
+_CONTAINERS: Final = frozenset({dict, list, tuple})
+
+
+def kept_copy(event_dict: EventDict, line: bytes) -> EventDict:
+    """*event_dict*, whose NDJSON line is *line*, as a sink that keeps events may keep it:
+    itself when no value is a container (its top level is a dict of the logging call's own),
+    else parsed back from *line*, so that nothing kept is one of the caller's containers."""
+    if _CONTAINERS.isdisjoint(map(type, event_dict.values())):
+        return event_dict
+    copy: EventDict = orjson.loads(line)
+    return copy
 
 
 class NDJSONRenderer:
