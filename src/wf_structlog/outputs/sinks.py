@@ -51,8 +51,9 @@ class FileSink:
     a power loss as well takes ``fsync``, at a cost per call: see *fsync*.
 
     Once a second thread writes to a regular file, each write keeps the GIL (see
-    :mod:`wf_structlog.outputs._filewrite`): four threads then log about as fast together as one
-    alone, where handing the GIL over on every write halves it. The price: a write the kernel
+    :mod:`wf_structlog.outputs._filewrite`): handing the GIL over on every write halves the rate
+    of threads logging together (the redactor's secret search still hands it over: see the
+    README's *Threads sharing one file scale*). The price: a write the kernel
     holds up (a disk throttling writers) holds up every thread, not only the one writing.
 
     A write that fails (a full disk) may leave part of its line in the file: the next line
