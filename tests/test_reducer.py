@@ -302,6 +302,33 @@ class TestBadInput:
             (doc,) = reduce(path)
         assert doc == logs.documents[0]
 
+    def test_a_deep_value_is_skipped_after_shallow_events_of_its_keys(self, tmp_path: Path) -> None:
+        """An event nested too deep is skipped after events with the same keys whose values
+        held no container, or a shallow one of the same types, or more sets of types than
+        the reducer remembers."""
+
+        def event(seq: int, **values: Any) -> dict[str, Any]:
+            return {"event": "e", "workflow_id": "w", "seq": seq, **values}
+
+        deep = b"[" * 200 + b"]" * 200
+        lines = [
+            *(event(n, data=n) for n in range(300)),
+            event(300, data="deep"),  # no container in any value: not counted
+            event(301, data=[1]),
+            event(302, data="deep"),  # a list, as before: its brackets counted
+            *(event(n, **{f"k{i}": n >> i & 1 or "" for i in range(9)}) for n in range(400, 912)),
+            event(999, **{f"k{i}": "deep" if i == 0 else "" for i in range(9)}),
+        ]
+        path = tmp_path / "run.ndjson"
+        path.write_bytes(b"\n".join(map(orjson.dumps, lines)).replace(b'"deep"', deep))
+        reducer = Reducer()
+        with path.open("rb") as file:
+            list(reducer.read(file, "run.ndjson"))
+        assert [skip.line for skip in reducer.skips.first] == [301, 303, len(lines)]
+        assert {skip.reason for skip in reducer.skips.first} == {"nested deeper than 128 levels"}
+        (doc,) = reducer.documents()
+        assert len(doc["events"]) == len(lines) - 3
+
     def test_reducer_counts(self) -> None:
         """The streaming Reducer counts skipped lines and events outside workflows."""
         reducer = Reducer()

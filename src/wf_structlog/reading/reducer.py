@@ -236,9 +236,10 @@ class Reducer:
             first: its first line, if the caller read it already.
         """
         # The hot loop: a batch of lines per read, then per line one parse, one look-up of
-        # its keys (the checker's and the keeper's shapes at once), its types checked inline
-        # (one set look-up when they were found good before) and the placing, nothing else.
-        # Only new types, or enough brackets to maybe nest too deep, call the checker. A line
+        # its keys (the checker's and the keeper's shapes at once), its value types checked
+        # inline (one dict look-up when they were found good before) and the placing, nothing
+        # else. Only new types, or a container and enough brackets to maybe nest too deep,
+        # call the checker. A line
         # that fails is handed to add_line, which finds again what is wrong, to say it.
         loads, place, ready, shapes = orjson.loads, self._place, self._ready, self._shapes
         checker = self._checker
@@ -257,15 +258,14 @@ class Reducer:
                     keys = tuple(event)
                     checked, kept = shapes.get(keys) or self._shape(keys)
                     if checked is not None and checker is not None:
-                        try:
-                            types = tuple(map(type, checked.getter(event)))
-                        except KeyError:  # no event name
-                            types = ()
-                        # Counting brackets is much cheaper than walking the value.
-                        deep = line.count(b"[") + line.count(b"{") > MAX_DEPTH
-                        if (deep or types not in checked.good) and checker.problem(
-                            event, deep, keys, checked
-                        ) is not None:
+                        # Known types say whether a value is a container; only then are the
+                        # brackets counted (much cheaper than walking the value, but a
+                        # microsecond on a long line).
+                        nests = checked.good.get(tuple(map(type, event.values())))
+                        if (
+                            nests is None
+                            or (nests and line.count(b"[") + line.count(b"{") > MAX_DEPTH)
+                        ) and checker.problem(event, might_nest(line), keys, checked) is not None:
                             self.add_line(line, name, number)
                             continue
                     place(event, keys, kept)
