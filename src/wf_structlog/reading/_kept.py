@@ -147,5 +147,6 @@ class Keeper:
             where: Order = _ORDER_KEYS(event)
         except KeyError:
             where = order(event)
-        shown = dict(zip(shape.shown_keys, shape.shown_values(event), strict=True))
+        # Not strict: the values are got by the keys, and the keyword costs a sixth.
+        shown = dict(zip(shape.shown_keys, shape.shown_values(event)))  # noqa: B905
         return where, event.get("attached"), aside, shown

@@ -12,11 +12,12 @@ from their children's events are rebuilt as placeholders.
 
 from __future__ import annotations
 
+import operator
 import os
 import warnings
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any, Final, NamedTuple
 
 import orjson
 
@@ -121,7 +122,9 @@ class Reducer:
         if len(self._shapes) >= _MAX_SHAPES:
             self._shapes.clear()
         checked = None if self._checker is None else self._checker.shape(keys)
-        known = self._shapes[keys] = _Known(checked, self._keeper.shape(keys))
+        # Only checked events are placed inline: their keys' types are known.
+        placing = None if checked is None or not set(_PLACING).issubset(keys) else _PLACING_KEYS
+        known = self._shapes[keys] = _Known(checked, self._keeper.shape(keys), placing)
         return known
 
     def _place(self, event: Event, keys: tuple[str, ...], shape: KeptShape | None = None) -> None:
@@ -239,10 +242,10 @@ class Reducer:
         # its keys (the checker's and the keeper's shapes at once), its value types checked
         # inline (one dict look-up when they were found good before) and the placing, nothing
         # else. Only new types, or a container and enough brackets to maybe nest too deep,
-        # call the checker. A line
-        # that fails is handed to add_line, which finds again what is wrong, to say it.
+        # call the checker. A line that fails is handed to add_line, which finds again what
+        # is wrong, to say it.
         loads, place, ready, shapes = orjson.loads, self._place, self._ready, self._shapes
-        checker = self._checker
+        checker, runs, keep = self._checker, self._runs, self._keeper.keep
         done = 0  # lines of the batches before
         try:
             for batch in batches(file, first):
@@ -256,7 +259,7 @@ class Reducer:
                         self.add_line(line, name, number)
                         continue
                     keys = tuple(event)
-                    checked, kept = shapes.get(keys) or self._shape(keys)
+                    checked, kept, placing = shapes.get(keys) or self._shape(keys)
                     if checked is not None and checker is not None:
                         # Known types say whether a value is a container; only then are the
                         # brackets counted (much cheaper than walking the value, but a
@@ -268,6 +271,21 @@ class Reducer:
                         ) and checker.problem(event, might_nest(line), keys, checked) is not None:
                             self.add_line(line, name, number)
                             continue
+                    if placing is not None:
+                        # _place inlined for the common event (in an interaction seen before,
+                        # not yet ended, not a scope's own), its five keys got at once.
+                        run_id, pid, seq, event_name, node_id = placing(event)
+                        run = runs.get(run_id)
+                        if run is not None and event_name not in _SCOPE_EVENT_NAMES:
+                            node = run.interactions.get(node_id)
+                            if node is not None and node.end is None:
+                                seen = run.seen[pid]
+                                if seq not in seen:  # else a repeat, counted once
+                                    seen.add(seq)
+                                    item = keep(event, node, keys, kept)
+                                    node.items.append(item)
+                                    node.observed += not item[1]
+                                continue
                     place(event, keys, kept)
                     if stream and ready:
                         yield from self.completed()
@@ -331,10 +349,17 @@ class Reducer:
 
 
 class _Known(NamedTuple):
-    """The shapes of one set of keys: the checker's (``None`` when trusted), the keeper's."""
+    """The shapes of one set of keys: the checker's (``None`` when trusted), the keeper's,
+    and what gets the keys :meth:`Reducer.read` places an event by, if the events are
+    checked and have them all."""
 
     checked: Shape | None
     kept: KeptShape
+    placing: Callable[[Event], tuple[Any, ...]] | None
+
+
+_PLACING: Final = ("workflow_id", "pid", "seq", "event", "interaction_id")
+_PLACING_KEYS: Final = operator.itemgetter(*_PLACING)
 
 
 _MAX_SHAPES = 4096
