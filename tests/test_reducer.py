@@ -329,6 +329,20 @@ class TestBadInput:
         (doc,) = reducer.documents()
         assert len(doc["events"]) == len(lines) - 3
 
+    def test_a_bad_line_is_named_as_it_stands_without_its_newline(self, tmp_path: Path) -> None:
+        """A line that is not an event is skipped with what is wrong with the line itself,
+        its newline aside, wherever it stands in the file."""
+        bad = [b'{"event": "e", "workflow_id":', b"tru", b'"abc', b"[1,"]
+        path = tmp_path / "run.ndjson"
+        path.write_bytes(b"\n".join(bad))
+        reducer = Reducer()
+        with path.open("rb") as file:
+            list(reducer.read(file, "run.ndjson"))
+        wanted = Reducer()
+        for number, line in enumerate(bad, 1):
+            wanted.add_line(line, "run.ndjson", number)
+        assert reducer.skips.first == wanted.skips.first
+
     def test_reducer_counts(self) -> None:
         """The streaming Reducer counts skipped lines and events outside workflows."""
         reducer = Reducer()

@@ -248,15 +248,15 @@ class Reducer:
         checker, runs, keep = self._checker, self._runs, self._keeper.keep
         done = 0  # lines of the batches before
         try:
-            for batch in batches(file, first):
+            for batch in batches(file, first, keepends=True):
                 for number, line in enumerate(batch, done + 1):  # runs once per event
                     try:
                         event = loads(line)
                     except orjson.JSONDecodeError:
-                        self.add_line(line, name, number)
+                        self.add_line(line.rstrip(b"\n"), name, number)
                         continue
                     if type(event) is not dict:  # orjson makes exact dicts
-                        self.add_line(line, name, number)
+                        self.add_line(line.rstrip(b"\n"), name, number)
                         continue
                     keys = tuple(event)
                     checked, kept, placing = shapes.get(keys) or self._shape(keys)
@@ -269,7 +269,7 @@ class Reducer:
                             nests is None
                             or (nests and line.count(b"[") + line.count(b"{") > MAX_DEPTH)
                         ) and checker.problem(event, might_nest(line), keys, checked) is not None:
-                            self.add_line(line, name, number)
+                            self.add_line(line.rstrip(b"\n"), name, number)
                             continue
                     if placing is not None:
                         # _place inlined for the common event (in an interaction seen before,
