@@ -30,6 +30,8 @@ ASIDE_KEYS = schema.STAMP_KEYS - {"pid", "seq", "attached"}
 """Hierarchy keys placeholders read; ``pid``, ``seq`` and ``attached`` are in the item."""
 
 _ORDER_KEYS = operator.itemgetter("timestamp", "pid", "seq")
+_ORDER = operator.itemgetter(0)
+"""The order of an item."""
 _MAX_SHAPES = 4096
 """Shapes remembered at most: a program whose events all differ must not fill memory."""
 
@@ -54,7 +56,7 @@ def _order_of(item: Item) -> tuple[str, int, int]:
 def in_order(items: Iterable[Item]) -> list[Item]:
     """*items* in the order they were logged: by timestamp, then pid and seq."""
     try:
-        return sorted(items, key=operator.itemgetter(0))
+        return sorted(items, key=_ORDER)
     except TypeError:  # a key of the wrong type somewhere: sort by the checked ones
         return sorted(items, key=_order_of)
 
