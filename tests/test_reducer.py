@@ -432,6 +432,25 @@ class TestKeptEvents:
         first["iterations"][0]["interactions"][0]["actions"].clear()
         assert reducer.document(run_id) == reducer.pop(run_id) == logs.documents[0]
 
+    def test_repeated_names_are_kept_once(self, tmp_path: Path) -> None:
+        """The name, level and model events repeat are one string in the documents, also
+        after more distinct names than are remembered; the other values are their own."""
+        lines = [
+            {"event": name, "level": "info", "model": "m-1", "text": "t" * 9, "seq": n}
+            for n, name in enumerate([*map(str, range(9000)), *(f"e{n % 50}" for n in range(9000))])
+        ]
+        path = tmp_path / "run.ndjson"
+        path.write_bytes(
+            b"\n".join(orjson.dumps({**line, "workflow_id": "w" * 32}) for line in lines)
+        )
+        (doc,) = reduce(path)
+        events = doc["events"]
+        assert [event["event"] for event in events] == [line["event"] for line in lines]
+        assert len({id(event["level"]) for event in events}) < 5
+        assert len({id(event["model"]) for event in events}) < 5
+        assert events[-1]["event"] is events[-51]["event"]
+        assert events[0]["text"] is not events[1]["text"]
+
     def test_events_changed_after_adding_do_not_change_the_document(self) -> None:
         """The reducer keeps what the document needs when an event arrives, not the event."""
         event: dict[str, Any] = {"event": "chat", "workflow_id": "w" * 32, "text": "before"}
