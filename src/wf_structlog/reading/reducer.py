@@ -12,12 +12,11 @@ from their children's events are rebuilt as placeholders.
 
 from __future__ import annotations
 
-import operator
 import os
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, Final, NamedTuple
+from typing import IO, Any
 
 import orjson
 
@@ -27,9 +26,10 @@ from ._document import Node, Run, build
 from ._hold import Holder
 from ._kept import Keeper
 from ._kept import Shape as KeptShape
+from ._known import Known, known
 from ._lines import LineTooLongError, batches, parse_line
 from ._nesting import break_cycles, nest
-from ._shape import MAX_DEPTH, Checker, Shape, Skips, might_nest
+from ._shape import MAX_DEPTH, Checker, Skips, might_nest
 
 __all__ = ["ReduceWarning", "Reducer", "parse_line", "reduce", "reduce_iter"]
 
@@ -77,7 +77,7 @@ class Reducer:
         self._holder = Holder()
         self._keeper = Keeper()
         self._checker = None if trusted else Checker()
-        self._shapes: dict[tuple[str, ...], _Known] = {}
+        self._shapes: dict[tuple[str, ...], Known] = {}
         self.skips = Skips()
         """What was skipped: lines that were not JSON objects, and events of the wrong shape."""
         self.unscoped = 0
@@ -117,15 +117,12 @@ class Reducer:
                 return
         self._place(event, keys)
 
-    def _shape(self, keys: tuple[str, ...]) -> _Known:
+    def _shape(self, keys: tuple[str, ...]) -> Known:
         """What :meth:`read` knows of the events with *keys* (remembered)."""
         if len(self._shapes) >= _MAX_SHAPES:
             self._shapes.clear()
-        checked = None if self._checker is None else self._checker.shape(keys)
-        # Only checked events are placed inline: their keys' types are known.
-        placing = None if checked is None or not set(_PLACING).issubset(keys) else _PLACING_KEYS
-        known = self._shapes[keys] = _Known(checked, self._keeper.shape(keys), placing)
-        return known
+        found = self._shapes[keys] = known(keys, self._checker, self._keeper)
+        return found
 
     def _place(self, event: Event, keys: tuple[str, ...], shape: KeptShape | None = None) -> None:
         # Runs once per event: the common case (an event in an interaction already seen,
@@ -261,9 +258,8 @@ class Reducer:
                     keys = tuple(event)
                     checked, kept, placing = shapes.get(keys) or self._shape(keys)
                     if checked is not None and checker is not None:
-                        # Known types say whether a value is a container; only then are the
-                        # brackets counted (much cheaper than walking the value, but a
-                        # microsecond on a long line).
+                        # Known types say if a value is a container; only then are brackets
+                        # counted (cheaper than a walk, but a microsecond on a long line).
                         nests = checked.good.get(tuple(map(type, event.values())))
                         if (
                             nests is None
@@ -346,20 +342,6 @@ class Reducer:
         top, cycles = nest(documents)
         self.cycles += cycles + sum(map(break_cycles, documents))
         return top
-
-
-class _Known(NamedTuple):
-    """The shapes of one set of keys: the checker's (``None`` when trusted), the keeper's,
-    and what gets the keys :meth:`Reducer.read` places an event by, if the events are
-    checked and have them all."""
-
-    checked: Shape | None
-    kept: KeptShape
-    placing: Callable[[Event], tuple[Any, ...]] | None
-
-
-_PLACING: Final = ("workflow_id", "pid", "seq", "event", "interaction_id")
-_PLACING_KEYS: Final = operator.itemgetter(*_PLACING)
 
 
 _MAX_SHAPES = 4096
