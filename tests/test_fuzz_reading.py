@@ -3,6 +3,7 @@ every well-formed event counted (issue 17, the reading side)."""
 
 from __future__ import annotations
 
+import io
 import warnings
 from pathlib import Path
 
@@ -12,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import wf_structlog as wfl
+from wf_structlog.reading import _lines
 from wf_structlog.reading.cli import NOT_FOUND, main
 from wf_structlog.reading.sources import read
 
@@ -121,6 +123,33 @@ class TestAnyInput:
             assert main([*command, str(path)]) == (0 if wanted else NOT_FOUND), command
         assert main(["diff", str(path), str(path)]) == (0 if wanted else NOT_FOUND)
         capsys.readouterr()
+
+
+def _batched(data: bytes, first: bool, keepends: bool) -> tuple[list[bytes], int | None]:
+    """The lines :func:`_lines.batches` gives of *data* (small reads, a small limit), and
+    the number of the line found too long, if one was."""
+    file = io.BytesIO(data)
+    given = file.readline(21) if first else b""
+    got: list[bytes] = []
+    try:
+        for batch in _lines.batches(file, given, limit=20, size=7, keepends=keepends):
+            got.extend(batch)
+    except _lines.LineTooLongError as exc:
+        return got, exc.number
+    return got, None
+
+
+class TestBatches:
+    @given(data=st.lists(st.sampled_from([b"\n", b"a", b"{}", b"\r"])).map(b"".join), first=...)
+    def test_lines_keeping_their_newline_are_the_same_lines(self, data: bytes, first: bool) -> None:
+        """Cut keeping newlines, a file gives the lines it gives cut without them, each with
+        its newline but the unfinished last, and stops at the same line too long."""
+        lines, long = _batched(data, first, keepends=False)
+        kept, long_kept = _batched(data, first, keepends=True)
+        assert long_kept == long
+        assert long is not None or b"".join(kept) == data
+        assert [line.rstrip(b"\n") for line in kept] == [line.rstrip(b"\n") for line in lines]
+        assert all(line.endswith(b"\n") for line in kept[:-1])
 
 
 class TestLongLines:

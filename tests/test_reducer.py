@@ -302,6 +302,47 @@ class TestBadInput:
             (doc,) = reduce(path)
         assert doc == logs.documents[0]
 
+    def test_a_deep_value_is_skipped_after_shallow_events_of_its_keys(self, tmp_path: Path) -> None:
+        """An event nested too deep is skipped after events with the same keys whose values
+        held no container, or a shallow one of the same types, or more sets of types than
+        the reducer remembers."""
+
+        def event(seq: int, **values: Any) -> dict[str, Any]:
+            return {"event": "e", "workflow_id": "w", "seq": seq, **values}
+
+        deep = b"[" * 200 + b"]" * 200
+        lines = [
+            *(event(n, data=n) for n in range(300)),
+            event(300, data="deep"),  # no container in any value: not counted
+            event(301, data=[1]),
+            event(302, data="deep"),  # a list, as before: its brackets counted
+            *(event(n, **{f"k{i}": n >> i & 1 or "" for i in range(9)}) for n in range(400, 912)),
+            event(999, **{f"k{i}": "deep" if i == 0 else "" for i in range(9)}),
+        ]
+        path = tmp_path / "run.ndjson"
+        path.write_bytes(b"\n".join(map(orjson.dumps, lines)).replace(b'"deep"', deep))
+        reducer = Reducer()
+        with path.open("rb") as file:
+            list(reducer.read(file, "run.ndjson"))
+        assert [skip.line for skip in reducer.skips.first] == [301, 303, len(lines)]
+        assert {skip.reason for skip in reducer.skips.first} == {"nested deeper than 128 levels"}
+        (doc,) = reducer.documents()
+        assert len(doc["events"]) == len(lines) - 3
+
+    def test_a_bad_line_is_named_as_it_stands_without_its_newline(self, tmp_path: Path) -> None:
+        """A line that is not an event is skipped with what is wrong with the line itself,
+        its newline aside, wherever it stands in the file."""
+        bad = [b'{"event": "e", "workflow_id":', b"tru", b'"abc', b"[1,"]
+        path = tmp_path / "run.ndjson"
+        path.write_bytes(b"\n".join(bad))
+        reducer = Reducer()
+        with path.open("rb") as file:
+            list(reducer.read(file, "run.ndjson"))
+        wanted = Reducer()
+        for number, line in enumerate(bad, 1):
+            wanted.add_line(line, "run.ndjson", number)
+        assert reducer.skips.first == wanted.skips.first
+
     def test_reducer_counts(self) -> None:
         """The streaming Reducer counts skipped lines and events outside workflows."""
         reducer = Reducer()
@@ -390,6 +431,25 @@ class TestKeptEvents:
         first["iterations"][0]["interactions"][0]["actions"][0]["model"] = "changed"
         first["iterations"][0]["interactions"][0]["actions"].clear()
         assert reducer.document(run_id) == reducer.pop(run_id) == logs.documents[0]
+
+    def test_repeated_names_are_kept_once(self, tmp_path: Path) -> None:
+        """The name, level and model events repeat are one string in the documents, also
+        after more distinct names than are remembered; the other values are their own."""
+        lines = [
+            {"event": name, "level": "info", "model": "m-1", "text": "t" * 9, "seq": n}
+            for n, name in enumerate([*map(str, range(9000)), *(f"e{n % 50}" for n in range(9000))])
+        ]
+        path = tmp_path / "run.ndjson"
+        path.write_bytes(
+            b"\n".join(orjson.dumps({**line, "workflow_id": "w" * 32}) for line in lines)
+        )
+        (doc,) = reduce(path)
+        events = doc["events"]
+        assert [event["event"] for event in events] == [line["event"] for line in lines]
+        assert len({id(event["level"]) for event in events}) < 5
+        assert len({id(event["model"]) for event in events}) < 5
+        assert events[-1]["event"] is events[-51]["event"]
+        assert events[0]["text"] is not events[1]["text"]
 
     def test_events_changed_after_adding_do_not_change_the_document(self) -> None:
         """The reducer keeps what the document needs when an event arrives, not the event."""

@@ -157,19 +157,22 @@ def _number(value: Any) -> bool:
     return kind in _EXACT_NUMBERS or (isinstance(value, _NUMBERS) and kind is not bool)
 
 
-_USAGE_FIELDS = (*schema.USAGE_KEYS, "cost", schema.USAGE_MISSING)
+_TOKEN_KEYS = schema.USAGE_KEYS
+_USAGE_FIELDS = (*_TOKEN_KEYS, "cost", schema.USAGE_MISSING)
+_ERROR_LEVELS = schema.ERROR_LEVELS
 
 
 def _count_usage(usage: dict[str, Any], item: Event) -> None:
     """Add *item*'s tokens and cost to *usage*."""
+    # Once per call logged: the exact types JSON gives are tried first, inline.
     counted = False
-    for key in schema.USAGE_KEYS:
+    for key in _TOKEN_KEYS:
         value = item.get(key)
-        if value is not None and _number(value):
+        if value is not None and (type(value) in _EXACT_NUMBERS or _number(value)):
             usage[key] += value
             counted = True
     cost = item.get("cost")
-    if cost is not None and _number(cost):
+    if cost is not None and (type(cost) in _EXACT_NUMBERS or _number(cost)):
         usage["cost"] = add_costs(usage.get("cost", 0), cost)
         usage["calls"] += 1
     elif counted or item.get(schema.USAGE_MISSING) is True:
@@ -253,10 +256,13 @@ def _scope_part(
             _count_usage(usage, kept)
         if kept.get("event") in _SPECIAL_EVENTS and _special(kept, metadata, resources):
             continue
-        if kept.get("level") in schema.ERROR_LEVELS:
-            errors.append(_shown(kept, agent, consume))
+        if consume:  # _shown inlined: the kept copy itself, without the interaction's agent
+            if "agent" in kept and kept["agent"] == agent:
+                del kept["agent"]
+            shown = kept
         else:
-            events.append(_shown(kept, agent, consume))
+            shown = _shown(kept, agent, consume)
+        (errors if kept.get("level") in _ERROR_LEVELS else events).append(shown)
     if "exception" in end:
         errors.append({k: end[k] for k in ("event", "timestamp", "level", "exception") if k in end})
     children = end.get("children")

@@ -4,7 +4,7 @@ Not the event itself: the copy its document shows (``event``, ``timestamp``, ``l
 no hierarchy keys), made when the event arrives, so that the event can be freed at once and
 the copy is made while the event is still in the CPU's cache. The hierarchy keys are set aside
 (for scopes rebuilt as placeholders, which read them), shared by every event of a scope that
-carries the same ones.
+carries the same ones; so are the names events repeat (:data:`REPEATED`).
 """
 
 from __future__ import annotations
@@ -30,8 +30,14 @@ ASIDE_KEYS = schema.STAMP_KEYS - {"pid", "seq", "attached"}
 """Hierarchy keys placeholders read; ``pid``, ``seq`` and ``attached`` are in the item."""
 
 _ORDER_KEYS = operator.itemgetter("timestamp", "pid", "seq")
+_ORDER = operator.itemgetter(0)
+"""The order of an item."""
 _MAX_SHAPES = 4096
 """Shapes remembered at most: a program whose events all differ must not fill memory."""
+REPEATED = ("event", "level", "agent", "model")
+"""Keys whose string values are kept once for all the events that share them."""
+_MAX_SAME = 4096
+"""Such strings remembered at most (names that all differ must not fill memory)."""
 
 
 def order(event: Event) -> tuple[str, int, int]:
@@ -54,7 +60,7 @@ def _order_of(item: Item) -> tuple[str, int, int]:
 def in_order(items: Iterable[Item]) -> list[Item]:
     """*items* in the order they were logged: by timestamp, then pid and seq."""
     try:
-        return sorted(items, key=operator.itemgetter(0))
+        return sorted(items, key=_ORDER)
     except TypeError:  # a key of the wrong type somewhere: sort by the checked ones
         return sorted(items, key=_order_of)
 
@@ -73,7 +79,7 @@ def kept_value(item: Item, key: str) -> tuple[bool, Any]:
 class Shape:
     """What is worked out once for every event with the same keys in the same order."""
 
-    __slots__ = ("aside_keys", "aside_values", "shown_keys", "shown_values")
+    __slots__ = ("aside_keys", "aside_values", "repeated", "shown_keys", "shown_values")
 
     def __init__(self, keys: tuple[str, ...]) -> None:
         first = tuple(key for key in FIRST_KEYS if key in keys)
@@ -81,6 +87,7 @@ class Shape:
             key for key in keys if key not in first and key not in schema.STAMP_KEYS
         )
         self.aside_keys = tuple(key for key in keys if key in ASIDE_KEYS)
+        self.repeated = tuple(key for key in REPEATED if key in self.shown_keys)
         # The values of the keys kept and set aside, as tuples, got and compared in C.
         self.shown_values = _values_of(self.shown_keys)
         self.aside_values = _values_of(self.aside_keys)
@@ -104,10 +111,11 @@ class Aside(Protocol):
 class Keeper:
     """Makes the item of each event."""
 
-    __slots__ = ("_shapes",)
+    __slots__ = ("_same", "_shapes")
 
     def __init__(self) -> None:
         self._shapes: dict[tuple[str, ...], Shape] = {}
+        self._same: dict[str, str] = {}
 
     def shape(self, keys: tuple[str, ...]) -> Shape:
         """The shape of the events with *keys*, remembered (a reader's hot loop may hold it
@@ -135,7 +143,8 @@ class Keeper:
             keys: ``tuple(event)``, if the caller made it already.
             shape: the shape of *keys* (:meth:`shape`), if the caller holds it.
         """
-        # Runs once per event: C calls only (itemgetter, tuple ==, dict(zip)), no loop.
+        # Runs once per event: C calls only (itemgetter, tuple ==, dict(zip)), but for the
+        # loop over the few repeated names.
         if shape is None:
             shape = self.shape(tuple(event) if keys is None else keys)
         values = shape.aside_values(event)
@@ -147,5 +156,15 @@ class Keeper:
             where: Order = _ORDER_KEYS(event)
         except KeyError:
             where = order(event)
-        shown = dict(zip(shape.shown_keys, shape.shown_values(event), strict=True))
+        # Not strict: the values are got by the keys, and the keyword costs a sixth.
+        shown = dict(zip(shape.shown_keys, shape.shown_values(event)))  # noqa: B905
+        # The names an event repeats from others (its name, level, agent, model) kept once:
+        # a million events hold a few strings, not a million copies of each.
+        same = self._same
+        if len(same) >= _MAX_SAME:
+            same.clear()
+        for key in shape.repeated:
+            value = shown[key]
+            if type(value) is str:
+                shown[key] = same.setdefault(value, value)
         return where, event.get("attached"), aside, shown

@@ -7,6 +7,7 @@ not read whole, and the rest of that file is not read at all.
 
 from __future__ import annotations
 
+import io
 from collections.abc import Iterator
 from typing import IO, Any, Final
 
@@ -57,7 +58,11 @@ BATCH: Final = 1 << 20
 
 
 def batches(
-    file: IO[bytes], first: bytes = b"", limit: int = MAX_LINE, size: int = BATCH
+    file: IO[bytes],
+    first: bytes = b"",
+    limit: int = MAX_LINE,
+    size: int = BATCH,
+    keepends: bool = False,
 ) -> Iterator[list[bytes]]:
     """Every line of *file*, without its newline, in lists of those that one read of *size*
     bytes completed: the readers' hot loop pays for one read and one ``split`` (both in C)
@@ -69,6 +74,9 @@ def batches(
         first: the first line, if the caller read it already (with ``readline(limit + 1)``).
         limit: the longest line allowed, in bytes, not counting its newline.
         size: how many bytes to read at a time.
+        keepends: each line but the unfinished last keeps its newline, for a reader that
+            can take it: the batch is cut by ``BytesIO.readlines`` (``memchr``), a third of
+            the time of ``bytes.split``, which looks at every byte.
 
     Raises:
         LineTooLongError: a line (or the unfinished end of the file) is longer than *limit*,
@@ -88,11 +96,12 @@ def batches(
         if pending:
             pending.append(chunk)
             chunk = b"".join(pending)
-        batch = chunk.split(b"\n")
-        rest = batch.pop()
+        batch = io.BytesIO(chunk).readlines() if keepends else chunk.split(b"\n")
+        rest = batch.pop() if not keepends or batch[-1][-1:] != b"\n" else b""
         pending, pending_size = ([rest], len(rest)) if rest else ([], 0)
         if len(chunk) > limit:
-            long = next((i for i, line in enumerate(batch) if len(line) > limit), None)
+            longest = limit + keepends
+            long = next((i for i, line in enumerate(batch) if len(line) > longest), None)
             if long is not None:
                 yield batch[:long]
                 raise LineTooLongError(number + long + 1)

@@ -9,7 +9,6 @@ of keys, once they passed.
 
 from __future__ import annotations
 
-import operator
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -63,17 +62,24 @@ _CONTAINERS = (dict, list)
 
 
 class Shape:
-    """The contract keys among one set of keys, and the value types already found good: an
-    event with these keys is well formed, but for its depth, when
-    ``tuple(map(type, getter(event)))`` is in :attr:`good` (a ``KeyError`` means no name)."""
+    """The value types already found good among the events with one set of keys (in the
+    order of the keys): an event with these keys is well formed, but for its depth, when
+    ``tuple(map(type, event.values()))`` is in :attr:`good`; its value there says whether any
+    of them is a container (else the event cannot nest, and needs no depth check)."""
 
-    __slots__ = ("getter", "good")
+    __slots__ = ("good",)
 
-    def __init__(self, keys: tuple[str, ...]) -> None:
-        # Always a tuple of values: the key set twice when it is alone.
-        typed = [key for key in keys if key in _TYPES] or ["event"]
-        self.getter = operator.itemgetter(*(typed * 2 if len(typed) == 1 else typed))
-        self.good: set[tuple[type, ...]] = set()
+    _MAX_TYPES: Final = 64
+    """Type tuples remembered at most: values whose types all differ must not fill memory."""
+
+    def __init__(self) -> None:
+        self.good: dict[tuple[type, ...], bool] = {}
+
+    def learn(self, types: tuple[type, ...]) -> None:
+        """*types* are those of a well-formed event."""
+        if len(self.good) >= self._MAX_TYPES:
+            self.good.clear()
+        self.good[types] = any(issubclass(kind, _CONTAINERS) for kind in types)
 
 
 class Checker:
@@ -106,15 +112,12 @@ class Checker:
             if keys is None:
                 keys = tuple(event)
             shape = self._shapes.get(keys) or self.shape(keys)
-        try:
-            types = tuple(map(type, shape.getter(event)))
-        except KeyError:  # no event name
-            types = ()
+        types = tuple(map(type, event.values()))
         if types not in shape.good:
             found = _mistyped(event)
             if found is not None:
                 return found
-            shape.good.add(types)
+            shape.learn(types)
         if deep and too_deep(event):
             return f"nested deeper than {MAX_DEPTH} levels"
         return None
@@ -126,7 +129,7 @@ class Checker:
         if shape is None:
             if len(self._shapes) >= self._MAX_SHAPES:
                 self._shapes.clear()
-            shape = self._shapes[keys] = Shape(keys)
+            shape = self._shapes[keys] = Shape()
         return shape
 
 

@@ -16,7 +16,7 @@ import os
 import warnings
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, Any, NamedTuple
+from typing import IO, Any
 
 import orjson
 
@@ -26,9 +26,10 @@ from ._document import Node, Run, build
 from ._hold import Holder
 from ._kept import Keeper
 from ._kept import Shape as KeptShape
+from ._known import Known, known
 from ._lines import LineTooLongError, batches, parse_line
 from ._nesting import break_cycles, nest
-from ._shape import MAX_DEPTH, Checker, Shape, Skips, might_nest
+from ._shape import MAX_DEPTH, Checker, Skips, might_nest
 
 __all__ = ["ReduceWarning", "Reducer", "parse_line", "reduce", "reduce_iter"]
 
@@ -76,7 +77,7 @@ class Reducer:
         self._holder = Holder()
         self._keeper = Keeper()
         self._checker = None if trusted else Checker()
-        self._shapes: dict[tuple[str, ...], _Known] = {}
+        self._shapes: dict[tuple[str, ...], Known] = {}
         self.skips = Skips()
         """What was skipped: lines that were not JSON objects, and events of the wrong shape."""
         self.unscoped = 0
@@ -116,13 +117,12 @@ class Reducer:
                 return
         self._place(event, keys)
 
-    def _shape(self, keys: tuple[str, ...]) -> _Known:
+    def _shape(self, keys: tuple[str, ...]) -> Known:
         """What :meth:`read` knows of the events with *keys* (remembered)."""
         if len(self._shapes) >= _MAX_SHAPES:
             self._shapes.clear()
-        checked = None if self._checker is None else self._checker.shape(keys)
-        known = self._shapes[keys] = _Known(checked, self._keeper.shape(keys))
-        return known
+        found = self._shapes[keys] = known(keys, self._checker, self._keeper)
+        return found
 
     def _place(self, event: Event, keys: tuple[str, ...], shape: KeptShape | None = None) -> None:
         # Runs once per event: the common case (an event in an interaction already seen,
@@ -236,38 +236,52 @@ class Reducer:
             first: its first line, if the caller read it already.
         """
         # The hot loop: a batch of lines per read, then per line one parse, one look-up of
-        # its keys (the checker's and the keeper's shapes at once), its types checked inline
-        # (one set look-up when they were found good before) and the placing, nothing else.
-        # Only new types, or enough brackets to maybe nest too deep, call the checker. A line
-        # that fails is handed to add_line, which finds again what is wrong, to say it.
+        # its keys (the checker's and the keeper's shapes at once), its value types checked
+        # inline (one dict look-up when they were found good before) and the placing, nothing
+        # else. Only new types, or a container and enough brackets to maybe nest too deep,
+        # call the checker. A line that fails is handed to add_line, which finds again what
+        # is wrong, to say it.
         loads, place, ready, shapes = orjson.loads, self._place, self._ready, self._shapes
-        checker = self._checker
+        checker, runs, keep = self._checker, self._runs, self._keeper.keep
         done = 0  # lines of the batches before
         try:
-            for batch in batches(file, first):
+            for batch in batches(file, first, keepends=True):
                 for number, line in enumerate(batch, done + 1):  # runs once per event
                     try:
                         event = loads(line)
                     except orjson.JSONDecodeError:
-                        self.add_line(line, name, number)
+                        self.add_line(line.rstrip(b"\n"), name, number)
                         continue
                     if type(event) is not dict:  # orjson makes exact dicts
-                        self.add_line(line, name, number)
+                        self.add_line(line.rstrip(b"\n"), name, number)
                         continue
                     keys = tuple(event)
-                    checked, kept = shapes.get(keys) or self._shape(keys)
+                    checked, kept, placing = shapes.get(keys) or self._shape(keys)
                     if checked is not None and checker is not None:
-                        try:
-                            types = tuple(map(type, checked.getter(event)))
-                        except KeyError:  # no event name
-                            types = ()
-                        # Counting brackets is much cheaper than walking the value.
-                        deep = line.count(b"[") + line.count(b"{") > MAX_DEPTH
-                        if (deep or types not in checked.good) and checker.problem(
-                            event, deep, keys, checked
-                        ) is not None:
-                            self.add_line(line, name, number)
+                        # Known types say if a value is a container; only then are brackets
+                        # counted (cheaper than a walk, but a microsecond on a long line).
+                        nests = checked.good.get(tuple(map(type, event.values())))
+                        if (
+                            nests is None
+                            or (nests and line.count(b"[") + line.count(b"{") > MAX_DEPTH)
+                        ) and checker.problem(event, might_nest(line), keys, checked) is not None:
+                            self.add_line(line.rstrip(b"\n"), name, number)
                             continue
+                    if placing is not None:
+                        # _place inlined for the common event (in an interaction seen before,
+                        # not yet ended, not a scope's own), its five keys got at once.
+                        run_id, pid, seq, event_name, node_id = placing(event)
+                        run = runs.get(run_id)
+                        if run is not None and event_name not in _SCOPE_EVENT_NAMES:
+                            node = run.interactions.get(node_id)
+                            if node is not None and node.end is None:
+                                seen = run.seen[pid]
+                                if seq not in seen:  # else a repeat, counted once
+                                    seen.add(seq)
+                                    item = keep(event, node, keys, kept)
+                                    node.items.append(item)
+                                    node.observed += not item[1]
+                                continue
                     place(event, keys, kept)
                     if stream and ready:
                         yield from self.completed()
@@ -328,13 +342,6 @@ class Reducer:
         top, cycles = nest(documents)
         self.cycles += cycles + sum(map(break_cycles, documents))
         return top
-
-
-class _Known(NamedTuple):
-    """The shapes of one set of keys: the checker's (``None`` when trusted), the keeper's."""
-
-    checked: Shape | None
-    kept: KeptShape
 
 
 _MAX_SHAPES = 4096
