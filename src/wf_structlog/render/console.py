@@ -72,9 +72,13 @@ _REMEMBERED: Final = 1024
 
 def format_value(value: Any, limit: int) -> str:
     """A value as shown after ``key=``: short strings bare, others quoted, long ones cut."""
-    if isinstance(value, str):
+    cls = type(value)  # the types JSON gives first: this runs for every value a view shows
+    if cls is str or isinstance(value, str):
         # repr() of a str escapes every character isprintable() refuses: nothing to escape.
-        shown = value if value.isprintable() and " " not in value and value else repr(value)
+        # The space is looked for first: it rules out the longer scan of most prose.
+        shown = value if " " not in value and value and value.isprintable() else repr(value)
+    elif cls is int or cls is float:
+        shown = repr(value)  # digits, a sign, "e", "inf" or "nan": nothing to escape
     elif isinstance(value, dict | list):
         shown = escape(to_json(value).decode())  # JSON keeps C1 controls and bidi overrides
     else:
