@@ -22,6 +22,7 @@ from ..render.terminal import terminal_console
 from ..schema import LEVELS
 from ..typing import EventDict
 from . import sources
+from ._collector import paused
 from .sources import Logs
 
 __all__ = ["EventFilter", "filter_from", "parse_since", "view", "view_sources"]
@@ -174,19 +175,20 @@ def view_sources(
     nesting = _Nesting()
     plain, placed = ConsoleRenderer(nesting.columns(default_columns())).plain, nesting.placed
     shown = 0
-    for batch in sources.made_events(files, logs, _made_ahead(PlainLines())):
-        lines = []
-        for made in batch:  # once per event
-            if isinstance(made, tuple):
-                line, cut, run, interaction, iteration = made
-                offset = placed(run, interaction, iteration)
-                lines.append(f"{line[:cut]}{'  ' * offset}{line[cut:]}" if offset else line)
-            else:  # an event whose line depends on those before it
-                nesting.learn(made)
-                lines.append(plain(made))
-        shown += len(lines)
-        lines.append("")
-        out.write("\n".join(lines))
+    with paused():  # what it holds has no cycles: the collector would only walk it again
+        for batch in sources.made_events(files, logs, _made_ahead(PlainLines())):
+            lines = []
+            for made in batch:  # once per event
+                if isinstance(made, tuple):
+                    line, cut, run, interaction, iteration = made
+                    offset = placed(run, interaction, iteration)
+                    lines.append(f"{line[:cut]}{'  ' * offset}{line[cut:]}" if offset else line)
+                else:  # an event whose line depends on those before it
+                    nesting.learn(made)
+                    lines.append(plain(made))
+            shown += len(lines)
+            lines.append("")
+            out.write("\n".join(lines))
     return shown
 
 

@@ -76,7 +76,12 @@ def format_value(value: Any, limit: int) -> str:
     if cls is str or isinstance(value, str):
         # repr() of a str escapes every character isprintable() refuses: nothing to escape.
         # The space is looked for first: it rules out the longer scan of most prose.
-        shown = value if " " not in value and value and value.isprintable() else repr(value)
+        if " " not in value and value and value.isprintable():
+            shown = value
+        elif cls is str and len(value) + 2 > limit and (cut := _cut_repr(value, limit)):
+            return cut
+        else:
+            shown = repr(value)
     elif cls is int or cls is float:
         shown = repr(value)  # digits, a sign, "e", "inf" or "nan": nothing to escape
     elif isinstance(value, dict | list):
@@ -86,6 +91,28 @@ def format_value(value: Any, limit: int) -> str:
     if len(shown) > limit:
         shown = f"{shown[:limit]}…(+{len(shown) - limit} chars)"
     return shown
+
+
+_PRINTABLE_ASCII: Final = bytes(range(0x20, 0x7F))
+
+
+def _cut_repr(text: str, limit: int) -> str | None:
+    """``repr(text)`` cut as :func:`format_value` cuts it, made from the part shown alone,
+    or ``None`` if *text* may hold a character that ``repr`` escapes.
+
+    Of printable ASCII text without a backslash, ``repr`` only adds the quotes (``"`` if it
+    holds a ``'``; both in it and ``repr`` escapes one): so a prompt of a thousand characters
+    is checked by a few passes in C (a ``translate`` of its bytes deletes every printable
+    ASCII character: what is left, ``repr`` escapes), rather than copied whole, character by
+    character, to show two hundred.
+    """
+    if not text.isascii() or "\\" in text:
+        return None
+    single = "'" in text
+    if (single and '"' in text) or text.encode().translate(None, _PRINTABLE_ASCII):
+        return None
+    quote = '"' if single else "'"
+    return f"{quote}{text[: limit - 1]}…(+{len(text) + 2 - limit} chars)"
 
 
 ColumnFormatter = Callable[[str, EventDict], Text | str]

@@ -99,18 +99,23 @@ class PlainLines:
         if plan is None:
             return None
         tree = self._tree(event, plan)
-        if not tree:
-            return None  # the renderer leaves the column out
-        stamp, level = event.get("timestamp"), event.get("level", "")
-        status = self._status(event)
-        if status is None or type(level) is not str or not (stamp is None or type(stamp) is str):
+        stamp, level, status = event.get("timestamp"), event.get("level", ""), event.get("status")
+        if not tree or type(level) is not str or not (stamp is None or type(stamp) is str):
+            return None  # the renderer leaves the tree column out, or decides what to show
+        shown = self._levels.get(level) or self._level(level)
+        head = f"{stamp[11:23]} {shown}" if stamp is not None and len(stamp) >= 23 else shown
+        if type(status) is str:
+            duration = event.get("duration_ms")
+            if isinstance(duration, int | float):
+                status = f"{status} {duration:.1f}ms"
+            parts = [head, tree, status] if status else [head, tree]
+        elif isinstance(status, str):
             return None
-        time = stamp[11:23] if stamp is not None and len(stamp) >= 23 else ""
-        head = f"{time} {self._level(level)}" if time else self._level(level)
+        else:
+            status, parts = "", [head, tree]
         # The text to escape: the values of the "" and cost columns are escaped as they are
         # formatted, and their keys are printable (see _plan).
         raw = f"{head}{tree}{status}"
-        parts = [tree, status] if status else [tree]
         limit = self._limit
         for key, prefix in plan.fields:  # once per shown key of every event
             parts.append(prefix + format_value(event[key], limit))
@@ -118,10 +123,9 @@ class PlainLines:
             parts.append("cost=" + format_value(event["cost"], limit))
         elif plan.usage and any(_is_count(event[key]) for key in plan.usage):
             parts.append("unpriced")
-        tail = " ".join(parts)
-        if not raw.isprintable():
-            head, tail = escape(head), escape(tail)
-        return f"{head} {tail}", len(head) + 1
+        if raw.isprintable():
+            return " ".join(parts), len(head) + 1
+        return escape(" ".join(parts)), len(escape(head)) + 1
 
     def _learn(self, keys: tuple[str, ...]) -> _Plan | None:
         plans = self._plans
@@ -131,22 +135,11 @@ class PlainLines:
         return plan
 
     def _level(self, level: str) -> str:
-        """The level column: escaped, then padded (as the renderer pads it)."""
-        shown = self._levels.get(level)
-        if shown is None:
-            shown = f"{escape(level):<8}"
-            if len(self._levels) < 64:
-                self._levels[level] = shown
+        """The level column: escaped, then padded (as the renderer pads it); remembered."""
+        shown = f"{escape(level):<8}"
+        if len(self._levels) < 64:
+            self._levels[level] = shown
         return shown
-
-    @staticmethod
-    def _status(event: EventDict) -> str | None:
-        """The status column, not escaped; ``None`` where the renderer must make it."""
-        status = event.get("status")
-        if type(status) is not str:
-            return None if isinstance(status, str) else ""
-        duration = event.get("duration_ms")
-        return f"{status} {duration:.1f}ms" if isinstance(duration, int | float) else status
 
     @staticmethod
     def _tree(event: EventDict, plan: _Plan) -> str | None:
