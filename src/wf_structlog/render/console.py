@@ -78,9 +78,10 @@ def format_value(value: Any, limit: int) -> str:
         # The space is looked for first: it rules out the longer scan of most prose.
         if " " not in value and value and value.isprintable():
             shown = value
-        elif cls is str and len(value) + 2 > limit and (cut := _cut_repr(value, limit)):
-            return cut
         else:
+            cut = _cut_repr(value, limit) if cls is str and len(value) + 2 > limit else None
+            if cut is not None:
+                return cut
             shown = repr(value)
     elif cls is int or cls is float:
         shown = repr(value)  # digits, a sign, "e", "inf" or "nan": nothing to escape
