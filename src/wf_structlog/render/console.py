@@ -73,13 +73,16 @@ _REMEMBERED: Final = 1024
 def format_value(value: Any, limit: int) -> str:
     """A value as shown after ``key=``: short strings bare, others quoted, long ones cut."""
     cls = type(value)  # the types JSON gives first: this runs for every value a view shows
+    shown: str
     if cls is str or isinstance(value, str):
         # repr() of a str escapes every character isprintable() refuses: nothing to escape.
         # The space is looked for first: it rules out the longer scan of most prose.
         if " " not in value and value and value.isprintable():
             shown = value
         else:
-            cut = _cut_repr(value, limit) if cls is str and len(value) + 2 > limit else None
+            cut: str | None = None
+            if cls is str and len(value) + 2 > limit:
+                cut = _cut_repr(value, limit)
             if cut is not None:
                 return cut
             shown = repr(value)
