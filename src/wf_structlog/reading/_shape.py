@@ -209,7 +209,7 @@ def might_nest(line: bytes | str) -> bool:
     much cheaper than walking the parsed value, and almost every line has few; a line that
     opens nothing but itself is told by two searches, cheaper still)."""
     if isinstance(line, bytes):
-        return (b"[" in line or line.find(b"{", 1) >= 0) and (
+        return (line.find(b"[") >= 0 or line.find(b"{", 1) >= 0) and (
             line.count(b"[") + line.count(b"{") > MAX_DEPTH
         )
     return ("[" in line or line.find("{", 1) >= 0) and line.count("[") + line.count("{") > MAX_DEPTH

@@ -119,7 +119,7 @@ class Logs:
                 continue
             # Counting brackets is much cheaper than walking the value (might_nest), and two
             # searches (memchr) cheaper still: most lines open nothing but themselves.
-            deep = (b"[" in line or line.find(b"{", 1) >= 0) and (
+            deep = (line.find(b"[") >= 0 or line.find(b"{", 1) >= 0) and (
                 line.count(b"[") + line.count(b"{") > MAX_DEPTH
             )
             if type(value) is dict and "iterations" not in value and check(value, deep) is None:
@@ -272,12 +272,12 @@ def events(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
         yield from batch
 
 
-def _same(event: dict[str, Any]) -> dict[str, Any]:
+def _same(event: dict[str, Any], clean: bool) -> dict[str, Any]:
     return event
 
 
 def made_events(
-    sources: Sequence[str], logs: Logs, made: Callable[[dict[str, Any]], T]
+    sources: Sequence[str], logs: Logs, made: Callable[[dict[str, Any], bool], T]
 ) -> Iterator[list[T]]:
     """What *made* makes of every event in *sources*, in the order :func:`events` gives the
     events, in lists.
@@ -289,7 +289,10 @@ def made_events(
     Args:
         sources: file paths; ``-`` reads standard input.
         logs: counts what is skipped and found.
-        made: what to make of each event.
+        made: what to make of each event; also given whether its line was *clean*: printable
+            ASCII without a backslash (a JSON string cannot hold a control character
+            unescaped), so that every string in the event is printable ASCII without a
+            backslash or a double quote.
 
     Raises:
         OSError: a file cannot be read.
@@ -318,7 +321,7 @@ processor's cache until *made* has seen them."""
 
 
 def _events_of(
-    source: str, logs: Logs, made: Callable[[dict[str, Any]], T]
+    source: str, logs: Logs, made: Callable[[dict[str, Any], bool], T]
 ) -> Iterator[tuple[list[str], list[T]]]:
     """The events of *source*, in file order, a batch at a time: their timestamps (every
     event has passed the shape check, so a timestamp is a string if present) and what *made*
@@ -331,7 +334,7 @@ def _events_of(
                 data = first + file.read()
                 if _add_whole(data, own):
                     replayed_ = own.all_events()
-                    yield [timestamp(e) for e in replayed_], list(map(made, replayed_))
+                    yield [timestamp(e) for e in replayed_], [made(e, False) for e in replayed_]
                     return
                 file, first = io.BytesIO(data), b""
             pending, done = own.events, 0
@@ -339,12 +342,24 @@ def _events_of(
                 for batch in batches(file, first, size=_VIEW_BATCH):
                     own.add_lines(batch, name, done + 1)
                     done += len(batch)
-                    yield [e.get("timestamp", "") for e in pending], list(map(made, pending))
+                    yield (
+                        [e.get("timestamp", "") for e in pending],
+                        list(map(made, pending, _clean(batch, len(pending)))),
+                    )
                     pending.clear()
             except LineTooLongError as exc:
                 own.skips.add(f"{exc}; the rest was not read", name, exc.number)
     finally:
         logs.skips.extend(own.skips)
+
+
+def _clean(lines: list[bytes], events: int) -> list[bool]:
+    """Whether each of *lines* is clean (see :func:`made_events`), if each made one of the
+    *events*; else none is said to be (a skipped line breaks the match: rare)."""
+    if len(lines) != events:
+        return [False] * events
+    # find, not in: bytes.__contains__ first tries its operand as an int, and raises inside.
+    return [line.isascii() and line.find(b"\\") == line.find(b"\x7f") == -1 for line in lines]
 
 
 @contextlib.contextmanager

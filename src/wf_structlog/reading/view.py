@@ -197,15 +197,15 @@ _Ahead = tuple[str, int, str | None, str | None, str | None]
 run, interaction and iteration (see :meth:`_Nesting.placed`)."""
 
 
-def _made_ahead(lines: PlainLines) -> Callable[[EventDict], _Ahead | EventDict]:
+def _made_ahead(lines: PlainLines) -> Callable[[EventDict, bool], _Ahead | EventDict]:
     """What :func:`view_sources` makes of an event as soon as it is read: its line, if that
     does not depend on the events before it, else the event itself."""
     split = lines.split
 
-    def made(event: EventDict) -> _Ahead | EventDict:
+    def made(event: EventDict, clean: bool) -> _Ahead | EventDict:
         if event.get("event") == "workflow.start" and "parent_workflow_id" in event:
             return event  # it places its run in the tree
-        line = split(event)
+        line = split(event, clean)
         run = event.get("workflow_id")
         interaction, iteration = event.get("interaction_id"), event.get("iteration_id")
         if line is None or not (run is None or type(run) is str):

@@ -70,11 +70,23 @@ _REMEMBERED: Final = 1024
 """How many shown exceptions a console remembers."""
 
 
-def format_value(value: Any, limit: int) -> str:
-    """A value as shown after ``key=``: short strings bare, others quoted, long ones cut."""
+def format_value(value: Any, limit: int, *, clean: bool = False) -> str:
+    """A value as shown after ``key=``: short strings bare, others quoted, long ones cut.
+
+    Args:
+        value: the value.
+        limit: longest value shown, in characters; longer ones are cut with a count.
+        clean: every string in *value* is printable ASCII without a backslash or a double
+            quote (its NDJSON line had none: a JSON string cannot hold a control character
+            unescaped), so ``repr`` of a string only adds its quotes and nothing needs
+            escaping.
+    """
     cls = type(value)  # the types JSON gives first: this runs for every value a view shows
     shown: str
-    if cls is str or isinstance(value, str):
+    if clean and cls is str:  # repr() would only add the quotes
+        quote = '"' if "'" in value else "'"
+        shown = value if " " not in value and value else f"{quote}{value}{quote}"
+    elif cls is str or isinstance(value, str):
         # repr() of a str escapes every character isprintable() refuses: nothing to escape.
         # The space is looked for first: it rules out the longer scan of most prose.
         if " " not in value and value and value.isprintable():
@@ -89,7 +101,9 @@ def format_value(value: Any, limit: int) -> str:
     elif cls is int or cls is float:
         shown = repr(value)  # digits, a sign, "e", "inf" or "nan": nothing to escape
     elif isinstance(value, dict | list):
-        shown = escape(to_json(value).decode())  # JSON keeps C1 controls and bidi overrides
+        shown = to_json(value).decode()
+        if not clean:
+            shown = escape(shown)  # JSON keeps C1 controls and bidi overrides
     else:
         shown = escape(repr(value))  # repr() of other objects may keep them too
     if len(shown) > limit:

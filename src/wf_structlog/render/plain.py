@@ -84,12 +84,15 @@ class PlainLines:
         self._plans: dict[tuple[str, ...], _Plan | None] = {}
         self._levels: dict[str, str] = {}
 
-    def split(self, event: EventDict) -> tuple[str, int] | None:
+    def split(self, event: EventDict, clean: bool = False) -> tuple[str, int] | None:
         """The event's line, escaped, and where in it its tree column starts (a view indents a
         nested run's lines there); ``None`` for an event the renderer must make the line of.
 
         Args:
             event: the event.
+            clean: every string in it is printable ASCII without a backslash or a double
+                quote (see :func:`~wf_structlog.render.console.format_value`): nothing on
+                the line needs escaping.
         """
         keys = tuple(event)
         try:
@@ -118,12 +121,12 @@ class PlainLines:
         raw = f"{head}{tree}{status}"
         limit = self._limit
         for key, prefix in plan.fields:  # once per shown key of every event
-            parts.append(prefix + format_value(event[key], limit))
+            parts.append(prefix + format_value(event[key], limit, clean=clean))
         if plan.cost:
-            parts.append("cost=" + format_value(event["cost"], limit))
+            parts.append("cost=" + format_value(event["cost"], limit, clean=clean))
         elif plan.usage and any(_is_count(event[key]) for key in plan.usage):
             parts.append("unpriced")
-        if raw.isprintable():
+        if clean or raw.isprintable():
             return " ".join(parts), len(head) + 1
         return escape(" ".join(parts)), len(escape(head)) + 1
 
