@@ -6,7 +6,7 @@ import hypothesis.strategies as st
 import orjson
 from hypothesis import given
 
-from wf_structlog.reading.sources import _clean
+from wf_structlog.reading.ordered import _clean
 from wf_structlog.render.console import ConsoleRenderer, format_value
 from wf_structlog.render.plain import PlainLines
 from wf_structlog.render.terminal import escape

@@ -13,7 +13,8 @@ import pytest
 
 from wf_structlog import get_logger, interaction, workflow
 from wf_structlog.reading.cli import main
-from wf_structlog.reading.sources import Logs, events
+from wf_structlog.reading.ordered import events
+from wf_structlog.reading.sources import Logs
 from wf_structlog.reading.view import EventFilter, filter_from, parse_since, view, view_sources
 from wf_structlog.testing import Capture
 

@@ -21,7 +21,7 @@ from ..render.plain import PlainLines
 from ..render.terminal import terminal_console
 from ..schema import LEVELS
 from ..typing import EventDict
-from . import sources
+from . import ordered
 from ._collector import paused
 from .sources import Logs
 
@@ -153,11 +153,11 @@ def _view_plain(
 def view_sources(
     files: Sequence[str], logs: Logs, out: IO[str], keep: EventFilter | None = None
 ) -> int:
-    """:func:`view` of the events of *files*, read as :func:`.sources.events` reads them;
+    """:func:`view` of the events of *files*, read as :func:`.ordered.events` reads them;
     returns how many were printed.
 
     Into a pipe or a file with no filter, each event's line is made as soon as the event is
-    read (:func:`.sources.made_events`, :class:`~wf_structlog.render.plain.PlainLines`),
+    read (:func:`.ordered.made_events`, :class:`~wf_structlog.render.plain.PlainLines`),
     then held for the time order, and the lines are written a batch at a time.
 
     Args:
@@ -171,12 +171,12 @@ def view_sources(
     """
     keep = keep or EventFilter()
     if keep != EventFilter() or terminal_console(out).is_terminal:
-        return view(sources.events(files, logs), out, keep)
+        return view(ordered.events(files, logs), out, keep)
     nesting = _Nesting()
     plain, placed = ConsoleRenderer(nesting.columns(default_columns())).plain, nesting.placed
     shown = 0
     with paused():  # what it holds has no cycles: the collector would only walk it again
-        for batch in sources.made_events(files, logs, _made_ahead(PlainLines())):
+        for batch in ordered.made_events(files, logs, _made_ahead(PlainLines())):
             lines = []
             for made in batch:  # once per event
                 if isinstance(made, tuple):
