@@ -21,7 +21,7 @@ import wf_structlog as wfl
 from wf_structlog import ReduceWarning, get_logger, reduce
 from wf_structlog.reading import stats, tree, view
 from wf_structlog.reading._nesting import runs
-from wf_structlog.reading.sources import read
+from wf_structlog.reading.sources import Logs, read
 from wf_structlog.testing import Capture
 
 log = get_logger()
@@ -169,6 +169,20 @@ class TestViewers:
         run_with_summaries(iterations=1)
         out = io.StringIO()
         view.view(list(logs.events), out)
+        assert_sub_run_indented(out.getvalue())
+
+    def test_view_of_a_file_indents_sub_runs_as_view_of_its_events(
+        self, logs: Capture, tmp_path: Path
+    ) -> None:
+        """``wf-log view FILE`` into a pipe (each line made as its event is read, indented as
+        it is printed) prints what ``view`` of the same events prints."""
+        run_with_summaries(iterations=3)
+        path = tmp_path / "run.ndjson"
+        path.write_bytes(b"".join(orjson.dumps(event) + b"\n" for event in logs.events))
+        out, expected = io.StringIO(), io.StringIO()
+        view.view_sources([str(path)], Logs(), out)
+        view.view(list(logs.events), expected)
+        assert out.getvalue() == expected.getvalue()
         assert_sub_run_indented(out.getvalue())
 
     def test_view_of_a_document_file_shows_sub_runs(self, logs: Capture, tmp_path: Path) -> None:

@@ -13,7 +13,9 @@ import pytest
 
 from wf_structlog import get_logger, interaction, workflow
 from wf_structlog.reading.cli import main
-from wf_structlog.reading.view import EventFilter, filter_from, parse_since, view
+from wf_structlog.reading.ordered import events
+from wf_structlog.reading.sources import Logs
+from wf_structlog.reading.view import EventFilter, filter_from, parse_since, view, view_sources
 from wf_structlog.testing import Capture
 
 
@@ -79,6 +81,23 @@ class TestView:
         ordered = tmp_path / "ordered.ndjson"
         ordered.write_bytes(b"".join(in_order))
         assert wf_log(capsys, "view", str(shuffled)) == wf_log(capsys, "view", str(ordered))
+
+    def test_a_file_viewed_into_a_pipe_is_its_events_viewed(
+        self, parallel_run: Path, multi_process_run: Path, tmp_path: Path
+    ) -> None:
+        """Each line made as soon as its event is read (no filter, not a terminal) is the line
+        ``view`` prints of the events in time order, tracebacks once, for one file or several,
+        its lines in order or shuffled."""
+        lines = multi_process_run.read_bytes().splitlines(keepends=True)
+        random.Random(3).shuffle(lines)
+        shuffled = tmp_path / "shuffled.ndjson"
+        shuffled.write_bytes(b"".join(lines))
+        for files in ([parallel_run], [multi_process_run], [shuffled, parallel_run]):
+            names = [str(path) for path in files]
+            out, expected = io.StringIO(), io.StringIO()
+            assert view_sources(names, Logs(), out) > 0
+            view(events(names, Logs()), expected)
+            assert out.getvalue() == expected.getvalue()
 
     def test_since(self, parallel_run: Path, capsys: pytest.CaptureFixture[str]) -> None:
         """--since keeps events at or after a time; a duration counts back from now."""

@@ -99,7 +99,7 @@ def _output(path: str) -> Iterator[Callable[[bytes | memoryview], object]]:
 def _view(args: argparse.Namespace, logs: Logs) -> int:
     keep = view.filter_from(args.agent, args.level, args.workflow, args.since, args.grep)
     if not args.follow:
-        if view.view(sources.events(args.files, logs), sys.stdout, keep) == 0:
+        if view.view_sources(args.files, logs, sys.stdout, keep) == 0:
             if not logs.found:
                 _say(f"no events found in {' '.join(args.files)}")
             else:

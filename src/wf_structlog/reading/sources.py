@@ -14,7 +14,6 @@ its own: one that is not an event, or an event of the wrong shape (see
 from __future__ import annotations
 
 import contextlib
-import heapq
 import io
 import os
 import sys
@@ -28,7 +27,6 @@ from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeR
 
 from ._collector import paused_while_made
 from ._lines import MAX_LINE, LineTooLongError, batches
-from ._order import in_time_order, timestamp
 from ._replay import replayed
 from ._shape import MAX_DEPTH, Checker, Skips, document_problem, might_nest
 from .reducer import Reducer, parse_line
@@ -37,7 +35,6 @@ __all__ = [
     "PROGRESS_THRESHOLD",
     "Logs",
     "documents",
-    "events",
     "is_document",
     "read",
     "stream",
@@ -68,9 +65,9 @@ class Logs:
     late: int = 0
     """Events dropped by :func:`documents`: their run had been given out already."""
     found: int = 0
-    """Events and documents :func:`documents` and :func:`events` read."""
+    """Events and documents :func:`documents` and :func:`.ordered.events` read."""
     progress: Console | None = None
-    """Where :func:`documents` and :func:`events` show a progress bar for a large file, if
+    """Where :func:`documents` and :func:`.ordered.events` show a progress bar for a large file, if
     it is a terminal."""
     _checker: Checker = field(default_factory=Checker, repr=False)
 
@@ -112,8 +109,11 @@ class Logs:
             except orjson.JSONDecodeError:
                 self.add_line(line, source, number_)
                 continue
-            # Counting brackets is much cheaper than walking the value (might_nest).
-            deep = line.count(b"[") + line.count(b"{") > MAX_DEPTH
+            # Counting brackets is much cheaper than walking the value (might_nest), and two
+            # searches (memchr) cheaper still: most lines open nothing but themselves.
+            deep = (line.find(b"[") >= 0 or line.find(b"{", 1) >= 0) and (
+                line.count(b"[") + line.count(b"{") > MAX_DEPTH
+            )
             if type(value) is dict and "iterations" not in value and check(value, deep) is None:
                 events.append(value)
             else:
@@ -246,49 +246,6 @@ def _documents(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
     logs.cycles += reducer.cycles
     logs.late += reducer.late
     logs.found += reducer.seen
-
-
-def events(sources: Sequence[str], logs: Logs) -> Iterator[dict[str, Any]]:
-    """Every event in *sources*, as a stream (``wf-log view``), in time order: each source
-    put in order within a window of events (:data:`._order.REORDER_WINDOW`), several merged
-    by timestamp as they are read; the events a document keeps, in time order.
-
-    Args:
-        sources: file paths; ``-`` reads standard input.
-        logs: counts what is skipped and found.
-
-    Raises:
-        OSError: a file cannot be read.
-    """
-    streams = [in_time_order(_events_of(source, logs)) for source in sources]
-    merged = streams[0] if len(streams) == 1 else heapq.merge(*streams, key=timestamp)
-    for event in merged:
-        logs.found += 1
-        yield event
-
-
-def _events_of(source: str, logs: Logs) -> Iterator[dict[str, Any]]:
-    own = Logs(progress=logs.progress)  # its own: the streams of several sources take turns
-    try:
-        with _opened(source, own) as (file, name):
-            first = file.readline(MAX_LINE + 1)
-            if _may_be_whole(first):
-                data = first + file.read()
-                if _add_whole(data, own):
-                    yield from own.all_events()
-                    return
-                file, first = io.BytesIO(data), b""
-            pending, done = own.events, 0
-            try:
-                for batch in batches(file, first):
-                    own.add_lines(batch, name, done + 1)
-                    done += len(batch)
-                    yield from pending
-                    pending.clear()
-            except LineTooLongError as exc:
-                own.skips.add(f"{exc}; the rest was not read", name, exc.number)
-    finally:
-        logs.skips.extend(own.skips)
 
 
 @contextlib.contextmanager

@@ -8,7 +8,7 @@ console shows them: ``rich`` markup literally, control characters escaped, in ev
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import IO, Any, Final
@@ -17,11 +17,15 @@ from rich.text import Text
 
 from .. import schema
 from ..render.console import Column, ConsoleRenderer, default_columns
+from ..render.plain import PlainLines
 from ..render.terminal import terminal_console
 from ..schema import LEVELS
 from ..typing import EventDict
+from . import ordered
+from ._collector import paused
+from .sources import Logs
 
-__all__ = ["EventFilter", "filter_from", "parse_since", "view"]
+__all__ = ["EventFilter", "filter_from", "parse_since", "view", "view_sources"]
 
 _UNITS: Final = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 _RELATIVE: Final = re.compile(r"(\d+(?:\.\d+)?)([smhd])")
@@ -146,11 +150,79 @@ def _view_plain(
     return shown
 
 
+def view_sources(
+    files: Sequence[str], logs: Logs, out: IO[str], keep: EventFilter | None = None
+) -> int:
+    """:func:`view` of the events of *files*, read as :func:`.ordered.events` reads them;
+    returns how many were printed.
+
+    Into a pipe or a file with no filter, each event's line is made as soon as the event is
+    read (:func:`.ordered.made_events`, :class:`~wf_structlog.render.plain.PlainLines`),
+    then held for the time order, and the lines are written a batch at a time.
+
+    Args:
+        files: file paths; ``-`` reads standard input.
+        logs: counts what is skipped and found.
+        out: where to print; colours only if it is a terminal.
+        keep: which events to print (default: all).
+
+    Raises:
+        OSError: a file cannot be read.
+    """
+    keep = keep or EventFilter()
+    if keep != EventFilter() or terminal_console(out).is_terminal:
+        return view(ordered.events(files, logs), out, keep)
+    nesting = _Nesting()
+    plain, placed = ConsoleRenderer(nesting.columns(default_columns())).plain, nesting.placed
+    shown = 0
+    with paused():  # what it holds has no cycles: the collector would only walk it again
+        for batch in ordered.made_events(files, logs, _made_ahead(PlainLines())):
+            lines = []
+            for made in batch:  # once per event
+                if isinstance(made, tuple):
+                    line, cut, run, interaction, iteration = made
+                    offset = placed(run, interaction, iteration)
+                    lines.append(f"{line[:cut]}{'  ' * offset}{line[cut:]}" if offset else line)
+                else:  # an event whose line depends on those before it
+                    nesting.learn(made)
+                    lines.append(plain(made))
+            shown += len(lines)
+            lines.append("")
+            out.write("\n".join(lines))
+    return shown
+
+
+_Ahead = tuple[str, int, str | None, str | None, str | None]
+"""An event's line made ahead: the line, where its tree column starts, and the ids of its
+run, interaction and iteration (see :meth:`_Nesting.placed`)."""
+
+
+def _made_ahead(lines: PlainLines) -> Callable[[EventDict, bool], _Ahead | EventDict]:
+    """What :func:`view_sources` makes of an event as soon as it is read: its line, if that
+    does not depend on the events before it, else the event itself."""
+    split = lines.split
+
+    def made(event: EventDict, clean: bool) -> _Ahead | EventDict:
+        if event.get("event") == "workflow.start" and "parent_workflow_id" in event:
+            return event  # it places its run in the tree
+        line = split(event, clean)
+        run = event.get("workflow_id")
+        interaction, iteration = event.get("interaction_id"), event.get("iteration_id")
+        if line is None or not (run is None or type(run) is str):
+            return event
+        return (
+            *line,
+            run,
+            interaction if isinstance(interaction, str) else None,
+            iteration if isinstance(iteration, str) else None,
+        )
+
+    return made
+
+
 class _Nesting:
     """How deep each run is nested in others, learnt from the events as they come, so that a
     sub-workflow's lines are indented under the interaction that opened it."""
-
-    _DEPTH: Final = {"interaction_id": 3, "iteration_id": 2}
 
     def __init__(self) -> None:
         self._offsets: dict[Any, int] = {}
@@ -159,15 +231,26 @@ class _Nesting:
 
     def learn(self, event: Mapping[str, Any]) -> None:
         run = event.get("workflow_id")
-        offset = self._offsets.get(run, 0)
         if event.get("event") == "workflow.start" and "parent_workflow_id" in event:
             opened_in = event.get(schema.PARENT_SCOPE_KEY)
             parent = self._offsets.get(event["parent_workflow_id"], 0) + 1
-            offset = self._offsets[run] = self._scopes.get(opened_in, parent)
-        for key, depth in self._DEPTH.items():
-            scope = event.get(key)
-            if isinstance(scope, str) and scope not in self._scopes:
-                self._scopes[scope] = offset + depth
+            self._offsets[run] = self._scopes.get(opened_in, parent)
+        interaction, iteration = event.get("interaction_id"), event.get("iteration_id")
+        self.placed(
+            run,
+            interaction if isinstance(interaction, str) else None,
+            iteration if isinstance(iteration, str) else None,
+        )
+
+    def placed(self, run: Any, interaction: str | None, iteration: str | None) -> int:
+        """Learn the scopes of an event that does not start a nested run; its run's offset."""
+        offset = self._offsets.get(run, 0)
+        scopes = self._scopes
+        if interaction is not None and interaction not in scopes:
+            scopes[interaction] = offset + 3
+        if iteration is not None and iteration not in scopes:
+            scopes[iteration] = offset + 2
+        return offset
 
     def offset(self, event: Mapping[str, Any]) -> int:
         return self._offsets.get(event.get("workflow_id"), 0)

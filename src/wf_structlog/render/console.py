@@ -34,8 +34,8 @@ from rich.text import Text
 from .. import schema
 from ..typing import EventDict
 from .colours import AGENT_COLOURS, AgentColours, agent_style
-from .ndjson import to_json
 from .terminal import escape
+from .values import format_value
 
 __all__ = [
     "AGENT_COLOURS",
@@ -68,20 +68,6 @@ drop them, as a line without its time column does), or only machines need them."
 
 _REMEMBERED: Final = 1024
 """How many shown exceptions a console remembers."""
-
-
-def format_value(value: Any, limit: int) -> str:
-    """A value as shown after ``key=``: short strings bare, others quoted, long ones cut."""
-    if isinstance(value, str):
-        # repr() of a str escapes every character isprintable() refuses: nothing to escape.
-        shown = value if value.isprintable() and " " not in value and value else repr(value)
-    elif isinstance(value, dict | list):
-        shown = escape(to_json(value).decode())  # JSON keeps C1 controls and bidi overrides
-    else:
-        shown = escape(repr(value))  # repr() of other objects may keep them too
-    if len(shown) > limit:
-        shown = f"{shown[:limit]}…(+{len(shown) - limit} chars)"
-    return shown
 
 
 ColumnFormatter = Callable[[str, EventDict], Text | str]
