@@ -17,6 +17,7 @@ import wf_structlog as wfl
 from wf_structlog import configure, get_logger
 from wf_structlog._runtime.pipeline import add_tap, remove_tap
 from wf_structlog._runtime.state import STATE
+from wf_structlog.outputs.sinks import MemorySink
 from wf_structlog.render.ndjson import ndjson_line
 from wf_structlog.typing import EventDict
 
@@ -28,25 +29,9 @@ TOOL_ARGUMENTS = {
 }
 
 
-class _Kept:
-    """A tap that keeps every event it is given, as a queue or a document does."""
-
-    def __init__(self) -> None:
-        self.events: list[EventDict] = []
-
-    def emit(self, method_name: str, event_dict: EventDict) -> None:
-        self.events.append(event_dict)
-
-    def flush(self) -> None:
-        """Nothing to do."""
-
-    def close(self) -> None:
-        """Nothing to release."""
-
-
 @pytest.fixture
 def kept() -> Any:
-    tap = _Kept()
+    tap = MemorySink()
     add_tap(tap)
     yield tap
     remove_tap(tap)
@@ -85,7 +70,7 @@ class TestTheLine:
         event a sink that keeps events got would give: the line reused or not."""
         path = tmp_path_factory.mktemp("lines") / "run.ndjson"
         configure("prod", stdout=False, file=path)
-        tap = _Kept()
+        tap = MemorySink()
         add_tap(tap)
         try:
             for _ in range(2):  # the second time, every key is known: the line is reused
@@ -128,7 +113,7 @@ class TestTheLine:
         assert [orjson.loads(line)["team"] for line in _lines(path)] == ["research"] * 2
 
     def test_a_sink_that_keeps_events_never_sees_the_callers_containers(
-        self, tmp_path: Path, kept: _Kept
+        self, tmp_path: Path, kept: MemorySink
     ) -> None:
         """A kept event is a copy parsed from the line: a container changed after the call
         (given a secret, say) leaves it as it was logged, in the file and in the kept event."""
