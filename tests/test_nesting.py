@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import tracemalloc
 from pathlib import Path
 from typing import Any
 
@@ -18,7 +19,7 @@ import pytest
 from rich.console import Console
 
 import wf_structlog as wfl
-from wf_structlog import ReduceWarning, get_logger, reduce
+from wf_structlog import ReduceWarning, get_logger, reduce, testing
 from wf_structlog.reading import stats, tree, view
 from wf_structlog.reading._nesting import runs
 from wf_structlog.reading.sources import Logs, read
@@ -141,6 +142,13 @@ def assert_sub_run_indented(printed: str) -> None:
     assert mini_call.index("llm_call") > writer_call.index("llm_call") + 4
 
 
+class _Discard(io.StringIO):
+    """An output that keeps nothing: what a view holds is then all that memory shows."""
+
+    def write(self, text: str) -> int:
+        return len(text)
+
+
 class TestViewers:
     def test_tree_draws_sub_runs_in_place(self, logs: Capture) -> None:
         """``wf-log tree`` draws each sub-workflow under the interaction that opened it, and
@@ -184,6 +192,44 @@ class TestViewers:
         view.view(list(logs.events), expected)
         assert out.getvalue() == expected.getvalue()
         assert_sub_run_indented(out.getvalue())
+
+    def test_view_ends_a_sub_run_at_its_start_s_indent(self, logs: Capture, tmp_path: Path) -> None:
+        """The line of a sub-workflow's end is indented as its start's, from events and from
+        a file (what the view knows of a run is forgotten only after its end is drawn)."""
+        run_with_summaries(iterations=2)
+        path = tmp_path / "run.ndjson"
+        path.write_bytes(b"".join(orjson.dumps(event) + b"\n" for event in logs.events))
+        from_events, from_file = io.StringIO(), io.StringIO()
+        view.view(list(logs.events), from_events)
+        view.view_sources([str(path)], Logs(), from_file)
+        for printed in (from_events.getvalue(), from_file.getvalue()):
+            lines = printed.splitlines()
+            starts = [line.index("▶") for line in lines if "▶ workflow summarize" in line]
+            ends = [line.index("■") for line in lines if "■ workflow summarize" in line]
+            outer = next(line.index("▶") for line in lines if "▶ workflow research" in line)
+            assert len(starts) == 2
+            assert starts == ends
+            assert min(starts) > outer
+
+    def test_view_memory_does_not_grow_with_the_runs(self) -> None:
+        """``wf-log view`` forgets each run at its end: its memory for ten times the runs
+        (each with an iteration, interactions and a sub-workflow) stays where it was. (From
+        events: a file's view also holds its time-order window of 10,000 events.)"""
+
+        def peak(runs: int) -> int:
+            with testing.capture() as logs:
+                for _ in range(runs):
+                    run_with_summaries(iterations=1)
+            events = list(logs.events)
+            tracemalloc.start()
+            try:
+                view.view(iter(events), _Discard())
+                return tracemalloc.get_traced_memory()[1]
+            finally:
+                tracemalloc.stop()
+
+        few, many = peak(40), peak(400)
+        assert many < few * 1.5, (few, many)
 
     def test_view_of_a_document_file_shows_sub_runs(self, logs: Capture, tmp_path: Path) -> None:
         """``wf-log view`` of a document file (from ``doc_dir`` or ``wf-log reduce``) shows

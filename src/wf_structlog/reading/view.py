@@ -203,8 +203,9 @@ def _made_ahead(lines: PlainLines) -> Callable[[EventDict, bool], _Ahead | Event
     split = lines.split
 
     def made(event: EventDict, clean: bool) -> _Ahead | EventDict:
-        if event.get("event") == "workflow.start" and "parent_workflow_id" in event:
-            return event  # it places its run in the tree
+        name = event.get("event")
+        if name == "workflow.end" or (name == "workflow.start" and "parent_workflow_id" in event):
+            return event  # it places its run in the tree, or ends what is known of it
         line = split(event, clean)
         run = event.get("workflow_id")
         interaction, iteration = event.get("interaction_id"), event.get("iteration_id")
@@ -222,19 +223,39 @@ def _made_ahead(lines: PlainLines) -> Callable[[EventDict, bool], _Ahead | Event
 
 class _Nesting:
     """How deep each run is nested in others, learnt from the events as they come, so that a
-    sub-workflow's lines are indented under the interaction that opened it."""
+    sub-workflow's lines are indented under the interaction that opened it.
+
+    What it knows of a run is forgotten once its ``workflow.end`` is learnt and drawn (at the
+    next event learnt): memory is bounded by the runs open at once, not by the file. A
+    sub-workflow's depth is learnt at its start, so one that outlives its parent stays
+    indented; a line of a run that comes after its own end (out of time order) is indented as
+    a run at the top.
+    """
 
     def __init__(self) -> None:
         self._offsets: dict[Any, int] = {}
+        """The depth of each nested run that has not ended, in runs around it."""
         self._scopes: dict[Any, int] = {}
         """The depth, runs around it included, of each iteration and interaction seen."""
+        self._of_run: dict[Any, list[str]] = {}
+        """The iterations and interactions in :attr:`_scopes` of each run, to forget at its
+        end."""
+        self._ended: Any = None
+        """The run whose end was learnt last: forgotten at the next event learnt, once the
+        end's own line, indented as its run, is made."""
 
     def learn(self, event: Mapping[str, Any]) -> None:
-        run = event.get("workflow_id")
-        if event.get("event") == "workflow.start" and "parent_workflow_id" in event:
+        if self._ended is not None:
+            self._forget(self._ended)
+            self._ended = None
+        run, name = event.get("workflow_id"), event.get("event")
+        if name == "workflow.start" and "parent_workflow_id" in event:
             opened_in = event.get(schema.PARENT_SCOPE_KEY)
             parent = self._offsets.get(event["parent_workflow_id"], 0) + 1
             self._offsets[run] = self._scopes.get(opened_in, parent)
+        elif name == "workflow.end":
+            self._ended = run
+            return
         interaction, iteration = event.get("interaction_id"), event.get("iteration_id")
         self.placed(
             run,
@@ -243,14 +264,23 @@ class _Nesting:
         )
 
     def placed(self, run: Any, interaction: str | None, iteration: str | None) -> int:
-        """Learn the scopes of an event that does not start a nested run; its run's offset."""
+        """Learn the scopes of an event that neither starts a nested run nor ends one; its
+        run's offset."""
         offset = self._offsets.get(run, 0)
         scopes = self._scopes
         if interaction is not None and interaction not in scopes:
             scopes[interaction] = offset + 3
+            self._of_run.setdefault(run, []).append(interaction)
         if iteration is not None and iteration not in scopes:
             scopes[iteration] = offset + 2
+            self._of_run.setdefault(run, []).append(iteration)
         return offset
+
+    def _forget(self, run: Any) -> None:
+        scopes = self._scopes
+        for scope in self._of_run.pop(run, ()):
+            scopes.pop(scope, None)
+        self._offsets.pop(run, None)
 
     def offset(self, event: Mapping[str, Any]) -> int:
         return self._offsets.get(event.get("workflow_id"), 0)
